@@ -1,0 +1,55 @@
+"""seedqa: answers from a document collection, with citations to the exact paragraphs.
+
+    import qa
+    a = qa.ask("What trade target did Vietnam and New Zealand set?")
+    print(a.text, [c.id for c in a.citations])
+    qa.cite("004_7ca57963d029bf3e:4")
+
+Module-level functions use one lazily built ``Assistant`` over the default corpus
+(``seeds/`` or ``QA_CORPUS_DIR``); build your own ``qa.Assistant(...)`` for others.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+# Nothing may phone home: set before chromadb / gradio are imported anywhere.
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+from qa.assistant import Assistant  # noqa: E402
+from qa.config import Config  # noqa: E402
+from qa.errors import (  # noqa: E402
+    CitationNotFound, ConfigError, CorpusError, EmbedderError, EmbedderMismatch, LLMError,
+    QAError, QuestionError, StoreError,
+)
+from qa.types import Answer, Citation, Document, Hit, IngestReport, Paragraph  # noqa: E402
+
+__all__ = [
+    "Answer", "Assistant", "Citation", "CitationNotFound", "Config", "ConfigError", "CorpusError",
+    "Document", "EmbedderError", "EmbedderMismatch", "Hit", "IngestReport", "LLMError",
+    "Paragraph", "QAError", "QuestionError", "StoreError", "cite", "default_assistant", "ingest",
+]
+
+_default: Assistant | None = None
+_default_lock = threading.Lock()
+
+
+def default_assistant() -> Assistant:
+    """The shared assistant behind the module-level functions (built on first use)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Assistant()
+        return _default
+
+
+def ingest(folder=None, *, rebuild: bool = False) -> IngestReport:
+    """Index ``folder`` (default: the configured corpus) incrementally; see ``IngestReport``."""
+    return default_assistant().ingest(folder, rebuild=rebuild)
+
+
+def cite(pid: str) -> Citation:
+    """The paragraph with id ``<document id>:<number>``; raises ``CitationNotFound``."""
+    return default_assistant().cite(pid)

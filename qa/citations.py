@@ -1,0 +1,64 @@
+"""Paragraph lookup by id, and the catalog of every stored paragraph."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from qa.corpus import split_id
+from qa.errors import CitationNotFound
+from qa.types import Citation, Paragraph
+
+ID_HELP = ("paragraph ids look like '<document id>:<paragraph number>', "
+           "e.g. '004_7ca57963d029bf3e:4'")
+
+
+@dataclass
+class Catalog:
+    """All paragraphs in the index, by id and by document, in file order."""
+
+    paragraphs: dict[str, Paragraph] = field(default_factory=dict)
+    documents: dict[str, list[Paragraph]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, paragraphs: list[Paragraph]) -> "Catalog":
+        """Index paragraphs by id and by document (sorted by number)."""
+        cat = cls()
+        for p in sorted(paragraphs, key=lambda p: (p.doc_id, p.number)):
+            cat.paragraphs[p.id] = p
+            cat.documents.setdefault(p.doc_id, []).append(p)
+        return cat
+
+    def __len__(self) -> int:
+        return len(self.paragraphs)
+
+    def paragraph(self, pid: str) -> Paragraph:
+        """The paragraph with id ``pid``; ``CitationNotFound`` says what went wrong."""
+        parts = split_id(pid) if isinstance(pid, str) else None
+        if parts is None:
+            shown = repr(pid)[:80] if isinstance(pid, str) else type(pid).__name__
+            raise CitationNotFound(f"{shown} is not a paragraph id; {ID_HELP}")
+        found = self.paragraphs.get(f"{parts[0]}:{parts[1]}")
+        if found:
+            return found
+        doc = self.documents.get(parts[0])
+        if doc:
+            raise CitationNotFound(f"document {parts[0]!r} has paragraphs 1 to {len(doc)}, "
+                                   f"not {parts[1]}; {ID_HELP}")
+        raise CitationNotFound(f"no document {parts[0][:80]!r} in the index; {ID_HELP} "
+                               "(`seedqa search` finds paragraphs by content)")
+
+    def cite(self, pid: str) -> Citation:
+        """The citation of paragraph ``pid`` (whole text, no quote)."""
+        return Citation.of(self.paragraph(pid))
+
+    def canonical(self, pid: str) -> Paragraph:
+        """The paragraph that ``pid`` duplicates, or itself."""
+        p = self.paragraph(pid)
+        return self.paragraphs.get(p.canonical_id, p)
+
+    def neighbours(self, pid: str, radius: int = 1) -> list[Paragraph]:
+        """The paragraph and up to ``radius`` paragraphs either side, in order."""
+        p = self.paragraph(pid)
+        doc = self.documents[p.doc_id]
+        i = next(i for i, q in enumerate(doc) if q.id == p.id)
+        return doc[max(0, i - radius): i + radius + 1]

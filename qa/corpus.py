@@ -1,0 +1,183 @@
+"""Load a folder of .txt/.md files and split them into numbered paragraphs with stable ids.
+
+A paragraph is a block of text between blank lines; every non-empty block counts,
+numbered from 1 after a leading ``date YYYY-MM[-DD]`` prefix is removed, so a reader
+can count them in the file. Repeated blocks keep their number but point to one
+canonical paragraph, which is the only one embedded.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+from qa import language
+from qa.errors import CorpusError
+from qa.types import Document, Paragraph
+
+log = logging.getLogger(__name__)
+
+SUFFIXES = (".txt", ".md")
+MAX_FILE_BYTES = 50 * 1024 * 1024
+TITLE_CHARS = 110
+_DATE_PREFIX = re.compile(r"^\s*date\s+(\d{4}-\d{2}(?:-\d{2})?)(?:\s+|$)")
+_BLANK_LINES = re.compile(r"\n[ \t\f\v]*\n")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]*\s+(?=[\"“'(]?[A-ZÀ-ỸĐ0-9])")
+_PHOTO_CREDIT = re.compile(r"[\s(\-–—]*\b(?:Ảnh|Photo|Nguồn|Source)\s*:\s*[^.()]{1,40}\)?\s*$")
+_DATELINE = re.compile(r"^([^\W\d_][^\n—–]{1,30}?)\s+[—–-]\s+")
+_LIST_MARKER = re.compile(r"^(?:\d{1,3}|[IVXivx]{1,5})\.\s+")
+_ELLIPSIS = ("...", "…")
+
+
+def load_folder(folder: Path | str) -> tuple[list[Document], list[str]]:
+    """Parse every .txt/.md file directly in ``folder``.
+
+    Returns (documents, skipped) where ``skipped`` names each file left out and
+    why; a bad file never stops the others from loading.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise CorpusError(f"corpus folder {folder} does not exist; pass an existing folder "
+                          "of .txt/.md files (or set QA_CORPUS_DIR)")
+    documents: list[Document] = []
+    skipped: list[str] = []
+    seen: dict[str, Path] = {}
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or path.suffix.lower() not in SUFFIXES or not path.is_file():
+            continue
+        try:
+            doc = load_file(path)
+        except CorpusError as exc:
+            log.warning("skipping %s: %s", path, exc)
+            skipped.append(f"{path.name}: {exc}")
+            continue
+        if doc.id in seen:
+            msg = f"document id {doc.id!r} already used by {seen[doc.id].name}; rename one"
+            log.warning("skipping %s: %s", path, msg)
+            skipped.append(f"{path.name}: {msg}")
+            continue
+        seen[doc.id] = path
+        documents.append(doc)
+    return documents, skipped
+
+
+def load_file(path: Path) -> Document:
+    """Parse one file; raise ``CorpusError`` if it is not usable UTF-8 text."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise CorpusError(f"file is {size // 2**20} MB, over the {MAX_FILE_BYTES // 2**20} MB "
+                              "limit; split it into smaller files")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CorpusError(f"cannot read file ({exc.strerror or exc})") from exc
+    if b"\x00" in raw:
+        raise CorpusError("binary file (contains NUL bytes); convert it to UTF-8 text")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"not valid UTF-8 (byte {exc.start}); re-save the file as UTF-8") from exc
+    return parse_document(path.stem, text, str(path))
+
+
+def parse_document(doc_id: str, text: str, path: str = "") -> Document:
+    """Split ``text`` into a Document with numbered, deduplicated paragraphs."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    date = None
+    match = _DATE_PREFIX.match(text)
+    if match:
+        date = match.group(1)
+        text = text[match.end():]
+    blocks = [b.strip() for b in _BLANK_LINES.split(text)]
+    blocks = [b for b in blocks if b]
+    if not blocks:
+        raise CorpusError("file is empty (no text after the date prefix); add text or remove it")
+    title = make_title(blocks[0])
+    canon = canonical_numbers(blocks)
+    paragraphs = tuple(
+        Paragraph(
+            id=f"{doc_id}:{n}", doc_id=doc_id, number=n, text=block, title=title,
+            date=date, language=language.detect(block), canonical_id=f"{doc_id}:{canon[n - 1]}",
+        )
+        for n, block in enumerate(blocks, start=1)
+    )
+    return Document(id=doc_id, path=path, title=title, date=date, paragraphs=paragraphs)
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split())
+
+
+def canonical_numbers(blocks: list[str]) -> list[int]:
+    """For each block (1-based numbers), the number of the block it duplicates, or itself.
+
+    Exact repeats (after whitespace normalisation) point to the first copy; a block
+    ending in "..." that is a prefix of another block points to that full block.
+    """
+    norms = [_norm(b) for b in blocks]
+    first: dict[str, int] = {}
+    canon = []
+    for n, norm in enumerate(norms, start=1):
+        canon.append(first.setdefault(norm, n))
+    for i, norm in enumerate(norms):
+        if not norm.endswith(_ELLIPSIS):
+            continue
+        stem = norm.rstrip(".… ").strip()
+        if len(stem) < 20:
+            continue
+        full = [j for j, other in enumerate(norms)
+                if j != i and len(other) > len(stem) and other.startswith(stem)
+                and not other.endswith(_ELLIPSIS)]
+        if full:
+            later = [j for j in full if j > i]
+            canon[i] = canon[(later or full)[0]]
+    return canon
+
+
+def make_title(first_block: str) -> str:
+    """The first block when it reads as a heading, else the start of its first sentence."""
+    block = _PHOTO_CREDIT.sub("", _norm(first_block)).strip() or _norm(first_block)
+    if _reads_as_heading(block):
+        title = _strip_site_suffix(block)
+    else:
+        body = _LIST_MARKER.sub("", _strip_dateline(block))
+        title = _SENTENCE_END.split(body, maxsplit=1)[0]
+    return _trim(title, TITLE_CHARS)
+
+
+def _reads_as_heading(block: str) -> bool:
+    return len(block) <= 200 and not block.endswith((".", "!", "?", ":", ";", ","))
+
+
+def _strip_site_suffix(title: str) -> str:
+    # "Headline – SITE NAME": a trailing all-capitals segment names the website.
+    head, sep, tail = title.rpartition(" – ")
+    if sep and head and tail.isupper() and len(head) >= 20:
+        return head
+    return title
+
+
+def _strip_dateline(block: str) -> str:
+    # "HÀ NỘI — President ..." / "ASTANA — ...": drop the capitalised place name.
+    match = _DATELINE.match(block)
+    if match and match.group(1).isupper():
+        return block[match.end():]
+    return block
+
+
+def _trim(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:–— ")
+    return cut + "…"
+
+
+def split_id(pid: str) -> tuple[str, int] | None:
+    """Split a paragraph id into (doc_id, number), or None when it is malformed."""
+    if not isinstance(pid, str) or len(pid) > 512 or "\x00" in pid:
+        return None
+    doc_id, sep, num = pid.strip().rpartition(":")
+    if not sep or not doc_id or not num.isdigit() or num.startswith("0"):
+        return None
+    return doc_id, int(num)

@@ -1,0 +1,131 @@
+"""The nouns of the pipeline: documents, paragraphs, citations, hits, answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """One block of a document, numbered from 1 in file order."""
+
+    id: str  # "<doc_id>:<number>"
+    doc_id: str
+    number: int
+    text: str
+    title: str
+    date: str | None
+    language: str
+    canonical_id: str  # itself unless this block repeats another one
+
+    @property
+    def is_canonical(self) -> bool:
+        """True when this paragraph is the one that is embedded and cited."""
+        return self.canonical_id == self.id
+
+
+@dataclass(frozen=True)
+class Document:
+    """A loaded file: id (file stem), title, date and its paragraphs."""
+
+    id: str
+    path: str
+    title: str
+    date: str | None
+    paragraphs: tuple[Paragraph, ...]
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A paragraph as evidence: where it is, what it says, and the quoted part."""
+
+    id: str
+    doc_id: str
+    paragraph: int
+    title: str
+    date: str | None
+    language: str
+    text: str
+    canonical_id: str
+    quote: str = ""
+    start: int = 0
+    end: int = 0
+    parallel: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, p: Paragraph, quote: str = "", start: int = 0, end: int = 0) -> "Citation":
+        """Build a citation of paragraph ``p``; the quote must be ``p.text[start:end]``."""
+        return cls(
+            id=p.id, doc_id=p.doc_id, paragraph=p.number, title=p.title, date=p.date,
+            language=p.language, text=p.text, canonical_id=p.canonical_id,
+            quote=quote, start=start, end=end,
+        )
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict of every field."""
+        return {
+            "id": self.id, "doc_id": self.doc_id, "paragraph": self.paragraph,
+            "title": self.title, "date": self.date, "language": self.language,
+            "text": self.text, "canonical_id": self.canonical_id, "quote": self.quote,
+            "start": self.start, "end": self.end, "parallel": list(self.parallel),
+        }
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved paragraph and its relevance score (higher is better)."""
+
+    citation: Citation
+    score: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer whose markers [n] resolve to ``citations[n-1]``."""
+
+    text: str
+    answered: bool
+    citations: list[Citation] = field(default_factory=list)
+    related: list[Citation] = field(default_factory=list)
+    question: str = ""
+    backend: str = "extractive"
+    note: str = ""
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict of the answer."""
+        return {
+            "text": self.text, "answered": self.answered, "question": self.question,
+            "citations": [c.to_dict() for c in self.citations],
+            "related": [c.to_dict() for c in self.related],
+            "backend": self.backend, "note": self.note, "seconds": round(self.seconds, 4),
+        }
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What one ingest run changed in the index."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    skipped_files: tuple[str, ...] = ()
+    documents: int = 0
+    paragraphs: int = 0
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+
+    @property
+    def embedded(self) -> int:
+        """How many paragraphs were embedded in this run."""
+        return self.added + self.updated
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict of the report."""
+        return {
+            "added": self.added, "updated": self.updated, "removed": self.removed,
+            "unchanged": self.unchanged, "skipped_files": list(self.skipped_files),
+            "documents": self.documents, "paragraphs": self.paragraphs,
+            "seconds": round(self.seconds, 3), "embed_seconds": round(self.embed_seconds, 3),
+        }

@@ -21,15 +21,23 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 from qa.assistant import Assistant  # noqa: E402
 from qa.config import Config  # noqa: E402
 from qa.errors import (  # noqa: E402
-    CitationNotFound, ConfigError, CorpusError, EmbedderError, EmbedderMismatch, LLMError,
-    QAError, QuestionError, StoreError,
+    CitationNotFound,
+    ConfigError,
+    CorpusError,
+    EmbedderError,
+    EmbedderMismatch,
+    LLMError,
+    QAError,
+    QuestionError,
+    StoreError,
 )
 from qa.types import Answer, Citation, Document, Hit, IngestReport, Paragraph  # noqa: E402
 
 __all__ = [
     "Answer", "Assistant", "Citation", "CitationNotFound", "Config", "ConfigError", "CorpusError",
     "Document", "EmbedderError", "EmbedderMismatch", "Hit", "IngestReport", "LLMError",
-    "Paragraph", "QAError", "QuestionError", "StoreError", "cite", "default_assistant", "ingest",
+    "Paragraph", "QAError", "QuestionError", "StoreError", "ask", "ask_stream", "cite",
+    "default_assistant", "ingest", "search",
 ]
 
 _default: Assistant | None = None
@@ -48,6 +56,21 @@ def default_assistant() -> Assistant:
 def ingest(folder=None, *, rebuild: bool = False) -> IngestReport:
     """Index ``folder`` (default: the configured corpus) incrementally; see ``IngestReport``."""
     return default_assistant().ingest(folder, rebuild=rebuild)
+
+
+def ask(question: str, history: list | None = None, k: int | None = None) -> Answer:
+    """Answer from the documents; ``Answer.text`` carries markers [n] -> ``citations[n-1]``."""
+    return default_assistant().ask(question, history=history, k=k)
+
+
+def ask_stream(question: str, history: list | None = None, k: int | None = None):
+    """Yield the answer text in pieces, then the final ``Answer``."""
+    return default_assistant().ask_stream(question, history=history, k=k)
+
+
+def search(query: str, k: int = 5) -> list[Hit]:
+    """The ``k`` paragraphs most relevant to ``query``, best first."""
+    return default_assistant().search(query, k=k)
 
 
 def cite(pid: str) -> Citation:

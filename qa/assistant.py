@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
+import time
+from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from qa.citations import Catalog
 from qa.config import Config
 from qa.embed import Embedder, make_embedder
+from qa.errors import LLMError
+from qa.extractive import ExtractiveAnswerer, idf_table, load_calibration
 from qa.ingest import ingest, paragraph_from_record
-from qa.types import Citation, IngestReport
+from qa.llm import LLMAnswerer, make_llm
+from qa.question import Question, analyse, check_k, check_question
+from qa.retrieve import Retriever
+from qa.sentvec import SentenceVectors
+from qa.types import Answer, Citation, Hit, IngestReport
 from vectorstore.chroma import ChromaStore, open_store
 
 log = logging.getLogger(__name__)
@@ -30,11 +40,15 @@ class Assistant:
         self.config = (config or Config.from_env()).with_(
             **{k: v for k, v in {"corpus_dir": corpus_dir, "data_dir": data_dir,
                                  "embedder": named}.items() if v is not None})
-        self.embedder = embedder if embedder is not None and not named else make_embedder(self.config)
+        given = embedder is not None and not named
+        self.embedder = embedder if given else make_embedder(self.config)
         self.llm = llm
         self.auto_ingest = auto_ingest
         self._store: ChromaStore | None = None
         self._catalog: Catalog | None = None
+        self._retriever: Retriever | None = None
+        self._extractive: ExtractiveAnswerer | None = None
+        self._sentences = SentenceVectors(self.embedder, self.config.data_dir)
         self._lock = threading.RLock()
 
     @property
@@ -90,8 +104,135 @@ class Assistant:
         self._on_reload()
 
     def _on_reload(self) -> None:
-        """Hook for derived indexes (BM25) that must follow the catalog."""
+        # Derived indexes follow the catalog; each is swapped in one assignment.
+        cat = self._catalog
+        cal = load_calibration()
+        self._retriever = Retriever(self.store, self.embedder, cat,
+                                    cross_bonus=cal.get("cross_lingual_bonus"))
+        canon = [p for p in cat.paragraphs.values() if p.is_canonical]
+        self._extractive = ExtractiveAnswerer(
+            cat, self._sentences, idf_table([f"{p.title} {p.text}" for p in canon]),
+            bias=self._retriever.bias, calibration=cal)
+        # Sentence vectors are needed only when answering: compute them off the
+        # start-up path so the first question rarely waits for them.
+        threading.Thread(target=self._warm, args=(canon,), daemon=True,
+                         name="seedqa-warm").start()
+
+    def _warm(self, paragraphs) -> None:
+        try:
+            self._sentences.warm(paragraphs)
+        except Exception:  # warming is an optimisation; answering computes on demand
+            log.warning("sentence warm-up failed", exc_info=True)
+
+    @property
+    def retriever(self) -> Retriever:
+        """The hybrid retriever over the current catalog."""
+        self.catalog  # noqa: B018 - ensures the index is loaded
+        return self._retriever
+
+    def search(self, query: str, k: int = 5) -> list[Hit]:
+        """The ``k`` most relevant paragraphs for ``query``, best first."""
+        query = check_question(query)
+        k = check_k(k)
+        cat = self.catalog
+        return [Hit(Citation.of(cat.paragraphs[s.id]), s.score)
+                for s in self.retriever.search(query, k)]
 
     def cite(self, pid: str) -> Citation:
         """The paragraph with this id; ``CitationNotFound`` if there is none."""
         return self.catalog.cite(pid)
+
+    def _query_vector(self, q: Question):
+        vec = self.embedder.embed_query(q.standalone)
+        if q.previous and q.standalone == q.text:
+            # A follow-up that names its own topic but leans on a pronoun: keep
+            # the previous question in view, at a lower weight.
+            vec = vec + 0.35 * self.embedder.embed_query(q.previous)
+            vec = vec / max(float((vec @ vec) ** 0.5), 1e-12)
+        return vec
+
+    @property
+    def backend(self) -> str:
+        """What writes answers: 'extractive' or the LLM's model name."""
+        return self._llm_answerer.name if self._llm_answerer else "extractive"
+
+    def ask(self, question: str, history: list | None = None, k: int | None = None) -> Answer:
+        """Answer ``question`` from the documents, citing paragraphs as [1], [2], ..."""
+        final = None
+        for item in self.ask_stream(question, history=history, k=k):
+            if isinstance(item, Answer):
+                final = item
+        return final
+
+    def ask_stream(self, question: str, history: list | None = None,
+                   k: int | None = None) -> Iterator[str | Answer]:
+        """Yield the answer's text in pieces, then the final ``Answer``.
+
+        The final Answer is authoritative: if a model's stream breaks off and the
+        extractive fallback answers instead, its text replaces the pieces.
+        """
+        t0 = time.perf_counter()
+        q = analyse(question, history)
+        k = check_k(k) if k is not None else self.config.top_k
+        self.catalog  # noqa: B018 - loads (or builds) the index first
+        llm = self._llm_answerer
+        note = ""
+        if llm and q.previous:
+            try:
+                q = replace(q, standalone=llm.condense(q, normalise_history(history)))
+            except LLMError as exc:
+                note = str(exc)
+        qvec = self._query_vector(q)
+        hits = self.retriever.search(q.standalone, max(k, 8), vector=qvec, language=q.language)
+        answer = None
+        if llm and not note:
+            try:
+                answer = yield from self._generate(llm, q, hits[:k])
+            except LLMError as exc:
+                if self.config.fallback == "error":
+                    raise
+                note = str(exc)
+        if answer is None:
+            answer = self._extractive.answer(q, qvec, hits)
+            if note:
+                answer = replace(answer, note=f"The language model failed: {note}. "
+                                              "This answer was extracted offline instead.")
+            yield from _pieces(answer.text)
+        yield replace(answer, seconds=time.perf_counter() - t0)
+
+    def _generate(self, llm, q: Question, hits) -> Iterator[str]:
+        final = None
+        for item in llm.stream(q, hits):
+            if isinstance(item, Answer):
+                final = item
+            else:
+                yield item
+        if final is None or not final.answered:
+            refusal = self._extractive.refusal(q, hits)
+            return replace(refusal, backend=llm.name)
+        return final
+
+    @property
+    def _llm_answerer(self) -> LLMAnswerer | None:
+        if self.llm is False:
+            return None
+        if self.llm is None:
+            self.llm = make_llm(self.config) or False
+            return self._llm_answerer
+        return LLMAnswerer(self.llm, self.catalog, self._sentences, self.embedder)
+
+
+def _pieces(text: str) -> Iterator[str]:
+    """Split an answer into sentence-sized pieces for streaming."""
+    parts = re.split(r"(?<=\])\s+", text)
+    for i, part in enumerate(parts):
+        yield part + (" " if i < len(parts) - 1 else "")
+
+
+def normalise_history(history) -> list[tuple[str, str]]:
+    """(question, answer) pairs from pairs or role/content messages."""
+    pairs: list[tuple[str, str]] = []
+    for turn in history or []:
+        if isinstance(turn, (list, tuple)) and len(turn) >= 2:
+            pairs.append((str(turn[0] or ""), str(turn[1] or "")))
+    return pairs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from qa.corpus import split_id
@@ -20,7 +21,7 @@ class Catalog:
     documents: dict[str, list[Paragraph]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, paragraphs: list[Paragraph]) -> "Catalog":
+    def build(cls, paragraphs: list[Paragraph]) -> Catalog:
         """Index paragraphs by id and by document (sorted by number)."""
         cat = cls()
         for p in sorted(paragraphs, key=lambda p: (p.doc_id, p.number)):
@@ -62,3 +63,54 @@ class Catalog:
         doc = self.documents[p.doc_id]
         i = next(i for i, q in enumerate(doc) if q.id == p.id)
         return doc[max(0, i - radius): i + radius + 1]
+
+
+_MARKER = re.compile(r"\[(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\]")
+
+
+class Renumberer:
+    """Rewrites a model's [n] markers as it streams: drops numbers that name no
+    source, renumbers the rest in order of first appearance.
+
+    ``feed`` returns the text that is safe to emit (an unfinished "[12" is held
+    back until its bracket closes); ``close`` flushes the rest.
+    """
+
+    def __init__(self, n_sources: int) -> None:
+        self.n_sources = n_sources
+        self.order: list[int] = []  # source numbers (1-based) in order of first use
+        self._buffer = ""
+
+    def feed(self, chunk: str) -> str:
+        """Add streamed text; return what can be shown now."""
+        self._buffer += chunk
+        cut = self._buffer.rfind("[")
+        if cut != -1 and "]" not in self._buffer[cut:] and len(self._buffer) - cut < 24:
+            ready, self._buffer = self._buffer[:cut], self._buffer[cut:]
+        else:
+            ready, self._buffer = self._buffer, ""
+        return self._rewrite(ready)
+
+    def close(self) -> str:
+        """The held-back tail, rewritten."""
+        ready, self._buffer = self._buffer, ""
+        return self._rewrite(ready)
+
+    def _rewrite(self, text: str) -> str:
+        def repl(m: re.Match) -> str:
+            out = []
+            for raw in re.split(r"\s*[,;]\s*", m.group(1)):
+                n = int(raw)
+                if not 1 <= n <= self.n_sources:
+                    continue
+                if n not in self.order:
+                    self.order.append(n)
+                out.append(f"[{self.order.index(n) + 1}]")
+            return "".join(dict.fromkeys(out))
+
+        return _MARKER.sub(repl, text)
+
+
+def marker_numbers(text: str) -> list[int]:
+    """Every marker number in ``text``, in order (``[1][2]`` and ``[1, 2]`` both count)."""
+    return [int(n) for m in _MARKER.finditer(text) for n in re.split(r"\s*[,;]\s*", m.group(1))]

@@ -56,7 +56,7 @@ class Config:
     log_level: str = "WARNING"
 
     @classmethod
-    def from_env(cls, **overrides) -> "Config":
+    def from_env(cls, **overrides) -> Config:
         """Settings from keyword arguments, then environment variables, then defaults."""
         unknown = set(overrides) - {f.name for f in fields(cls)}
         if unknown:
@@ -71,7 +71,7 @@ class Config:
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**_coerce(values)).validated()
 
-    def validated(self) -> "Config":
+    def validated(self) -> Config:
         """Check every value now, so a bad setting fails at start, not mid-answer."""
         if self.embedder not in EMBEDDERS:
             raise ConfigError(
@@ -89,7 +89,7 @@ class Config:
             raise ConfigError(f"QA_LOG_LEVEL={self.log_level!r}: use DEBUG, INFO or WARNING")
         return self
 
-    def with_(self, **changes) -> "Config":
+    def with_(self, **changes) -> Config:
         """A copy with some fields changed (validated again)."""
         return replace(self, **_coerce(changes)).validated()
 

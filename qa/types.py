@@ -53,7 +53,7 @@ class Citation:
     parallel: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, p: Paragraph, quote: str = "", start: int = 0, end: int = 0) -> "Citation":
+    def of(cls, p: Paragraph, quote: str = "", start: int = 0, end: int = 0) -> Citation:
         """Build a citation of paragraph ``p``; the quote must be ``p.text[start:end]``."""
         return cls(
             id=p.id, doc_id=p.doc_id, paragraph=p.number, title=p.title, date=p.date,

@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
@@ -59,7 +60,7 @@ def _client(data_dir: Path, host: str | None, port: int) -> Any:
 
 
 def open_store(data_dir: Path, embedder_name: str, *, name: str | None = None,
-               host: str | None = None, port: int = 8000, recreate: bool = False) -> "ChromaStore":
+               host: str | None = None, port: int = 8000, recreate: bool = False) -> ChromaStore:
     """Open (or create) the collection for ``embedder_name``; refuse a foreign one.
 
     ``recreate`` deletes the collection first, whoever built it (a rebuild).
@@ -139,7 +140,8 @@ class ChromaStore:
         for i in range(0, len(ids), self.batch):
             self._guard(self.vector_store.delete_nodes, ids[i:i + self.batch])
 
-    def query(self, vector: list[float], k: int, where: dict | None = None) -> list[tuple[str, float]]:
+    def query(self, vector: list[float], k: int,
+              where: dict | None = None) -> list[tuple[str, float]]:
         """Top-k (id, cosine similarity) for a query vector."""
         n = min(k, self.count())
         if n <= 0:

@@ -1,0 +1,189 @@
+"""Fit the offline answerer's constants from data, and write qa/calibration.json.
+
+    python bench/calibrate.py [--limit N]
+
+1. Cross-lingual bias: on XQuAD's parallel en/vi paragraphs, how much higher
+   the embedder scores a same-language paragraph than its translation.
+2. Sentence-scoring weights: on XQuAD questions (same- and cross-language),
+   the weights of (sentence similarity, paragraph similarity, shared rare words)
+   that most often rank first the sentence holding the gold answer.
+3. Answer threshold: on the seeds, the evidence-strength cut that keeps dev-set
+   answerable questions answered (false refusals <= 5%) while refusing as many
+   off-corpus questions (XQuAD questions asked of the seeds) as possible.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.xquad import load  # noqa: E402
+from qa.corpus import parse_document  # noqa: E402
+from qa.embed import make_embedder, passage_text  # noqa: E402
+from qa.extractive import CALIBRATION, _coverage, idf_table, load_calibration  # noqa: E402
+from qa.sentvec import SentenceVectors, spans  # noqa: E402
+from qa.text import content_tokens  # noqa: E402
+
+CACHE = ROOT / "bench" / ".cache"
+
+
+class QueryCache:
+    """Query vectors cached on disk by text."""
+
+    def __init__(self, embedder, path: Path) -> None:
+        self.embedder, self.path = embedder, path
+        self.data = dict(np.load(path)) if path.exists() else {}
+
+    def get(self, text: str) -> np.ndarray:
+        if text not in self.data:
+            self.data[text] = self.embedder.embed_query(text)
+        return self.data[text]
+
+    def save(self) -> None:
+        np.savez(self.path, **self.data)
+
+
+def xquad_setup(limit: int | None):
+    data = load(limit=limit) if limit else load()
+    emb = make_embedder(__import__("qa").Config.from_env())
+    CACHE.mkdir(parents=True, exist_ok=True)
+    sv = SentenceVectors(emb, CACHE)
+    paras = {lang: [parse_document(p.key, p.text).paragraphs[0] for p in data.paragraphs[lang]]
+             for lang in data.langs}
+    t = time.perf_counter()
+    pvec = {lang: sv.get([passage_text(p) for p in ps]) for lang, ps in paras.items()}
+    for lang in paras:
+        sv.warm(paras[lang])
+    print(f"vectors ready in {time.perf_counter() - t:.0f} s")
+    qc = QueryCache(emb, CACHE / "queries.npz")
+    return data, paras, pvec, sv, qc
+
+
+def measure_bias(data, pvec, qc) -> dict[str, float]:
+    out = {}
+    for ql in data.langs:
+        gaps = []
+        for q in data.questions[ql]:
+            v = qc.get(q.question)
+            same = pvec[ql] @ v
+            other = pvec[[lang for lang in data.langs if lang != ql][0]] @ v
+            gaps.append(float(np.mean(same - other)))
+        pl = [lang for lang in data.langs if lang != ql][0]
+        out[f"{ql}->{pl}"] = round(float(np.mean(gaps)), 4)
+    return out
+
+
+def sentence_items(data, paras, pvec, sv, qc, bias, k=5):
+    """For each (question, paragraph language): candidate sentence features + gold flags."""
+    by_id = {lang: {q.id: q for q in data.questions[lang]} for lang in data.langs}
+    idf = {lang: idf_table([p.text for p in paras[lang]]) for lang in data.langs}
+    items = []
+    for ql, pl in itertools.product(data.langs, data.langs):
+        for q in data.questions[ql]:
+            v = qc.get(q.question)
+            psim = pvec[pl] @ v + (bias.get(f"{ql}->{pl}", 0.0) if ql != pl else 0.0)
+            top = np.argsort(-psim)[:k]
+            answers = by_id[pl][q.id].answers
+            default = max(idf[pl].values())
+            weights = {t: idf[pl].get(t, default) for t in set(content_tokens(q.question))}
+            feats, gold = [], []
+            for i in top:
+                p = paras[pl][i]
+                texts = [p.text[s:e] for s, e in spans(p.text)]
+                sims = sv.get(texts) @ v
+                for text, sim in zip(texts, sims):
+                    feats.append((float(sim), float(psim[i]), _coverage(weights, text)))
+                    gold.append(any(a and a in text for a in answers))
+            if any(gold):
+                items.append((f"{ql}->{pl}", np.array(feats), np.array(gold)))
+    return items
+
+
+def fit_weights(items):
+    best = None
+    for wp, wl in itertools.product((0.0, 0.25, 0.5, 0.75, 1.0), (0.0, 0.1, 0.2, 0.3, 0.5, 0.8)):
+        w = np.array([1.0, wp, wl])
+        acc = np.mean([gold[int(np.argmax(f @ w))] for _, f, gold in items])
+        if best is None or acc > best[0]:
+            best = (acc, wp, wl)
+    acc, wp, wl = best
+    per = {}
+    w = np.array([1.0, wp, wl])
+    for pair in sorted({p for p, _, _ in items}):
+        sub = [(f, g) for p, f, g in items if p == pair]
+        per[pair] = round(float(np.mean([g[int(np.argmax(f @ w))] for f, g in sub])), 3)
+    return {"sim": 1.0, "para": wp, "lexical": wl}, round(float(acc), 3), per
+
+
+def fit_threshold(weights, bias, data, limit_neg=300):
+    import qa
+    from qa.evaluate import load_items
+    from qa.question import analyse
+
+    tmp = CACHE / "seeds-index"
+    a = qa.Assistant(corpus_dir=ROOT / "seeds", data_dir=tmp)
+    a.catalog
+    ext = a._extractive
+    ext.cal = {**ext.cal, "weights": weights, "threshold": -1e9}
+    a._retriever.cross_bonus = bias
+
+    def best(question, history=None):
+        q = analyse(question, history)
+        vec = a._query_vector(q)
+        hits = a.retriever.search(q.standalone, 8, vector=vec, language=q.language)
+        ranked = ext.sentences(q, vec, hits)
+        return ranked[0].score if ranked else -1e9
+
+    dev = load_items(ROOT.parent / "shared" / "eval" / "dev.jsonl")
+    pos = [best(i["question"], [(i["context"], "")] if i.get("context") else None)
+           for i in dev if i["answerable"]]
+    neg = [best(q.question) for lang in data.langs for q in data.questions[lang][:limit_neg // 2]]
+    pos, neg = np.sort(pos), np.sort(neg)
+    # Answer >= 95% of the answerable dev questions; where the off-corpus scores
+    # stay below that, cut half-way between, leaving room on both sides.
+    pos_p05 = float(pos[int(np.floor(0.05 * len(pos)))]) - 1e-3
+    neg_p95 = float(np.quantile(neg, 0.95))
+    cut = (pos_p05 + neg_p95) / 2 if neg_p95 < pos_p05 else pos_p05
+    refused = float(np.mean(neg < cut))
+    return round(cut, 4), {"dev_answerable_min": round(float(pos[0]), 4),
+                           "dev_answerable_p05": round(pos_p05, 4),
+                           "off_corpus_p95": round(neg_p95, 4),
+                           "off_corpus_refused": round(refused, 3),
+                           "off_corpus_median": round(float(np.median(neg)), 4)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--limit", type=int, default=None, help="XQuAD paragraphs to use")
+    parser.add_argument("--out", default=str(CALIBRATION))
+    args = parser.parse_args()
+    data, paras, pvec, sv, qc = xquad_setup(args.limit)
+    bias = measure_bias(data, pvec, qc)
+    print("cross-lingual bias:", bias)
+    items = sentence_items(data, paras, pvec, sv, qc, bias)
+    sv.save()
+    qc.save()
+    weights, acc, per = fit_weights(items)
+    print("sentence weights:", weights, "top-1 answer-sentence accuracy", acc, per)
+    threshold, stats = fit_threshold(weights, bias, data)
+    print("threshold:", threshold, stats)
+    cal = {**load_calibration(), "weights": weights, "threshold": threshold,
+           "cross_lingual_bonus": bias,
+           "fitted": {"sentence_accuracy": acc, "per_pair": per, **stats,
+                      "xquad_paragraphs": len(data.indices),
+                      "command": "python bench/calibrate.py"}}
+    Path(args.out).write_text(json.dumps(cal, indent=2, ensure_ascii=False) + "\n")
+    print("wrote", args.out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,222 @@
+"""The offline answerer: quotes the sentences that answer, each with its citation.
+
+No model writes anything here: every sentence of an answer is a verbatim quote
+of a paragraph, chosen by how well it matches the question (sentence and
+paragraph embeddings, shared rare words), and the answer is withheld when the
+evidence is weak or lacks what the question asks for (a number, a place, the
+year the question names).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from qa.citations import Catalog
+from qa.question import Question, names
+from qa.retrieve import Scored
+from qa.sentvec import SentenceVectors, spans
+from qa.text import content_tokens, numbers
+from qa.types import Answer, Citation
+
+CALIBRATION = Path(__file__).with_name("calibration.json")
+MAX_SENTENCES = 3
+_MONTHS = re.compile(
+    r"\b(january|february|march|april|may|june|july|august|september|october|november|"
+    r"december|tháng\s*\d{1,2})\b|\b(19|20)\d{2}\b|\d{1,2}/\d{1,2}(/\d{2,4})?", re.IGNORECASE)
+NOT_FOUND = {
+    "en": "The documents do not say.",
+    "vi": "Tài liệu không đề cập đến điều này.",
+}
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A candidate quote and the signals that scored it."""
+
+    pid: str
+    start: int
+    end: int
+    text: str
+    sim: float  # cosine(question, sentence)
+    para: float  # cosine(question, paragraph with header)
+    lexical: float  # share of the question's rare words found in the sentence
+    score: float
+
+
+def load_calibration(path: Path = CALIBRATION) -> dict:
+    """Weights and threshold fitted by `bench/calibrate.py` on the dev set."""
+    defaults = {"weights": {"sim": 1.0, "para": 0.5, "lexical": 0.3},
+                "threshold": 0.0, "margin": 0.04}
+    try:
+        return {**defaults, **json.loads(path.read_text(encoding="utf-8"))}
+    except (OSError, ValueError):
+        return defaults
+
+
+class ExtractiveAnswerer:
+    """Answers by quoting; decides ``answered`` from calibrated evidence strength."""
+
+    name = "extractive"
+
+    def __init__(self, catalog: Catalog, vectors: SentenceVectors, idf: dict[str, float],
+                 bias=lambda q_lang, p_lang: 0.0, calibration: dict | None = None) -> None:
+        self.catalog = catalog
+        self.bias = bias
+        self.vectors = vectors
+        self.idf = idf
+        self.cal = calibration or load_calibration()
+
+    def sentences(self, q: Question, qvec: np.ndarray, hits: list[Scored]) -> list[Sentence]:
+        """Every sentence of the candidate paragraphs, best first."""
+        items = []
+        for hit in hits:
+            p = self.catalog.paragraphs[hit.id]
+            items += [(hit, s, e, p.text[s:e]) for s, e in spans(p.text)]
+        if not items:
+            return []
+        sims = self.vectors.get([t for *_, t in items]) @ qvec
+        terms = self._weights(q.standalone)
+        w = self.cal["weights"]
+        out = []
+        for (hit, s, e, text), sim in zip(items, sims):
+            sim = float(sim) + self.bias(q.language, self.catalog.paragraphs[hit.id].language)
+            lex = _coverage(terms, text)
+            score = w["sim"] * float(sim) + w["para"] * hit.dense + w["lexical"] * lex
+            out.append(Sentence(hit.id, s, e, text, float(sim), hit.dense, lex, score))
+        out.sort(key=lambda s: -s.score)
+        return out
+
+    def _weights(self, text: str) -> dict[str, float]:
+        default = max(self.idf.values(), default=1.0)
+        return {t: self.idf.get(t, default) for t in set(content_tokens(text))}
+
+    def choose(self, q: Question, ranked: list[Sentence]) -> list[Sentence]:
+        """The best sentence, plus up to two close runners-up that add something.
+
+        A runner-up is added when it covers question words the chosen sentences
+        miss, or, for list questions, when it comes from another document.
+        """
+        if not ranked:
+            return []
+        best = ranked[0]
+        listing = "list" in q.expects
+        margin = self.cal["margin"] * (2 if listing else 1)
+        weights = self._weights(q.standalone)
+        chosen = [best]
+        for s in ranked[1:]:
+            if len(chosen) >= MAX_SENTENCES or s.score < best.score - margin:
+                break
+            if any(_redundant(s, c, self.vectors) for c in chosen):
+                continue
+            covered = set(content_tokens(" ".join(c.text for c in chosen)))
+            gain = sum(w for t, w in weights.items()
+                       if t not in covered and t in set(content_tokens(s.text)))
+            other_doc = all(_doc(s.pid) != _doc(c.pid) for c in chosen)
+            if listing or other_doc or gain > 0.15 * sum(weights.values()):
+                chosen.append(s)
+        return chosen
+
+    def strength(self, s: Sentence) -> float:
+        """Evidence strength: the calibrated score minus its threshold (> 0 answers)."""
+        return s.score - self.cal["threshold"]
+
+    def fits(self, q: Question, s: Sentence) -> bool:
+        """Does this sentence hold what the question asks for?
+
+        Numbers and acronyms the question names must appear in the paragraph
+        (or its title and date); a how-many question needs a new number, a
+        when question a date, a where question a name the question lacks.
+        """
+        p = self.catalog.paragraphs[s.pid]
+        if not _has_key_terms(q, f"{p.text} {p.title} {p.date or ''}"):
+            return False
+        if "number" in q.expects and not (numbers(s.text) - numbers(q.text)):
+            return False
+        if "time" in q.expects and not _MONTHS.search(s.text):
+            return False
+        return not ("place" in q.expects and not _new_names(q.text, s.text))
+
+    def answer(self, q: Question, qvec: np.ndarray, hits: list[Scored]) -> Answer:
+        """Quote the answer with citations, or say the documents do not hold it."""
+        ranked = self.sentences(q, qvec, hits)
+        fitting = [s for s in ranked if self.fits(q, s)]
+        # The best evidence must itself be of the asked-for kind: a date found
+        # far down the list is not the answer to "when".
+        if not fitting or fitting[0].score < ranked[0].score - 2 * self.cal["margin"]:
+            return self.refusal(q, hits)
+        chosen = self.choose(q, fitting)
+        if self.strength(chosen[0]) <= 0:
+            return self.refusal(q, hits)
+        citations: list[Citation] = []
+        parts = []
+        for s in sorted(chosen, key=lambda s: (_doc(s.pid), _num(s.pid), s.start)):
+            p = self.catalog.paragraphs[s.pid]
+            ids = [c.id for c in citations]
+            if s.pid in ids:
+                n = ids.index(s.pid) + 1
+            else:
+                citations.append(Citation.of(p, s.text, s.start, s.end))
+                n = len(citations)
+            parts.append(f"{s.text} [{n}]")
+        return Answer(text=" ".join(parts), answered=True, citations=citations,
+                      question=q.text, backend=self.name)
+
+    def refusal(self, q: Question, hits: list[Scored]) -> Answer:
+        """The honest 'not in the documents' answer, with the closest paragraphs as related."""
+        related = [self.catalog.cite(h.id) for h in hits[:3]]
+        return Answer(text=NOT_FOUND.get(q.language, NOT_FOUND["en"]), answered=False,
+                      citations=[], related=related, question=q.text, backend=self.name)
+
+
+def _doc(pid: str) -> str:
+    return pid.rsplit(":", 1)[0]
+
+
+def _num(pid: str) -> int:
+    return int(pid.rsplit(":", 1)[1])
+
+
+def _coverage(weights: dict[str, float], text: str) -> float:
+    total = sum(weights.values())
+    if not total:
+        return 0.0
+    found = set(content_tokens(text))
+    return sum(w for t, w in weights.items() if t in found) / total
+
+
+def _redundant(a: Sentence, b: Sentence, vectors: SentenceVectors) -> bool:
+    va, vb = vectors.get([a.text, b.text])
+    return float(va @ vb) > 0.93
+
+
+def _fold_ascii(text: str) -> str:
+    import unicodedata
+
+    text = unicodedata.normalize("NFD", text.lower()).replace("đ", "d")
+    return re.sub(r"[\W_]+", "", "".join(c for c in text if not unicodedata.combining(c)))
+
+
+def _has_key_terms(q: Question, context: str) -> bool:
+    folded = _fold_ascii(context)
+    return all(_fold_ascii(t) in folded for t in q.key_terms)
+
+
+def _new_names(question: str, evidence: str) -> set[str]:
+    asked = {_fold_ascii(w) for w in names(question)}
+    return {w for w in names(evidence)[1:] if _fold_ascii(w) not in asked}
+
+
+def idf_table(texts: list[str]) -> dict[str, float]:
+    """Smoothed inverse document frequency of each content token."""
+    df: dict[str, int] = {}
+    for text in texts:
+        for t in set(content_tokens(text)):
+            df[t] = df.get(t, 0) + 1
+    n = len(texts)
+    return {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}

@@ -1,0 +1,84 @@
+"""Text utilities shared by retrieval and answering: tokens, sentences, numbers."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+# A sentence ends at . ! ? … (plus closing quotes/brackets) followed by space and
+# a capital, digit or opening quote; list markers ("1.", "IV.") and initials
+# ("U.S.", "Mr.") do not end one.
+_BOUNDARY = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+(?=[\"“'(\[]?[A-ZÀ-ỸĐ0-9])")
+_NO_BREAK_BEFORE = re.compile(
+    r"(?:^|\s)(?:\d{1,3}|[IVXivx]{1,5}|[A-Z]|Mr|Mrs|Ms|Dr|St|No|Vol|PM|Gen|Prof|Jr|Sr|Inc|"
+    r"Co|Ltd|vs|etc|TS|ThS|GS|PGS|TP|Tp)\.[\"'”’)\]]*$")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+STOPWORDS = frozenset("""
+a an the of to in on at for by with from and or but is are was were be been being do
+does did has have had this that these those it its as into about over under what which
+who whom whose when where why how whether there their they them he she his her him we
+our you your i me my will would shall should can could may might must not no nor than
+then so such also any each other more most some both all many much very just only own
+same too s t ve ll re d m according reports report say said tell told give given get
+got và của các những được trong với cho không là có này đã sẽ về người nào gì ai bao
+nhiêu đâu khi thì mà như để từ tại theo trên dưới vào ra lại cũng đó đây hay hoặc nhưng
+nên vì do bị một hai bên ông bà anh chị họ chúng ta tôi việc sự các nhà làm đến
+""".split())
+
+
+_VIETNAM = re.compile(r"\bvi[eệ]t\s+nam\b")
+
+
+def fold(text: str) -> str:
+    """Lower-case NFC text (keeps Vietnamese diacritics, unifies composed forms).
+
+    "Việt Nam" / "Viet Nam" become "vietnam", the one name English texts spell
+    both ways, so it matches across spellings.
+    """
+    return _VIETNAM.sub("vietnam", unicodedata.normalize("NFC", text).lower())
+
+
+def tokens(text: str) -> list[str]:
+    """Word tokens of ``text``, lower-cased, diacritics kept."""
+    return _TOKEN.findall(fold(text))
+
+
+def content_tokens(text: str) -> list[str]:
+    """Tokens minus stop words (English and Vietnamese)."""
+    return [t for t in tokens(text) if t not in STOPWORDS]
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of each sentence in ``text``; text[start:end] is verbatim."""
+    spans: list[tuple[int, int]] = []
+    for line_start, line in _lines(text):
+        start = 0
+        for m in _BOUNDARY.finditer(line):
+            if _NO_BREAK_BEFORE.search(line[start:m.start()]):
+                continue
+            piece = line[start:m.start()]
+            if piece.strip():
+                spans.append(_trimmed(line_start + start, piece))
+            start = m.end()
+        if line[start:].strip():
+            spans.append(_trimmed(line_start + start, line[start:]))
+    return spans
+
+
+def _lines(text: str):
+    pos = 0
+    for line in text.split("\n"):
+        yield pos, line
+        pos += len(line) + 1
+
+
+def _trimmed(offset: int, piece: str) -> tuple[int, int]:
+    lead = len(piece) - len(piece.lstrip())
+    return offset + lead, offset + len(piece.rstrip())
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers in ``text`` with separators removed ("3,000" -> "3000")."""
+    return {re.sub(r"[.,]", "", n) for n in _NUMBER.findall(text)}

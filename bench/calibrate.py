@@ -29,7 +29,13 @@ sys.path.insert(0, str(ROOT))
 from bench.xquad import load  # noqa: E402
 from qa.corpus import parse_document  # noqa: E402
 from qa.embed import make_embedder, passage_text  # noqa: E402
-from qa.extractive import CALIBRATION, _coverage, idf_table, load_calibration  # noqa: E402
+from qa.extractive import (  # noqa: E402
+    CALIBRATION,
+    _coverage,
+    focus_text,
+    idf_table,
+    load_calibration,
+)
 from qa.sentvec import SentenceVectors, spans  # noqa: E402
 from qa.text import content_tokens  # noqa: E402
 
@@ -96,12 +102,16 @@ def sentence_items(data, paras, pvec, sv, qc, bias, k=5):
             default = max(idf[pl].values())
             weights = {t: idf[pl].get(t, default) for t in set(content_tokens(q.question))}
             feats, gold = [], []
+            focus = focus_text(q.question, [paras[pl][i] for i in top])
+            fv = qc.get(focus) if focus else v
+            shift = bias.get(f"{ql}->{pl}", 0.0) if ql != pl else 0.0
             for i in top:
                 p = paras[pl][i]
                 texts = [p.text[s:e] for s, e in spans(p.text)]
-                sims = sv.get(texts) @ v
-                for text, sim in zip(texts, sims):
-                    feats.append((float(sim), float(psim[i]), _coverage(weights, text)))
+                vecs = sv.get(texts)
+                for text, sim, fsim in zip(texts, vecs @ v, vecs @ fv):
+                    feats.append((float(sim) + shift, float(fsim) + shift, float(psim[i]),
+                                  _coverage(weights, text)))
                     gold.append(any(a and a in text for a in answers))
             if any(gold):
                 items.append((f"{ql}->{pl}", np.array(feats), np.array(gold)))
@@ -110,18 +120,21 @@ def sentence_items(data, paras, pvec, sv, qc, bias, k=5):
 
 def fit_weights(items):
     best = None
-    for wp, wl in itertools.product((0.0, 0.25, 0.5, 0.75, 1.0), (0.0, 0.1, 0.2, 0.3, 0.5, 0.8)):
-        w = np.array([1.0, wp, wl])
+    grid = itertools.product((0.0, 0.25, 0.5, 0.75, 1.0), (0.0, 0.25, 0.5, 0.75, 1.0),
+                             (0.0, 0.1, 0.2, 0.3, 0.5, 0.8))
+    for wf, wp, wl in grid:
+        w = np.array([1.0 - wf, wf, wp, wl])
         acc = np.mean([gold[int(np.argmax(f @ w))] for _, f, gold in items])
         if best is None or acc > best[0]:
-            best = (acc, wp, wl)
-    acc, wp, wl = best
+            best = (acc, wf, wp, wl)
+    acc, wf, wp, wl = best
     per = {}
-    w = np.array([1.0, wp, wl])
+    w = np.array([1.0 - wf, wf, wp, wl])
     for pair in sorted({p for p, _, _ in items}):
         sub = [(f, g) for p, f, g in items if p == pair]
         per[pair] = round(float(np.mean([g[int(np.argmax(f @ w))] for f, g in sub])), 3)
-    return {"sim": 1.0, "para": wp, "lexical": wl}, round(float(acc), 3), per
+    weights = {"sim": 1.0 - wf, "focus": wf, "para": wp, "lexical": wl}
+    return weights, round(float(acc), 3), per
 
 
 def fit_threshold(weights, bias, data, limit_neg=300):
@@ -131,7 +144,7 @@ def fit_threshold(weights, bias, data, limit_neg=300):
 
     tmp = CACHE / "seeds-index"
     a = qa.Assistant(corpus_dir=ROOT / "seeds", data_dir=tmp)
-    a.catalog
+    a.ingest()
     ext = a._extractive
     ext.cal = {**ext.cal, "weights": weights, "threshold": -1e9}
     a._retriever.cross_bonus = bias

@@ -181,6 +181,8 @@ class Assistant:
             try:
                 q = replace(q, standalone=llm.condense(q, normalise_history(history)))
             except LLMError as exc:
+                if self.config.fallback == "error":
+                    raise
                 note = str(exc)
         qvec = self._query_vector(q)
         hits = self.retriever.search(q.standalone, max(k, 8), vector=qvec, language=q.language)

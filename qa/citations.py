@@ -108,7 +108,9 @@ class Renumberer:
                 out.append(f"[{self.order.index(n) + 1}]")
             return "".join(dict.fromkeys(out))
 
-        return _MARKER.sub(repl, text)
+        text = _MARKER.sub(repl, text)
+        # "[1][1]" (the same source twice in a row) reads as one citation.
+        return re.sub(r"(\[\d+\])(?:\s*\1)+", r"\1", text)
 
 
 def marker_numbers(text: str) -> list[int]:

@@ -21,11 +21,14 @@ from qa.citations import Catalog
 from qa.question import Question, names
 from qa.retrieve import Scored
 from qa.sentvec import SentenceVectors, spans
-from qa.text import content_tokens, numbers
+from qa.text import content_tokens, quantities, tokens
 from qa.types import Answer, Citation
 
 CALIBRATION = Path(__file__).with_name("calibration.json")
 MAX_SENTENCES = 3
+AMOUNT_BONUS = 0.05
+_AMOUNT = re.compile(r"(?:US\s?\$|NZ\$|\$|€|£|USD|VND)\s?\d|\d\s*(?:%|percent|billion|million|"
+                     r"thousand|trillion|tỷ|triệu|nghìn)", re.IGNORECASE)
 _MONTHS = re.compile(
     r"\b(january|february|march|april|may|june|july|august|september|october|november|"
     r"december|tháng\s*\d{1,2})\b|\b(19|20)\d{2}\b|\d{1,2}/\d{1,2}(/\d{2,4})?", re.IGNORECASE)
@@ -44,6 +47,7 @@ class Sentence:
     end: int
     text: str
     sim: float  # cosine(question, sentence)
+    focus: float  # cosine(question minus its topic words, sentence)
     para: float  # cosine(question, paragraph with header)
     lexical: float  # share of the question's rare words found in the sentence
     score: float
@@ -80,15 +84,20 @@ class ExtractiveAnswerer:
             items += [(hit, s, e, p.text[s:e]) for s, e in spans(p.text)]
         if not items:
             return []
-        sims = self.vectors.get([t for *_, t in items]) @ qvec
+        svecs = self.vectors.get([t for *_, t in items])
+        sims = svecs @ qvec
+        focus = focus_text(q.standalone, [self.catalog.paragraphs[h.id] for h in hits])
+        fsims = svecs @ self.vectors.embedder.embed_query(focus) if focus else sims
         terms = self._weights(q.standalone)
         w = self.cal["weights"]
         out = []
-        for (hit, s, e, text), sim in zip(items, sims):
-            sim = float(sim) + self.bias(q.language, self.catalog.paragraphs[hit.id].language)
+        for (hit, s, e, text), sim, fsim in zip(items, sims, fsims):
+            bias = self.bias(q.language, self.catalog.paragraphs[hit.id].language)
+            sim, fsim = float(sim) + bias, float(fsim) + bias
             lex = _coverage(terms, text)
-            score = w["sim"] * float(sim) + w["para"] * hit.dense + w["lexical"] * lex
-            out.append(Sentence(hit.id, s, e, text, float(sim), hit.dense, lex, score))
+            score = (w["sim"] * sim + w.get("focus", 0.0) * fsim + w["para"] * hit.dense
+                     + w["lexical"] * lex)
+            out.append(Sentence(hit.id, s, e, text, sim, fsim, hit.dense, lex, score))
         out.sort(key=lambda s: -s.score)
         return out
 
@@ -136,7 +145,7 @@ class ExtractiveAnswerer:
         p = self.catalog.paragraphs[s.pid]
         if not _has_key_terms(q, f"{p.text} {p.title} {p.date or ''}"):
             return False
-        if "number" in q.expects and not (numbers(s.text) - numbers(q.text)):
+        if "number" in q.expects and not (quantities(s.text) - quantities(q.text)):
             return False
         if "time" in q.expects and not _MONTHS.search(s.text):
             return False
@@ -146,13 +155,17 @@ class ExtractiveAnswerer:
         """Quote the answer with citations, or say the documents do not hold it."""
         ranked = self.sentences(q, qvec, hits)
         fitting = [s for s in ranked if self.fits(q, s)]
+        if "number" in q.expects:
+            # An amount ("US$5 billion", "30%") answers "how much" better than a year.
+            fitting.sort(key=lambda s: -(s.score + AMOUNT_BONUS * bool(_AMOUNT.search(s.text))))
         # The best evidence must itself be of the asked-for kind: a date found
         # far down the list is not the answer to "when".
         if not fitting or fitting[0].score < ranked[0].score - 2 * self.cal["margin"]:
             return self.refusal(q, hits)
-        chosen = self.choose(q, fitting)
-        if self.strength(chosen[0]) <= 0:
+        # Strength is judged on the best match overall: is the topic covered at all?
+        if self.strength(ranked[0]) <= 0:
             return self.refusal(q, hits)
+        chosen = self.choose(q, fitting)
         citations: list[Citation] = []
         parts = []
         for s in sorted(chosen, key=lambda s: (_doc(s.pid), _num(s.pid), s.start)):
@@ -172,6 +185,24 @@ class ExtractiveAnswerer:
         related = [self.catalog.cite(h.id) for h in hits[:3]]
         return Answer(text=NOT_FOUND.get(q.language, NOT_FOUND["en"]), answered=False,
                       citations=[], related=related, question=q.text, backend=self.name)
+
+
+def focus_text(question: str, paragraphs: list) -> str:
+    """The question without its topic words: those found in at least half of the
+    candidate paragraphs (e.g. "Vietnam", "New Zealand"). They cannot tell the
+    candidates' sentences apart, yet dominate a sentence embedding's similarity.
+    Empty when nothing is left out."""
+    if not paragraphs:
+        return ""
+    seen = [set(tokens(f"{p.title} {p.text}")) for p in paragraphs]
+    kept, dropped = [], False
+    for word in question.split():
+        toks = tokens(word)
+        if toks and all(sum(t in s for s in seen) * 2 >= len(seen) for t in toks):
+            dropped = True
+            continue
+        kept.append(word)
+    return " ".join(kept) if dropped and kept else ""
 
 
 def _doc(pid: str) -> str:

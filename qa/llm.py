@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Iterator
 
 import numpy as np
@@ -27,6 +28,7 @@ from qa.types import Answer, Citation
 log = logging.getLogger(__name__)
 NOT_FOUND_TOKEN = "NOT_IN_DOCUMENTS"
 CONTEXT_WINDOW = 16384
+STREAM_BUDGET = 3  # a whole streamed answer may take this many read timeouts
 LANGUAGE_NAMES = {"en": "English", "vi": "Vietnamese"}
 SYSTEM = f"""You answer questions using ONLY the numbered source paragraphs the user provides.
 Rules:
@@ -90,6 +92,7 @@ class LLMAnswerer:
         self.vectors = vectors
         self.embedder = embedder
         self.name = getattr(llm, "model", "llm")
+        self.timeout = float(getattr(llm, "timeout", 30.0) or 30.0)
 
     def condense(self, q: Question, history: list[tuple[str, str]]) -> str:
         """A standalone version of a follow-up question (one short LLM call)."""
@@ -106,7 +109,9 @@ class LLMAnswerer:
         blocks = []
         for n, hit in enumerate(sources, start=1):
             p = self.catalog.paragraphs[hit.id]
-            blocks.append(f"[{n}] ({p.title}; {p.date or 'undated'})\n{p.text}")
+            # A paragraph must not be able to close the data block and speak as the user.
+            title, text = _defuse(p.title), _defuse(p.text)
+            blocks.append(f"[{n}] ({title}; {p.date or 'undated'})\n{text}")
         lang = LANGUAGE_NAMES.get(q.language, "the language of the question")
         user = ("Sources:\n<<<\n" + "\n\n".join(blocks) + "\n>>>\n\nQuestion: " + q.standalone)
         return [ChatMessage(role=MessageRole.SYSTEM, content=SYSTEM.format(language=lang)),
@@ -116,8 +121,13 @@ class LLMAnswerer:
         """Yield text as it is generated (markers already renumbered), then the Answer."""
         renum = Renumberer(len(sources))
         raw, shown, started = "", "", False
+        # The client's timeout bounds each read; this bounds the whole answer,
+        # so a server trickling one token at a time cannot hold a request forever.
+        deadline = time.monotonic() + STREAM_BUDGET * self.timeout
         try:
             for chunk in self.llm.stream_chat(self.messages(q, sources)):
+                if time.monotonic() > deadline:
+                    raise TimeoutError("the stream took too long")
                 delta = chunk.delta or ""
                 raw += delta
                 if not started:
@@ -133,6 +143,9 @@ class LLMAnswerer:
                     yield piece
         except Exception as exc:
             raise LLMError(describe(exc)) from exc
+        if not raw.strip():
+            raise LLMError("the LLM server returned an empty or unreadable reply; check that "
+                           "OPENAI_BASE_URL is an OpenAI-compatible server that supports streaming")
         if not started or NOT_FOUND_TOKEN in raw:
             yield Answer(text="", answered=False, question=q.text, backend=self.name)
             return
@@ -162,6 +175,10 @@ class LLMAnswerer:
         sims = self.vectors.get([paragraph[s:e] for s, e in candidates]) @ \
             np.asarray(self.embedder.embed_query(claim))
         return candidates[int(np.argmax(sims))]
+
+
+def _defuse(text: str) -> str:
+    return re.sub(r"<{3,}|>{3,}", lambda m: m.group(0)[0] * 2, text)
 
 
 def _tidy(text: str) -> str:

@@ -41,7 +41,8 @@ def check_k(k: object) -> int:
 
 # What kind of answer a question wants, recognised from its wording (en + vi).
 _EXPECTS = (
-    ("number", r"\b(how (much|many)|what (value|amount|number|percentage|share)|bao nhiêu|"
+    ("number", r"\b(how (much|many)|what (\w+ )?(value|amount|number|percentage|share|target|"
+               r"goal|figure|turnover|budget)|bao nhiêu|mục tiêu|kim ngạch|"
                r"mấy|which anniversary|kỷ niệm bao nhiêu|tổng cộng)\b"),
     ("place", r"\b(where|which (city|country|province|place)|in what city|ở đâu|"
               r"thành phố nào|tỉnh nào|nơi nào|tại đâu)\b"),
@@ -50,7 +51,8 @@ _EXPECTS = (
     ("person", r"\b(who|whom|which (leader|official|minister|person|president)|ai\b|"
                r"người nào|vị nào|lãnh đạo nào)"),
     ("list", r"\b(which two|both|each|which (\w+ )?\w+s\b|what (\w+ )?\w+s (did|do|were|are)\b|"
-             r"(những|các) (\w+ ){0,3}nào|which (areas|fields|sectors|channels|leaders|countries|documents|agreements)|"
+             r"(những|các) (\w+ ){0,3}nào|"
+             r"which (areas|fields|sectors|channels|leaders|countries|documents|agreements)|"
              r"what (areas|fields|sectors|channels|kinds)|list|những (lĩnh vực|kênh|cơ quan|"
              r"sự|gì|nội dung|văn kiện)|các (lĩnh vực|kênh|văn kiện))"),
 )

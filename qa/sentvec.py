@@ -19,6 +19,7 @@ from qa.types import Paragraph
 
 log = logging.getLogger(__name__)
 MIN_SENTENCE_CHARS = 12
+MIN_WORDS = 5  # shorter blocks are headings or captions: findable, not quotable
 _LIST_MARKER_CHARS = 6
 
 
@@ -31,7 +32,7 @@ def spans(text: str) -> list[tuple[int, int]]:
         if 0 < dot <= 4 and head[:dot].strip().rstrip(".").isalnum() and (
                 head[:dot].isdigit() or head[:dot].upper().strip("IVX") == ""):
             start += dot + 2
-        if end - start >= MIN_SENTENCE_CHARS:
+        if end - start >= MIN_SENTENCE_CHARS and len(text[start:end].split()) >= MIN_WORDS:
             out.append((start, end))
     return out or [(0, len(text))]
 

@@ -45,9 +45,20 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(fold(text))
 
 
+def stem(token: str) -> str:
+    """A light English suffix stripper ("goals" -> "goal"); other words unchanged."""
+    if len(token) < 5 or not token.isascii() or not token.isalpha():
+        return token
+    for suffix, keep in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("ed", ""), ("es", ""),
+                         ("s", "")):
+        if token.endswith(suffix) and len(token) - len(suffix) >= 4 and not token.endswith("ss"):
+            return token[: len(token) - len(suffix)] + keep
+    return token
+
+
 def content_tokens(text: str) -> list[str]:
-    """Tokens minus stop words (English and Vietnamese)."""
-    return [t for t in tokens(text) if t not in STOPWORDS]
+    """Stemmed tokens minus stop words (English and Vietnamese)."""
+    return [stem(t) for t in tokens(text) if t not in STOPWORDS]
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -82,3 +93,15 @@ def _trimmed(offset: int, piece: str) -> tuple[int, int]:
 def numbers(text: str) -> set[str]:
     """Numbers in ``text`` with separators removed ("3,000" -> "3000")."""
     return {re.sub(r"[.,]", "", n) for n in _NUMBER.findall(text)}
+
+
+_QUANTITY = re.compile(
+    r"(?:US\s?\$|NZ\$|\$|€|£|USD|VND)\s?\d|"
+    r"\d[\d.,]*\s*(?:%|percent|per cent|billion|million|thousand|trillion|tỷ|triệu|nghìn|"
+    r"phần trăm|th\b|st\b|nd\b|rd\b)|\b\d{2,}", re.IGNORECASE)
+
+
+def quantities(text: str) -> set[str]:
+    """Numbers that read as amounts, counts or years ("US$5 billion", "50th", "1992"),
+    not list labels such as "channel 2"."""
+    return {re.sub(r"\s+", "", m.group(0)).lower() for m in _QUANTITY.finditer(text)}

@@ -1,7 +1,25 @@
-"""seedqa in the browser: `python app.py` (placeholder until the chat UI lands)."""
+"""seedqa in the browser: `python app.py` serves the chat at http://127.0.0.1:7860.
 
-import qa
+GRADIO_SERVER_NAME / GRADIO_SERVER_PORT change the address (loopback by default),
+QA_AUTH=user:password turns on a login. The index is checked (and built on a first
+run, with progress on the console) before the page is served. Handlers live in
+qa/ui.py; this file only wires them together.
+"""
+
+import qa  # first: turns off Gradio analytics and Chroma telemetry before they load
+from qa import ui
+
+
+def main() -> None:
+    try:
+        settings = ui.launch_kwargs()  # a bad QA_AUTH or port fails before the index work
+        assistant = qa.Assistant()
+        ui.prepare(assistant)
+        demo = ui.build(assistant)
+    except qa.QAError as exc:
+        raise SystemExit(f"seedqa: {exc}") from exc
+    ui.launch(demo, **settings)
+
 
 if __name__ == "__main__":
-    report = qa.ingest()
-    print(f"index ready: {report.paragraphs} paragraphs; the chat UI is not built yet")
+    main()

@@ -17,7 +17,7 @@ from qa.errors import LLMError
 from qa.extractive import ExtractiveAnswerer, idf_table, load_calibration
 from qa.ingest import ingest, paragraph_from_record
 from qa.llm import LLMAnswerer, make_llm
-from qa.question import Question, analyse, check_k, check_question
+from qa.question import Question, analyse, check_k, check_question, history_pairs
 from qa.retrieve import Retriever
 from qa.sentvec import SentenceVectors
 from qa.types import Answer, Citation, Hit, IngestReport
@@ -120,6 +120,7 @@ class Assistant:
 
     def _warm(self, paragraphs) -> None:
         try:
+            self.embedder.embed_query("warm-up")  # first call pays one-off set-up costs
             self._sentences.warm(paragraphs)
         except Exception:  # warming is an optimisation; answering computes on demand
             log.warning("sentence warm-up failed", exc_info=True)
@@ -179,7 +180,7 @@ class Assistant:
         note = ""
         if llm and q.previous:
             try:
-                q = replace(q, standalone=llm.condense(q, normalise_history(history)))
+                q = replace(q, standalone=llm.condense(q, history_pairs(history)))
             except LLMError as exc:
                 if self.config.fallback == "error":
                     raise
@@ -229,12 +230,3 @@ def _pieces(text: str) -> Iterator[str]:
     parts = re.split(r"(?<=\])\s+", text)
     for i, part in enumerate(parts):
         yield part + (" " if i < len(parts) - 1 else "")
-
-
-def normalise_history(history) -> list[tuple[str, str]]:
-    """(question, answer) pairs from pairs or role/content messages."""
-    pairs: list[tuple[str, str]] = []
-    for turn in history or []:
-        if isinstance(turn, (list, tuple)) and len(turn) >= 2:
-            pairs.append((str(turn[0] or ""), str(turn[1] or "")))
-    return pairs

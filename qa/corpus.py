@@ -83,7 +83,7 @@ def load_file(path: Path) -> Document:
 
 def parse_document(doc_id: str, text: str, path: str = "") -> Document:
     """Split ``text`` into a Document with numbered, deduplicated paragraphs."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     date = None
     match = _DATE_PREFIX.match(text)
     if match:
@@ -178,6 +178,6 @@ def split_id(pid: str) -> tuple[str, int] | None:
     if not isinstance(pid, str) or len(pid) > 512 or "\x00" in pid:
         return None
     doc_id, sep, num = pid.strip().rpartition(":")
-    if not sep or not doc_id or not num.isdigit() or num.startswith("0"):
+    if not sep or not doc_id or not (num.isascii() and num.isdigit()) or num.startswith("0"):
         return None
     return doc_id, int(num)

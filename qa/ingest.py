@@ -33,6 +33,10 @@ def content_hash(p: Paragraph, embedder_name: str) -> str:
     return hashlib.sha256("\x1f".join(fields).encode("utf-8")).hexdigest()[:32]
 
 
+def _combine(*digests: str) -> str:
+    return hashlib.sha256("".join(digests).encode("ascii")).hexdigest()[:32]
+
+
 def metadata(p: Paragraph, digest: str, source: str) -> dict:
     """The flat metadata stored with a paragraph (Chroma accepts no None)."""
     return {
@@ -89,8 +93,11 @@ def ingest(folders: Iterable[Path], store: ChromaStore, embedder: Embedder,
                           "add UTF-8 .txt or .md files")
     wanted: dict[str, tuple[Paragraph, str, str]] = {}
     for doc in documents:
+        own = {p.id: content_hash(p, embedder.name) for p in doc.paragraphs}
         for p in doc.paragraphs:
-            wanted[p.id] = (p, content_hash(p, embedder.name), Path(doc.path).name)
+            # A duplicate stores its canonical's vector: its hash follows that text too.
+            digest = own[p.id] if p.is_canonical else _combine(own[p.id], own[p.canonical_id])
+            wanted[p.id] = (p, digest, Path(doc.path).name)
     stored = store.hashes()
     removed = [pid for pid in stored if pid not in wanted]
     changed = [pid for pid, (_, h, _) in wanted.items() if stored.get(pid) != h]

@@ -121,15 +121,57 @@ def _new_names(text: str, previous: str) -> set[str]:
     return {w for w in names(text)[1:] if w.lower() not in before}
 
 
+def history_pairs(history: object, text=None) -> list[tuple[str, str]]:
+    """(question, answer) pairs from a conversation history.
+
+    Accepts plain (question, answer) pairs and role/content message dicts, whose
+    content may be a string or a list of parts like ``[{"type": "text", "text": ...}]``;
+    anything else is ignored. ``text`` extracts a message's text (default: plain).
+    """
+    message_text = text or _plain_text
+    pairs: list[tuple[str, str]] = []
+    question: str | None = None
+    for turn in history or []:
+        if isinstance(turn, dict):
+            role = turn.get("role")
+            text = message_text(turn.get("content"))
+            if role == "user":
+                if question is not None:
+                    pairs.append((question, ""))
+                question = text
+            elif role == "assistant" and question is not None:
+                pairs.append((question, text))
+                question = None
+            elif role == "assistant" and pairs:  # a second bubble for the same turn
+                q, a = pairs[-1]
+                pairs[-1] = (q, f"{a}\n{text}".strip())
+        elif isinstance(turn, (list, tuple)) and len(turn) >= 2:
+            if question is not None:
+                pairs.append((question, ""))
+                question = None
+            pairs.append((message_text(turn[0]), message_text(turn[1])))
+    if question is not None:
+        pairs.append((question, ""))
+    return pairs
+
+
+def _plain_text(content: object) -> str:
+    if isinstance(content, (list, tuple)):
+        return "\n".join(t for t in (_plain_text(p) for p in content) if t)
+    if isinstance(content, dict):
+        return _plain_text(content.get("text", content.get("content", "")))
+    return content if isinstance(content, str) else ""
+
+
 def check_history(history: object) -> str:
     """The last user question of a history of (question, answer) pairs, or ''."""
     if not isinstance(history, (list, tuple)):
-        raise QuestionError("history must be a list of (question, answer) pairs")
-    for turn in reversed(history):
-        if isinstance(turn, (list, tuple)) and turn and isinstance(turn[0], str) \
-                and turn[0].strip():
+        raise QuestionError("history must be a list of (question, answer) pairs or of "
+                            "{'role', 'content'} messages")
+    for question, _ in reversed(history_pairs(history)):
+        if question.strip():
             try:
-                return check_question(turn[0])
+                return check_question(question)
             except QuestionError:
                 return ""
     return ""

@@ -110,7 +110,9 @@ def cite_json(assistant: Assistant, pid: str) -> dict:
 def search_json(assistant: Assistant, query: str, k: int = 5) -> list[dict]:
     """/search: the k best paragraphs for the query."""
     with friendly():
-        hits = assistant.search(query, k=int(k) if isinstance(k, float) else k)
+        # JSON clients may send 3.0 for 3; anything else is left for check_k to refuse.
+        k = int(k) if isinstance(k, float) and k.is_integer() else k
+        hits = assistant.search(query, k=k)
     return [{**citation_json(h.citation), "score": round(float(h.score), 6)} for h in hits]
 
 
@@ -209,8 +211,9 @@ def add_documents(assistant: Assistant, files: list | None) -> str:
 
     Every file is checked first (type, name collision, size, empty, binary,
     UTF-8); files are written under a hidden temporary name and renamed, then
-    one incremental ingest adds them. If the ingest fails, the new files are
-    removed again, so the index keeps what it had.
+    one incremental ingest adds them. Nothing indexed before is touched; if the
+    ingest fails, the new files are removed again (the next ingest drops any
+    half-added paragraph) and the error is shown.
     """
     accepted: list[tuple[str, Path]] = []
     rejected: list[tuple[str, str]] = []
@@ -272,7 +275,8 @@ def build(assistant: Assistant) -> gr.Blocks:
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(
-                    label="Chat", elem_id="seedqa-chat", height=560, latex_delimiters=[],
+                    label="Chat", elem_id="seedqa-chat", height="68vh", min_height=420,
+                    latex_delimiters=[],
                     render=False,
                     placeholder="Ask a question in English or Vietnamese. Every answer cites "
                                 "the paragraphs it comes from; click a source to read it.",

@@ -9,6 +9,7 @@ contents are never re-read as Markdown.
 import html
 import re
 
+from qa.question import history_pairs as question_history_pairs
 from qa.types import Answer, Citation, IngestReport, Paragraph
 
 SOURCES_HEADING = "Sources"
@@ -137,35 +138,9 @@ def message_text(content: object) -> str:
 
 
 def history_pairs(history: object) -> list[tuple[str, str]]:
-    """(question, answer) pairs from a Gradio history.
-
-    Accepts role/content message dicts (content a string or a list of parts) and
-    plain [question, answer] pairs; anything else is ignored.
-    """
-    pairs: list[tuple[str, str]] = []
-    question: str | None = None
-    for turn in history or []:
-        if isinstance(turn, dict):
-            role = turn.get("role")
-            text = message_text(turn.get("content"))
-            if role == "user":
-                if question is not None:
-                    pairs.append((question, ""))
-                question = text
-            elif role == "assistant" and question is not None:
-                pairs.append((question, text))
-                question = None
-            elif role == "assistant" and pairs:  # a second bubble for the same turn
-                q, a = pairs[-1]
-                pairs[-1] = (q, f"{a}\n{text}".strip())
-        elif isinstance(turn, (list, tuple)) and len(turn) >= 2:
-            if question is not None:
-                pairs.append((question, ""))
-                question = None
-            pairs.append((message_text(turn[0]), message_text(turn[1])))
-    if question is not None:
-        pairs.append((question, ""))
-    return pairs
+    """(question, answer) pairs from a Gradio history; rendered answers give back
+    their text without sources (see ``qa.question.history_pairs``)."""
+    return question_history_pairs(history, text=message_text)
 
 
 def render_notice(message: str) -> str:

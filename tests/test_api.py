@@ -1,0 +1,345 @@
+"""The Python API contract (qa.ask / ask_stream / search / cite and the types they return)
+and the `python -m qa` command line, offline: no LLM configured, extractive answers.
+
+The module-level functions use ``qa.default_assistant()``, built here over the seeds
+with the session's index as its data dir (QA_CORPUS_DIR / QA_DATA_DIR).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from testkit import clean_env
+
+import qa
+from qa.citations import marker_numbers
+
+OPENAI_VARS = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_API_BASE")
+DEV_SET = Path("/work/shared/eval/dev.jsonl")
+D001 = "001_21e7ab8a0347c4a5"
+D003 = "003_b1f4ff4c4e5086bb"
+D004 = "004_7ca57963d029bf3e"
+
+Q_TRADE = "What trade target did Vietnam and New Zealand set?"
+Q_CALL_VI = ("Trong cuộc điện đàm giữa Bộ trưởng Bùi Thanh Sơn và Phó Thủ tướng Winston Peters, "
+             "ông Peters đề nghị hai nước mở rộng hợp tác trong những lĩnh vực mới nào?")
+Q_CROSS_VI = "Tổng Bí thư Tô Lâm và Tổng thống Kazakhstan hội đàm chính thức ở thành phố nào?"
+Q_ODA_VI = "New Zealand cam kết tổng cộng bao nhiêu tiền viện trợ ODA cho Việt Nam?"
+Q_CHANNELS = ("Since 2020, through which channels have Vietnam and New Zealand stepped up "
+              "political cooperation?")
+Q_FOLLOW = "And with Kazakhstan?"
+NOT_FOUND_EN = "The documents do not say."
+NOT_FOUND_VI = "Tài liệu không đề cập đến điều này."
+CONTRACT_QUESTIONS = [Q_TRADE, Q_CALL_VI, Q_CROSS_VI, Q_ODA_VI, Q_CHANNELS,
+                      "Where did Tô Lâm and Tokayev hold talks?"]
+
+
+def wait_for_warmup() -> None:
+    """Let background sentence-vector warm-ups finish (and write their cache)."""
+    for t in threading.enumerate():
+        if t.name == "seedqa-warm":
+            t.join(timeout=300)
+
+
+@pytest.fixture(autouse=True)
+def _no_llm(monkeypatch):
+    for name in OPENAI_VARS:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="module")
+def default(seeds_index):
+    """qa.default_assistant() over the seeds, sharing the session's index."""
+    wait_for_warmup()
+    with pytest.MonkeyPatch.context() as mp:
+        for name in OPENAI_VARS:
+            mp.delenv(name, raising=False)
+        mp.setenv("QA_CORPUS_DIR", str(seeds_index.corpus_dir))
+        mp.setenv("QA_DATA_DIR", str(seeds_index.data_dir))
+        a = qa.default_assistant()
+        assert a.backend == "extractive"
+        assert len(a.catalog) > 0
+        yield a
+
+
+@pytest.fixture(scope="module")
+def asked(default):
+    """qa.ask with answers cached per (question, history) for this module."""
+    cache: dict = {}
+
+    def ask(question: str, history: list | None = None) -> qa.Answer:
+        key = (question, json.dumps(history))
+        if key not in cache:
+            cache[key] = qa.ask(question, history=history)
+        return cache[key]
+
+    return ask
+
+
+def check_contract(answer: qa.Answer) -> None:
+    """Markers are exactly 1..n in order of first use; quotes are verbatim."""
+    assert isinstance(answer, qa.Answer)
+    first_use = list(dict.fromkeys(marker_numbers(answer.text)))
+    assert first_use == list(range(1, len(answer.citations) + 1)), answer.text
+    if answer.answered:
+        assert answer.citations
+    else:
+        assert answer.citations == []
+    for c in answer.citations:
+        assert isinstance(c, qa.Citation)
+        assert c.quote and c.text[c.start:c.end] == c.quote, c
+        whole = qa.cite(c.id)
+        assert (whole.text, whole.doc_id, whole.paragraph, whole.title, whole.date,
+                whole.language) == (c.text, c.doc_id, c.paragraph, c.title, c.date, c.language)
+        assert c.id == f"{c.doc_id}:{c.paragraph}"
+    json.dumps(answer.to_dict())  # JSON-ready
+
+
+def cited_docs(answer: qa.Answer) -> set[str]:
+    return {c.doc_id for c in answer.citations}
+
+
+# -- the public names and types ------------------------------------------------------------
+
+
+def test_public_names_exist():
+    for name in ("ask", "ask_stream", "search", "cite", "ingest", "default_assistant"):
+        assert callable(getattr(qa, name)), name
+    for name in ("Assistant", "Citation", "Answer", "Hit", "QAError", "QuestionError",
+                 "LLMError", "CitationNotFound"):
+        assert isinstance(getattr(qa, name), type), name
+    assert issubclass(qa.QuestionError, qa.QAError)
+    assert issubclass(qa.LLMError, qa.QAError)
+    assert issubclass(qa.CitationNotFound, qa.QAError)
+
+
+def test_types_have_the_documented_fields():
+    answer = {f.name for f in dataclasses.fields(qa.Answer)}
+    assert {"text", "answered", "citations"} <= answer
+    citation = {f.name for f in dataclasses.fields(qa.Citation)}
+    assert {"id", "doc_id", "paragraph", "title", "date", "language", "text", "quote",
+            "start", "end"} <= citation
+    hit = {f.name for f in dataclasses.fields(qa.Hit)}
+    assert {"citation", "score"} <= hit
+
+
+@pytest.mark.parametrize("question", CONTRACT_QUESTIONS,
+                         ids=["en-trade", "vi-call", "vi-cross", "vi-refusal", "en-list",
+                              "en-place"])
+def test_answers_keep_the_marker_and_quote_contract(asked, question):
+    answer = asked(question)
+    check_contract(answer)
+    assert answer.backend == "extractive"
+    assert answer.question == question
+
+
+def test_ask_stream_yields_text_pieces_then_the_answer(default):
+    items = list(qa.ask_stream(Q_CROSS_VI))
+    *pieces, final = items
+    assert isinstance(final, qa.Answer)
+    assert pieces and all(isinstance(p, str) for p in pieces)
+    assert re.sub(r"\s+", "", "".join(pieces)) == re.sub(r"\s+", "", final.text)
+    check_contract(final)
+
+
+def test_cite_returns_the_whole_paragraph(default):
+    c = qa.cite(f"{D004}:4")
+    assert isinstance(c, qa.Citation)
+    assert (c.id, c.doc_id, c.paragraph) == (f"{D004}:4", D004, 4)
+    assert c.text and c.title and c.language in ("en", "vi")
+    for bad in ("nonsense", f"{D004}:999", "999_nope:1", ""):
+        with pytest.raises(qa.CitationNotFound) as info:
+            qa.cite(bad)
+        assert isinstance(info.value, qa.QAError) and isinstance(info.value, KeyError)
+        assert str(info.value)
+
+
+# -- answer quality on the seeds (the spec; the answerer is still being tuned) ------------
+
+
+def test_english_question_is_answered_from_the_joint_statement(asked):
+    answer = asked(Q_TRADE)
+    check_contract(answer)
+    assert answer.answered, answer.text
+    assert any(c.id.startswith(f"{D001}:") for c in answer.citations), answer.citations
+    assert "3 billion" in answer.text, answer.text
+
+
+def test_vietnamese_question_is_answered_from_the_phone_call(asked):
+    answer = asked(Q_CALL_VI)
+    check_contract(answer)
+    assert answer.answered, answer.text
+    assert D003 in cited_docs(answer), [c.id for c in answer.citations]
+    assert "biến đổi khí hậu" in answer.text, answer.text
+
+
+def test_cross_lingual_question_finds_the_english_answer(asked):
+    answer = asked(Q_CROSS_VI)
+    check_contract(answer)
+    assert answer.answered, answer.text
+    assert "Astana" in answer.text, answer.text
+    assert D004 in cited_docs(answer), [c.id for c in answer.citations]
+
+
+def test_unanswerable_question_is_refused_with_related_paragraphs(asked):
+    answer = asked(Q_ODA_VI)
+    check_contract(answer)
+    assert not answer.answered, answer.text
+    assert answer.citations == []
+    assert answer.text == NOT_FOUND_VI
+    assert answer.related and all(isinstance(c, qa.Citation) for c in answer.related)
+
+
+def test_follow_up_uses_the_conversation(asked):
+    first = asked(Q_TRADE)
+    answer = asked(Q_FOLLOW, history=[(Q_TRADE, first.text)])
+    check_contract(answer)
+    assert answer.answered, answer.text
+    assert D004 in cited_docs(answer), [c.id for c in answer.citations]
+    assert "5 billion" in answer.text, answer.text
+
+
+# -- search ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("k", [1, 3, 7])
+def test_search_returns_k_hits_best_first(default, k):
+    hits = qa.search("Việt Nam Kazakhstan strategic partnership Astana", k=k)
+    assert len(hits) == k
+    assert all(isinstance(h, qa.Hit) and isinstance(h.citation, qa.Citation) for h in hits)
+    scores = [h.score for h in hits]
+    assert all(isinstance(s, float) for s in scores)
+    assert scores == sorted(scores, reverse=True)
+    assert len({h.citation.id for h in hits}) == k
+    if k >= 3:
+        assert any(h.citation.doc_id == D004 for h in hits)
+
+
+def test_search_default_k_is_five(default):
+    assert len(qa.search(Q_TRADE)) == 5
+
+
+def test_a_question_of_exactly_the_limit_is_accepted(default):
+    question = ("trade " * 700)[:4000]
+    assert len(question) == 4000
+    assert qa.search(question, k=2)
+
+
+# -- invalid input --------------------------------------------------------------------------
+
+BAD_QUESTIONS = {"empty": "", "blank": "  \n\t  ", "too-long": "x" * 4001,
+                 "too-long-words": "trade " * 700, "none": None, "number": 42,
+                 "bytes": b"trade"}
+BAD_K = [0, 1000, -1, 51, True, 2.5, "3"]
+
+
+@pytest.mark.parametrize("name", list(BAD_QUESTIONS))
+def test_bad_questions_raise_question_error(default, name):
+    question = BAD_QUESTIONS[name]
+    for call in (lambda: qa.search(question), lambda: qa.ask(question),
+                 lambda: list(qa.ask_stream(question))):
+        with pytest.raises(qa.QuestionError) as info:
+            call()
+        assert isinstance(info.value, qa.QAError) and isinstance(info.value, ValueError)
+        assert str(info.value)
+
+
+@pytest.mark.parametrize("k", BAD_K, ids=repr)
+def test_bad_k_raises_question_error(default, k):
+    with pytest.raises(qa.QuestionError, match="k must be"):
+        qa.search(Q_TRADE, k=k)
+    with pytest.raises(qa.QuestionError, match="k must be"):
+        qa.ask(Q_TRADE, k=k)
+
+
+def test_bad_history_raises_question_error(default):
+    with pytest.raises(qa.QuestionError):
+        qa.ask(Q_FOLLOW, history="What trade target?")
+
+
+# -- the command line -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def cli(default, seeds_index, tmp_path_factory):
+    """Environment for `python -m qa`: a private copy of the seeds index (no re-embedding)."""
+    wait_for_warmup()
+    root = tmp_path_factory.mktemp("api-cli")
+    data = root / "data"
+    shutil.copytree(seeds_index.data_dir, data)
+    work = root / "cwd"
+    work.mkdir()
+    env = clean_env(QA_CORPUS_DIR=str(seeds_index.corpus_dir), QA_DATA_DIR=str(data))
+    return {"env": env, "cwd": work}
+
+
+def run_cli(cli, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "qa", *args], env=cli["env"], cwd=cli["cwd"],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_cli_ask_json(cli):
+    proc = run_cli(cli, "ask", Q_CROSS_VI, "--json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert {"text", "answered", "citations", "related", "backend", "note"} <= set(data)
+    assert data["backend"] == "extractive" and data["question"] == Q_CROSS_VI
+    first_use = list(dict.fromkeys(marker_numbers(data["text"])))
+    assert first_use == list(range(1, len(data["citations"]) + 1))
+    for c in data["citations"]:
+        assert c["text"][c["start"]:c["end"]] == c["quote"] != ""
+
+
+def test_cli_ask_refusal_exits_1(cli):
+    proc = run_cli(cli, "ask", Q_ODA_VI)
+    assert proc.returncode == 1, (proc.stdout, proc.stderr)
+    assert NOT_FOUND_VI in proc.stdout
+
+
+def test_cli_ask_empty_question_is_a_clear_error(cli):
+    proc = run_cli(cli, "ask", "   ")
+    assert proc.returncode == 2
+    assert "seedqa: the question is empty" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_cli_search(cli):
+    proc = run_cli(cli, "search", "Kazakhstan strategic partnership", "--k", "3")
+    assert proc.returncode == 0, proc.stderr
+    lines = [line for line in proc.stdout.splitlines() if line.strip()]
+    assert len(lines) == 3
+    scores = []
+    for line in lines:
+        m = re.match(r"(-?\d+\.\d+)\s+(\S+:\d+)\s+\S", line)
+        assert m, line
+        scores.append(float(m.group(1)))
+    assert scores == sorted(scores, reverse=True)
+
+    proc = run_cli(cli, "search", "Kazakhstan strategic partnership", "--k", "2", "--json")
+    assert proc.returncode == 0, proc.stderr
+    hits = json.loads(proc.stdout)
+    assert len(hits) == 2 and all({"score", "id", "text"} <= set(h) for h in hits)
+
+
+def test_cli_eval_json(cli):
+    proc = run_cli(cli, "eval", str(DEV_SET), "--json")
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    items = sum(1 for line in DEV_SET.read_text(encoding="utf-8").splitlines() if line.strip())
+    overall = result["overall"]
+    assert overall["items"] == items
+    for key in ("citation_hit", "citation_precision", "answer_accuracy", "refusal_rate",
+                "false_refusal_rate"):
+        assert overall[key] is None or 0.0 <= overall[key] <= 1.0, (key, overall[key])
+    assert isinstance(overall["citation_hit"], float)
+    assert overall["latency_p50_ms"] <= overall["latency_p95_ms"]
+    assert "kind=cross_lingual" in result["groups"] and "lang=vi" in result["groups"]
+    assert len(result["rows"]) == items

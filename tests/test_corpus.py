@@ -1,0 +1,229 @@
+"""Parsing: the seed documents paragraph by paragraph, then edge cases of the parser."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from testkit import SEED_COUNTS
+
+from qa import CorpusError
+from qa.corpus import load_file, load_folder, parse_document
+from qa.language import detect
+
+D000, D001, D002, D003, D004 = sorted(SEED_COUNTS)
+
+
+@pytest.fixture(scope="module")
+def seeds(seeds_dir):
+    docs, skipped = load_folder(seeds_dir)
+    assert skipped == []
+    return {d.id: d for d in docs}
+
+
+@pytest.fixture(scope="module")
+def paragraphs(seeds):
+    return {p.id: p for d in seeds.values() for p in d.paragraphs}
+
+
+# --- the seeds -------------------------------------------------------------------------
+
+
+def test_seed_paragraph_counts(seeds):
+    assert {doc_id: len(d.paragraphs) for doc_id, d in seeds.items()} == SEED_COUNTS
+
+
+def test_seed_counts_match_blank_line_blocks(seeds_dir):
+    # An independent count of the files, so SEED_COUNTS cannot drift from the data.
+    for doc_id, n in SEED_COUNTS.items():
+        text = (seeds_dir / f"{doc_id}.txt").read_text(encoding="utf-8")
+        assert len([b for b in re.split(r"\n\s*\n", text) if b.strip()]) == n, doc_id
+
+
+def test_ids_are_doc_colon_number_in_file_order(seeds):
+    for doc_id, d in seeds.items():
+        assert [p.id for p in d.paragraphs] == [f"{doc_id}:{n}" for n in
+                                                range(1, SEED_COUNTS[doc_id] + 1)]
+        assert all(p.doc_id == doc_id and p.id.endswith(f":{p.number}") for p in d.paragraphs)
+
+
+def test_known_paragraph_text(paragraphs):
+    assert paragraphs[f"{D004}:4"].text.startswith("He also expressed gratitude")
+    assert paragraphs[f"{D004}:23"].text.startswith("The two leaders also witnessed")
+    assert paragraphs[f"{D003}:10"].text.startswith("Nhân dịp này")
+
+
+def test_date_prefix_removed_and_parsed(seeds, paragraphs):
+    assert {doc_id: d.date for doc_id, d in seeds.items()} == {
+        D000: "2025-02-26", D001: None, D002: "2025-02", D003: "2024-01", D004: "2025-05-06",
+    }
+    assert paragraphs[f"{D000}:1"].text.startswith("HÀ NỘI —")
+    assert paragraphs[f"{D002}:1"].text.startswith("4. Hai Thủ tướng")
+    assert paragraphs[f"{D003}:1"].text.startswith("Bộ trưởng Ngoại giao")
+    assert paragraphs[f"{D004}:1"].text.startswith("ASTANA —")
+    for p in paragraphs.values():
+        assert not p.text.lstrip().startswith("date "), p.id
+        assert p.text == p.text.strip() and p.text, p.id
+        assert p.date == seeds[p.doc_id].date
+
+
+def test_titles(seeds):
+    assert seeds[D001].title == ("Nâng cấp quan hệ Việt Nam – New Zealand lên "
+                                 "Đối tác Chiến lược Toàn diện")
+    assert "TRƯỜNG MẦM NON" not in seeds[D001].title
+    assert not seeds[D002].title.startswith("4.")
+    assert seeds[D002].title.startswith("Hai Thủ tướng")
+    assert not seeds[D000].title.startswith("HÀ NỘI")
+    assert seeds[D000].title.startswith("State President Lương Cường")
+    assert seeds[D004].title.startswith("Việt Nam and Kazakhstan")
+    assert "Ảnh" not in seeds[D003].title
+    for d in seeds.values():
+        assert 10 <= len(d.title) <= 111, d.title
+        assert all(p.title == d.title for p in d.paragraphs)
+
+
+def test_duplicates_point_to_canonical(paragraphs):
+    assert paragraphs[f"{D001}:4"].canonical_id == f"{D001}:2"
+    assert not paragraphs[f"{D001}:4"].is_canonical
+    # "1. At the invitation ... Prime..." is a truncated copy of the full paragraph 5.
+    p3 = paragraphs[f"{D001}:3"]
+    assert p3.text.startswith("1. At the invitation") and p3.text.endswith("Prime...")
+    assert p3.canonical_id == f"{D001}:5"
+    assert paragraphs[f"{D001}:5"].text.startswith(p3.text[:-3])
+    dups = {pid for pid, p in paragraphs.items() if not p.is_canonical}
+    assert dups == {f"{D001}:3", f"{D001}:4"}
+    for pid, p in paragraphs.items():
+        if pid not in dups:
+            assert p.canonical_id == pid
+
+
+def test_languages(paragraphs):
+    lang = {pid: p.language for pid, p in paragraphs.items()}
+    for n in (1, 2, 4):
+        assert lang[f"{D001}:{n}"] == "vi"
+    assert lang[f"{D001}:5"] == "en"
+    for doc_id in (D002, D003):
+        assert {lang[f"{doc_id}:{n}"] for n in range(1, 11)} == {"vi"}
+    for doc_id in (D000, D004):
+        assert {lang[f"{doc_id}:{n}"] for n in range(1, SEED_COUNTS[doc_id] + 1)} == {"en"}
+
+
+# --- language.detect ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("The two countries agreed to raise bilateral trade to three billion dollars.", "en"),
+    ("Hai bên nhất trí tăng cường hợp tác thương mại và đầu tư.", "vi"),
+    ("Việt Nam và New Zealand nâng cấp quan hệ lên Đối tác Chiến lược Toàn diện", "vi"),
+    # English full of Vietnamese names stays English.
+    ("State President Lương Cường received Prime Minister Christopher Luxon in Hà Nội "
+     "on Wednesday and thanked him for his support.", "en"),
+    ("越南和新西兰将双边关系提升为全面战略伙伴关系", "zh"),
+    ("Вьетнам и Новая Зеландия подняли отношения", "ru"),
+    ("", "und"),
+    ("   2025 — 12.5 %  ", "und"),
+])
+def test_detect(text, expected):
+    assert detect(text) == expected
+
+
+# --- parse_document --------------------------------------------------------------------
+
+
+def test_parse_basic_numbering_and_single_newlines():
+    doc = parse_document("d", "Heading\n\nFirst line\nsame block\n\n\n\nLast block.\n")
+    assert [p.text for p in doc.paragraphs] == ["Heading", "First line\nsame block",
+                                                 "Last block."]
+    assert [p.id for p in doc.paragraphs] == ["d:1", "d:2", "d:3"]
+    assert doc.date is None and doc.title == "Heading"
+
+
+def test_parse_crlf_and_cr():
+    crlf = parse_document("d", "One para.\r\n\r\nTwo para\r\nstill two.\r\n")
+    assert [p.text for p in crlf.paragraphs] == ["One para.", "Two para\nstill two."]
+    assert all("\r" not in p.text for p in crlf.paragraphs)
+    cr = parse_document("d", "One.\r\rTwo.\r")
+    assert [p.text for p in cr.paragraphs] == ["One.", "Two."]
+
+
+def test_load_file_strips_bom(tmp_path):
+    path = tmp_path / "bom.txt"
+    path.write_bytes("\ufeff date 2025-02 Xin chào.\n\nSecond.\n".encode())
+    doc = load_file(path)
+    assert doc.date == "2025-02"
+    assert [p.text for p in doc.paragraphs] == ["Xin chào.", "Second."]
+
+
+def test_parse_document_strips_bom():
+    # Regression: a leading U+FEFF used to hide the date prefix.
+    doc = parse_document("d", "\ufeff date 2025-02 Xin chào.\n\nSecond.")
+    assert doc.date == "2025-02"
+    assert doc.paragraphs[0].text == "Xin chào."
+
+
+@pytest.mark.parametrize(("text", "date", "first"), [
+    (" date 2025-02 Hello there.\n\nMore.", "2025-02", "Hello there."),
+    (" date 2025-02-26 HÀ NỘI — Body.\n\nMore.", "2025-02-26", "HÀ NỘI — Body."),
+    ("date 2024-01 No leading space.", "2024-01", "No leading space."),
+    (" date 2025-02-26\n\nOn the next block.", "2025-02-26", "On the next block."),
+    ("No prefix at all.\n\ndate 2025-02 later is just text.", None, "No prefix at all."),
+    ("Updated 2025-02 is not a prefix.", None, "Updated 2025-02 is not a prefix."),
+    (" date 2025 is not a date prefix.", None, "date 2025 is not a date prefix."),
+])
+def test_date_prefix_forms(text, date, first):
+    doc = parse_document("d", text)
+    assert doc.date == date
+    assert doc.paragraphs[0].text == first
+    assert all(p.date == date for p in doc.paragraphs)
+
+
+def test_blocks_separated_by_whitespace_only_lines():
+    doc = parse_document("d", "Alpha block.\n   \nBeta block.\n\t \nGamma block.\n \n\n  \nDelta.")
+    assert [p.text for p in doc.paragraphs] == ["Alpha block.", "Beta block.", "Gamma block.",
+                                                 "Delta."]
+
+
+@pytest.mark.parametrize("text", ["", "\n\n  \n\t\n", " date 2025-02-26 ", " date 2025-02 \n\n"])
+def test_empty_document_is_corpus_error(text):
+    with pytest.raises(CorpusError, match="empty"):
+        parse_document("d", text)
+
+
+def test_exact_and_truncated_duplicates():
+    text = ("Heading line\n\n"
+            "A long paragraph that is repeated later on...\n\n"
+            "A long paragraph that is repeated later on, in full this time.\n\n"
+            "Heading line\n\n"
+            "Short...\n\n"
+            "Short and complete.")
+    doc = parse_document("d", text)
+    canon = {p.number: p.canonical_id for p in doc.paragraphs}
+    assert canon == {1: "d:1", 2: "d:3", 3: "d:3", 4: "d:1", 5: "d:5", 6: "d:6"}
+
+
+# --- load_folder -----------------------------------------------------------------------
+
+
+def test_load_folder_skips_bad_files_and_keeps_the_rest(tmp_corpus):
+    tmp_corpus.write("a_good.txt", "Good one.\n\nSecond paragraph.")
+    tmp_corpus.write("b_latin1.txt", "Caf\xe9 cr\xe8me".encode("latin-1"))
+    tmp_corpus.write("c_empty.txt", "")
+    tmp_corpus.write("d_binary.txt", b"PK\x03\x04\x00\x00binary\x00stuff")
+    tmp_corpus.write("e_notes.md", "# Markdown heading\n\nBody.")
+    tmp_corpus.write("f_image.png", b"\x89PNG\r\n\x1a\n\x00")
+    tmp_corpus.write(".hidden.txt", "Hidden file.")
+    tmp_corpus.write("g_blank.txt", "\n   \n\n")
+    docs, skipped = load_folder(tmp_corpus.path)
+    assert [d.id for d in docs] == ["a_good", "e_notes"]
+    assert [len(d.paragraphs) for d in docs] == [2, 2]
+    names = [s.split(":", 1)[0] for s in skipped]
+    assert names == ["b_latin1.txt", "c_empty.txt", "d_binary.txt", "g_blank.txt"]
+    reasons = dict(s.split(": ", 1) for s in skipped)
+    assert "UTF-8" in reasons["b_latin1.txt"]
+    assert "empty" in reasons["c_empty.txt"]
+    assert "NUL" in reasons["d_binary.txt"] or "binary" in reasons["d_binary.txt"]
+
+
+def test_load_folder_missing_folder(tmp_path):
+    with pytest.raises(CorpusError, match="does not exist"):
+        load_folder(tmp_path / "nope")

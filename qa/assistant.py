@@ -115,8 +115,18 @@ class Assistant:
             bias=self._retriever.bias, calibration=cal)
         # Sentence vectors are needed only when answering: compute them off the
         # start-up path so the first question rarely waits for them.
-        threading.Thread(target=self._warm, args=(canon,), daemon=True,
-                         name="seedqa-warm").start()
+        self._warmer = threading.Thread(target=self._warm, args=(canon,), daemon=True,
+                                        name="seedqa-warm")
+        self._warmer.start()
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        """Block until the index is loaded and sentence vectors are computed."""
+        self.catalog  # noqa: B018 - loads (or builds) the index first
+        warmer = getattr(self, "_warmer", None)
+        if warmer is not None:
+            warmer.join(timeout)
+            return not warmer.is_alive()
+        return True
 
     def _warm(self, paragraphs) -> None:
         try:

@@ -22,7 +22,7 @@ SUFFIXES = (".txt", ".md")
 MAX_FILE_BYTES = 50 * 1024 * 1024
 TITLE_CHARS = 110
 _DATE_PREFIX = re.compile(r"^\s*date\s+(\d{4}-\d{2}(?:-\d{2})?)(?:\s+|$)")
-_BLANK_LINES = re.compile(r"\n[ \t\f\v]*\n")
+_BLANK_LINES = re.compile(r"\n[^\S\n]*\n")  # any whitespace, NBSP included
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]*\s+(?=[\"“'(]?[A-ZÀ-ỸĐ0-9])")
 _PHOTO_CREDIT = re.compile(r"[\s(\-–—]*\b(?:Ảnh|Photo|Nguồn|Source)\s*:\s*[^.()]{1,40}\)?\s*$")
 _DATELINE = re.compile(r"^([^\W\d_][^\n—–]{1,30}?)\s+[—–-]\s+")

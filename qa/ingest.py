@@ -88,9 +88,11 @@ def ingest(folders: Iterable[Path], store: ChromaStore, embedder: Embedder,
     t0 = time.perf_counter()
     folders = [Path(f) for f in folders]
     documents, skipped = load_corpus(f for f in folders if f.is_dir() or f == folders[0])
-    if not documents and skipped:
-        raise CorpusError(f"no usable document in {folders[0]} ({'; '.join(skipped)}); "
-                          "add UTF-8 .txt or .md files")
+    if not documents:
+        # Refuse rather than empty the index: a wrong folder must not wipe it.
+        why = f" ({'; '.join(skipped)})" if skipped else ""
+        raise CorpusError(f"no usable document in {folders[0]}{why}; add UTF-8 .txt or .md "
+                          "files, or point QA_CORPUS_DIR at the right folder")
     wanted: dict[str, tuple[Paragraph, str, str]] = {}
     for doc in documents:
         own = {p.id: content_hash(p, embedder.name) for p in doc.paragraphs}
@@ -102,7 +104,7 @@ def ingest(folders: Iterable[Path], store: ChromaStore, embedder: Embedder,
     removed = [pid for pid in stored if pid not in wanted]
     changed = [pid for pid, (_, h, _) in wanted.items() if stored.get(pid) != h]
     store.delete(removed)
-    embed_seconds = _write(changed, wanted, store, embedder, progress)
+    embed_seconds = _write(changed, wanted, store, embedder, progress, stored)
     added = sum(pid not in stored for pid in changed)
     report = IngestReport(
         added=added, updated=len(changed) - added, removed=len(removed),
@@ -115,7 +117,7 @@ def ingest(folders: Iterable[Path], store: ChromaStore, embedder: Embedder,
 
 
 def _write(changed: list[str], wanted: dict, store: ChromaStore, embedder: Embedder,
-           progress: bool | None) -> float:
+           progress: bool | None, stored: dict[str, str]) -> float:
     """Embed canonical paragraphs in batches, then copy vectors to their duplicates."""
     canon = [pid for pid in changed if wanted[pid][0].is_canonical]
     dups = [pid for pid in changed if not wanted[pid][0].is_canonical]
@@ -130,12 +132,13 @@ def _write(changed: list[str], wanted: dict, store: ChromaStore, embedder: Embed
             t = time.perf_counter()
             embs = np.asarray(llama.get_text_embedding_batch([passage_text(p) for p in batch]))
             spent += time.perf_counter() - t
-            store.write([_node(p, v, *wanted[p.id][1:]) for p, v in zip(batch, embs)])
+            store.write([_node(p, v, *wanted[p.id][1:]) for p, v in zip(batch, embs)],
+                        existing=stored)
             vectors.update({p.id: v for p, v in zip(batch, embs)})
             bar.update(len(batch))
     if dups:
         missing = sorted({wanted[pid][0].canonical_id for pid in dups} - set(vectors))
         vectors.update(store.vectors(missing))
         store.write([_node(wanted[pid][0], vectors[wanted[pid][0].canonical_id], *wanted[pid][1:])
-                     for pid in dups])
+                     for pid in dups], existing=stored)
     return spent

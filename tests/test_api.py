@@ -343,3 +343,15 @@ def test_cli_eval_json(cli):
     assert overall["latency_p50_ms"] <= overall["latency_p95_ms"]
     assert "kind=cross_lingual" in result["groups"] and "lang=vi" in result["groups"]
     assert len(result["rows"]) == items
+
+
+def test_follow_up_accepts_role_content_history(default):
+    """History may also be chat messages, with string or list-of-parts content."""
+    history = [
+        {"role": "user", "content": [{"type": "text",
+                                      "text": "What trade target did Vietnam and New Zealand set?"}]},
+        {"role": "assistant", "content": "The two sides agreed ... US $ 3 billion in 2026. [1]"},
+    ]
+    a = default.ask("And with Kazakhstan?", history=history)
+    assert a.answered
+    assert any(c.doc_id.startswith("004_") for c in a.citations)

@@ -500,3 +500,18 @@ def test_records_page_through_large_collections(data_dir):
     assert len(records) == n and {pid for pid, _, _ in records} == set(ids)
     hashes = store.hashes()
     assert len(hashes) == n and hashes["doc:1"] == "h0" and hashes[f"doc:{n}"] == f"h{n - 1}"
+
+
+def test_an_empty_folder_is_refused_and_the_index_kept(small, tmp_path):
+    a, corpus, _ = small
+    before = a.store.count()
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(qa.CorpusError, match="no usable document"):
+        a.ingest(empty, progress=False)
+    assert a.store.count() == before
+
+
+def test_lines_of_non_breaking_spaces_separate_paragraphs():
+    doc = qa.corpus.parse_document("nb", "First block.\n\u00a0\u00a0\nSecond block.")
+    assert [p.text for p in doc.paragraphs] == ["First block.", "Second block."]

@@ -126,13 +126,19 @@ class ChromaStore:
         """id -> content hash of every stored paragraph."""
         return {pid: (meta or {}).get("hash", "") for pid, _, meta in self.records(False)}
 
-    def write(self, nodes: list[TextNode]) -> None:
-        """Insert or replace nodes (which carry their embeddings)."""
+    def write(self, nodes: list[TextNode], existing=None) -> None:
+        """Insert or replace nodes (which carry their embeddings).
+
+        ``existing`` (ids known to be stored) limits the deletes to real
+        replacements; without it every id is treated as possibly stored.
+        """
         for i in range(0, len(nodes), self.batch):
             chunk = nodes[i:i + self.batch]
             # Chroma's add() silently keeps an existing id, so replace = delete + add;
             # a crash in between leaves the id missing, and the next ingest re-adds it.
-            self.delete([n.node_id for n in chunk])
+            old = [n.node_id for n in chunk if existing is None or n.node_id in existing]
+            if old:
+                self.delete(old)
             self._guard(self.vector_store.add, chunk)
 
     def delete(self, ids: list[str]) -> None:

@@ -348,8 +348,7 @@ def test_cli_eval_json(cli):
 def test_follow_up_accepts_role_content_history(default):
     """History may also be chat messages, with string or list-of-parts content."""
     history = [
-        {"role": "user", "content": [{"type": "text",
-                                      "text": "What trade target did Vietnam and New Zealand set?"}]},
+        {"role": "user", "content": [{"type": "text", "text": Q_TRADE}]},
         {"role": "assistant", "content": "The two sides agreed ... US $ 3 billion in 2026. [1]"},
     ]
     a = default.ask("And with Kazakhstan?", history=history)

@@ -33,6 +33,31 @@ def percentile(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
+def language_match(bot, items: list[dict]) -> dict:
+    """Share of Vietnamese questions answered from a Vietnamese paragraph, among those
+    whose evidence exists in Vietnamese (directly or as a parallel paragraph)."""
+    from qa.evaluate import _contains
+
+    cat = bot.catalog
+    rows = []
+    for item in items:
+        if item.get("lang") != "vi" or not item.get("answerable"):
+            continue
+        evidence = [p for p in cat.paragraphs.values()
+                    if any(_contains(p.text, e) for e in item.get("evidence") or [])]
+        in_vi = any(p.language == "vi" or any(cat.paragraphs[x].language == "vi"
+                                              for x in cat.parallel(p.id)) for p in evidence)
+        if not in_vi:
+            continue
+        history = [(item["context"], "")] if item.get("context") else None
+        a = bot.ask(item["question"], history=history)
+        rows.append({"id": item["id"], "answered": a.answered,
+                     "first_citation_language": a.citations[0].language if a.citations else None})
+    hits = sum(r["first_citation_language"] == "vi" for r in rows)
+    return {"items": len(rows), "match": round(hits / len(rows), 3) if rows else None,
+            "rows": rows}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--eval", default=str(DEFAULT_EVAL))
@@ -46,7 +71,9 @@ def main() -> None:
         bot.ingest()
         bot._sentences.warm([p for p in bot.catalog.paragraphs.values() if p.is_canonical])
         ready = time.perf_counter() - t0
+        bot.wait_ready()
         result = evaluate(bot, items)  # also warms every code path once
+        language = language_match(bot, items)
         secs = []
         for _ in range(args.repeat):
             for item in items:
@@ -68,6 +95,8 @@ def main() -> None:
     print(format_summary(result))
     print()
     print(json.dumps(warm))
+    print(f"answer-language match on vi questions with Vietnamese evidence: "
+          f"{language['match']} over {language['items']} item(s) (target >= 0.9)")
     o = result["overall"]
     print(f"targets: hit {o['citation_hit']} (>=0.90), precision {o['citation_precision']} "
           f"(>=0.80), accuracy {o['answer_accuracy']} (>=0.75), refusal {o['refusal_rate']} "
@@ -77,7 +106,8 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     rows = [{k: v for k, v in r.items()} for r in result["rows"]]
     out.write_text(json.dumps({"eval": args.eval, "summary": result["overall"],
-                               "groups": result["groups"], "warm": warm, "rows": rows},
+                               "groups": result["groups"], "warm": warm,
+                               "language_match": language, "rows": rows},
                               ensure_ascii=False, indent=2) + "\n")
     print("wrote", out)
 

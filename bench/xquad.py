@@ -19,7 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-DATA_DIR = Path(os.environ.get("XQUAD_DIR", "/work/shared/bench/xquad"))
+DATA_DIR = Path(os.environ.get(
+    "XQUAD_DIR", Path(__file__).resolve().parents[2] / "shared" / "bench" / "xquad"))
 LANGS = ("en", "vi")
 LICENSE = "CC BY-SA 4.0 (XQuAD, Artetxe et al. 2020, from SQuAD v1.1)"
 

@@ -17,6 +17,7 @@ from qa.errors import LLMError
 from qa.extractive import ExtractiveAnswerer, idf_table, load_calibration
 from qa.ingest import ingest, paragraph_from_record
 from qa.llm import LLMAnswerer, make_llm
+from qa.parallel import find_links
 from qa.question import Question, analyse, check_k, check_question, history_pairs
 from qa.retrieve import Retriever
 from qa.sentvec import SentenceVectors
@@ -132,6 +133,13 @@ class Assistant:
         try:
             self.embedder.embed_query("warm-up")  # first call pays one-off set-up costs
             self._sentences.warm(paragraphs)
+            # Links use header-free paragraph vectors: a shared document title in
+            # front would make a document's paragraphs look alike.
+            raw = self._sentences.get([p.text for p in paragraphs]) if paragraphs else []
+            self._sentences.save()
+            cat = self._catalog
+            if cat is not None:
+                cat.links = find_links(paragraphs, dict(zip([p.id for p in paragraphs], raw)))
         except Exception:  # warming is an optimisation; answering computes on demand
             log.warning("sentence warm-up failed", exc_info=True)
 
@@ -146,7 +154,7 @@ class Assistant:
         query = check_question(query)
         k = check_k(k)
         cat = self.catalog
-        return [Hit(Citation.of(cat.paragraphs[s.id]), s.score)
+        return [Hit(cat.citation(cat.paragraphs[s.id]), s.score)
                 for s in self.retriever.search(query, k)]
 
     def cite(self, pid: str) -> Citation:
@@ -197,6 +205,7 @@ class Assistant:
                 note = str(exc)
         qvec = self._query_vector(q)
         hits = self.retriever.search(q.standalone, max(k, 8), vector=qvec, language=q.language)
+        hits = self._one_per_statement(hits)
         answer = None
         if llm and not note:
             try:
@@ -212,6 +221,19 @@ class Assistant:
                                               "This answer was extracted offline instead.")
             yield from _pieces(answer.text)
         yield replace(answer, seconds=time.perf_counter() - t0)
+
+    def _one_per_statement(self, hits):
+        """Drop hits that translate an earlier hit: one statement, one source."""
+        cat = self.catalog
+        seen: set[str] = set()
+        kept = []
+        for hit in hits:
+            if hit.id in seen:
+                continue
+            seen.add(hit.id)
+            seen.update(cat.parallel(hit.id))
+            kept.append(hit)
+        return kept
 
     def _generate(self, llm, q: Question, hits) -> Iterator[str]:
         final = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from qa.corpus import split_id
 from qa.errors import CitationNotFound
@@ -19,6 +19,9 @@ class Catalog:
 
     paragraphs: dict[str, Paragraph] = field(default_factory=dict)
     documents: dict[str, list[Paragraph]] = field(default_factory=dict)
+    # id -> ids of the same statement in other languages (qa.parallel); filled
+    # in after ingest, replaced as a whole.
+    links: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, paragraphs: list[Paragraph]) -> Catalog:
@@ -50,7 +53,16 @@ class Catalog:
 
     def cite(self, pid: str) -> Citation:
         """The citation of paragraph ``pid`` (whole text, no quote)."""
-        return Citation.of(self.paragraph(pid))
+        return self.citation(self.paragraph(pid))
+
+    def parallel(self, pid: str) -> tuple[str, ...]:
+        """Ids of the paragraphs that state ``pid`` (or its canonical) in other languages."""
+        p = self.paragraphs.get(pid)
+        return self.links.get(p.canonical_id if p else pid, ())
+
+    def citation(self, p: Paragraph, quote: str = "", start: int = 0, end: int = 0) -> Citation:
+        """A citation of ``p`` with its parallel paragraphs attached."""
+        return replace(Citation.of(p, quote, start, end), parallel=self.parallel(p.id))
 
     def canonical(self, pid: str) -> Paragraph:
         """The paragraph that ``pid`` duplicates, or itself."""

@@ -22,16 +22,22 @@ from qa.question import Question, names
 from qa.retrieve import Scored
 from qa.sentvec import SentenceVectors, spans
 from qa.text import content_tokens, quantities, tokens
-from qa.types import Answer, Citation
+from qa.types import Answer, Citation, Paragraph
 
 CALIBRATION = Path(__file__).with_name("calibration.json")
 MAX_SENTENCES = 3
 AMOUNT_BONUS = 0.05
+RECENCY_BONUS = 0.05
 _AMOUNT = re.compile(r"(?:US\s?\$|NZ\$|\$|€|£|USD|VND)\s?\d|\d\s*(?:%|percent|billion|million|"
                      r"thousand|trillion|tỷ|triệu|nghìn)", re.IGNORECASE)
 _MONTHS = re.compile(
     r"\b(january|february|march|april|may|june|july|august|september|october|november|"
     r"december|tháng\s*\d{1,2})\b|\b(19|20)\d{2}\b|\d{1,2}/\d{1,2}(/\d{2,4})?", re.IGNORECASE)
+# Said before a quote that is not in the question's language.
+SOURCE_NOTE = {
+    "en": {"vi": "(From a Vietnamese source.)"},
+    "vi": {"en": "(Trích nguồn tiếng Anh.)"},
+}
 NOT_FOUND = {
     "en": "The documents do not say.",
     "vi": "Tài liệu không đề cập đến điều này.",
@@ -90,16 +96,25 @@ class ExtractiveAnswerer:
         fsims = svecs @ self.vectors.embedder.embed_query(focus) if focus else sims
         terms = self._weights(q.standalone)
         w = self.cal["weights"]
+        recency = self._recency([h.id for h in hits]) if "recent" in q.expects else {}
         out = []
         for (hit, s, e, text), sim, fsim in zip(items, sims, fsims):
             bias = self.bias(q.language, self.catalog.paragraphs[hit.id].language)
             sim, fsim = float(sim) + bias, float(fsim) + bias
             lex = _coverage(terms, text)
             score = (w["sim"] * sim + w.get("focus", 0.0) * fsim + w["para"] * hit.dense
-                     + w["lexical"] * lex)
+                     + w["lexical"] * lex + recency.get(hit.id, 0.0))
             out.append(Sentence(hit.id, s, e, text, sim, fsim, hit.dense, lex, score))
         out.sort(key=lambda s: -s.score)
         return out
+
+    def _recency(self, ids: list[str]) -> dict[str, float]:
+        """For "most recent ..." questions: a bonus growing with the document date."""
+        dates = sorted({self.catalog.paragraphs[i].date for i in ids} - {None})
+        if len(dates) < 2:
+            return {}
+        rank = {d: n / (len(dates) - 1) for n, d in enumerate(dates)}
+        return {i: RECENCY_BONUS * rank.get(self.catalog.paragraphs[i].date, 0.0) for i in ids}
 
     def _weights(self, text: str) -> dict[str, float]:
         default = max(self.idf.values(), default=1.0)
@@ -121,8 +136,9 @@ class ExtractiveAnswerer:
         for s in ranked[1:]:
             if len(chosen) >= MAX_SENTENCES or s.score < best.score - margin:
                 break
-            if any(_redundant(s, c, self.vectors) for c in chosen):
-                continue
+            if any(_redundant(s, c, self.vectors) or s.pid in self.catalog.parallel(c.pid)
+                   for c in chosen):
+                continue  # the same fact again, or its translation
             covered = set(content_tokens(" ".join(c.text for c in chosen)))
             gain = sum(w for t, w in weights.items()
                        if t not in covered and t in set(content_tokens(s.text)))
@@ -168,17 +184,41 @@ class ExtractiveAnswerer:
         chosen = self.choose(q, fitting)
         citations: list[Citation] = []
         parts = []
+        foreign = set()
         for s in sorted(chosen, key=lambda s: (_doc(s.pid), _num(s.pid), s.start)):
-            p = self.catalog.paragraphs[s.pid]
+            p, start, end = self.in_language(q.language, s)
+            if p.language != q.language and q.language in SOURCE_NOTE:
+                foreign.add(p.language)
             ids = [c.id for c in citations]
-            if s.pid in ids:
-                n = ids.index(s.pid) + 1
+            if p.id in ids:
+                n = ids.index(p.id) + 1
             else:
-                citations.append(Citation.of(p, s.text, s.start, s.end))
+                citations.append(self.catalog.citation(p, p.text[start:end], start, end))
                 n = len(citations)
-            parts.append(f"{s.text} [{n}]")
-        return Answer(text=" ".join(parts), answered=True, citations=citations,
+            parts.append(f"{p.text[start:end]} [{n}]")
+        text = " ".join(parts)
+        notes = [SOURCE_NOTE[q.language][lang] for lang in sorted(foreign)
+                 if lang in SOURCE_NOTE[q.language]]
+        if notes:
+            text = f"{' '.join(notes)} {text}"
+        return Answer(text=text, answered=True, citations=citations,
                       question=q.text, backend=self.name)
+
+    def in_language(self, lang: str, s: Sentence) -> tuple[Paragraph, int, int]:
+        """The quote in the question's language when a parallel paragraph has it:
+        the sentence of that paragraph closest to ``s``; else ``s`` itself."""
+        p = self.catalog.paragraphs[s.pid]
+        if p.language == lang:
+            return p, s.start, s.end
+        for alt in self.catalog.parallel(p.id):
+            other = self.catalog.paragraphs.get(alt)
+            if other is None or other.language != lang:
+                continue
+            cands = spans(other.text)
+            vecs = self.vectors.get([other.text[a:b] for a, b in cands] + [s.text])
+            best = int(np.argmax(vecs[:-1] @ vecs[-1]))
+            return other, cands[best][0], cands[best][1]
+        return p, s.start, s.end
 
     def refusal(self, q: Question, hits: list[Scored]) -> Answer:
         """The honest 'not in the documents' answer, with the closest paragraphs as related."""

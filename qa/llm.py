@@ -23,7 +23,7 @@ from qa.errors import ConfigError, LLMError
 from qa.question import Question
 from qa.retrieve import Scored
 from qa.sentvec import SentenceVectors, spans
-from qa.types import Answer, Citation
+from qa.types import Answer
 
 log = logging.getLogger(__name__)
 NOT_FOUND_TOKEN = "NOT_IN_DOCUMENTS"
@@ -161,12 +161,22 @@ class LLMAnswerer:
         citations = []
         for n, hit in enumerate(cited, start=1):
             claim = _claim(text, n)
-            p = self.catalog.paragraphs[hit.id]
+            p = self._in_language(self.catalog.paragraphs[hit.id], q.language)
             start, end = self._support(claim, p.text)
-            citations.append(Citation.of(p, p.text[start:end], start, end))
+            citations.append(self.catalog.citation(p, p.text[start:end], start, end))
         answered = bool(citations)
         return Answer(text=text, answered=answered, citations=citations, question=q.text,
                       backend=self.name)
+
+    def _in_language(self, p, lang: str):
+        """The parallel paragraph in the question's language, if there is one."""
+        if p.language == lang:
+            return p
+        for alt in self.catalog.parallel(p.id):
+            other = self.catalog.paragraphs.get(alt)
+            if other is not None and other.language == lang:
+                return other
+        return p
 
     def _support(self, claim: str, paragraph: str) -> tuple[int, int]:
         candidates = spans(paragraph)

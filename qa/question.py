@@ -56,6 +56,8 @@ _EXPECTS = (
              r"what (areas|fields|sectors|channels|kinds)|list|những (lĩnh vực|kênh|cơ quan|"
              r"sự|gì|nội dung|văn kiện)|các (lĩnh vực|kênh|văn kiện))"),
 )
+_RECENT = re.compile(r"\b(most recent(ly)?|latest|newest|last time|gần đây nhất|mới nhất|"
+                     r"lần gần nhất|gần nhất)\b", re.IGNORECASE)
 _ELLIPTICAL = re.compile(r"^(and|what about|how about|and what about|also|còn|thế còn|vậy còn|"
                          r"và|còn với|thế với)\b", re.IGNORECASE)
 _ANAPHORA = re.compile(r"\b(he|she|they|him|her|them|his|their|it|its|that|this|these|those|"
@@ -110,8 +112,10 @@ def analyse(question: str, history: list[tuple[str, str]] | None = None) -> Ques
             elif not _new_names(text, prev):
                 # A full question leaning on a pronoun ("Who did he invite?").
                 previous = prev
-    expects = frozenset(kind for kind, pattern in _EXPECTS
-                        if re.search(pattern, text, re.IGNORECASE))
+    expects = {kind for kind, pattern in _EXPECTS if re.search(pattern, text, re.IGNORECASE)}
+    if _RECENT.search(text):
+        expects.add("recent")
+    expects = frozenset(expects)
     return Question(text, standalone, lang, expects, previous)
 
 

@@ -71,6 +71,14 @@ def _linked_text(text: str, citations: list[Citation]) -> str:
     return _MARKER.sub(repl, esc(text))
 
 
+def _also_stated(ids: tuple[str, ...]) -> str:
+    """Links to the same statement in other languages."""
+    if not ids:
+        return ""
+    buttons = " ".join(_cite_button(pid, pid) for pid in ids)
+    return f'<div class="seedqa-also">also stated in: {buttons}</div>'
+
+
 def render_partial(text: str) -> str:
     """A message while its answer is still streaming in."""
     return ('<div class="seedqa-msg seedqa-streaming">'
@@ -97,7 +105,7 @@ def render_answer(answer: Answer) -> str:
         for n, c in enumerate(answer.citations, start=1):
             out.append(f'<div class="seedqa-source">{_cite_button(c.id, source_label(c, n))}'
                        f'<div class="seedqa-para">{highlight(c.text, c.start, c.end, c.quote)}'
-                       "</div></div>")
+                       f"</div>{_also_stated(c.parallel)}</div>")
         out.append("</div>")
     elif answer.related:
         out.append(f'<div class="seedqa-related"><div class="seedqa-sources-h">'
@@ -156,7 +164,8 @@ def render_lookup(c: Citation, neighbours: list[Paragraph], doc_paragraphs: int)
     if c.canonical_id != c.id:
         rows.append(("Duplicate of", f"{c.canonical_id} (answers cite that paragraph)"))
     table = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
-    out = [f'<div class="seedqa-lookup"><table class="seedqa-meta-table">{table}</table>']
+    out = [f'<div class="seedqa-lookup"><table class="seedqa-meta-table">{table}</table>',
+           _also_stated(c.parallel)]
     for p in neighbours:
         if p.id == c.id:
             where, css = "this paragraph", "seedqa-ctx seedqa-target"

@@ -1,0 +1,136 @@
+"""Parallel paragraphs: the same statement in two languages (e.g. a Vietnamese
+version of an English joint statement), found from multilingual embeddings.
+
+Two paragraphs in different languages are linked when each is the other's best
+match across the language pair, the similarity clears a threshold with a margin
+over the runner-up, and cheap checks agree: the same numbers, and lengths that a
+translation could have.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from qa.text import numbers
+from qa.types import Paragraph
+
+MIN_SIMILARITY = 0.80
+MIN_MARGIN = 0.015
+LENGTH_RATIO = (0.45, 2.2)
+BLOCK = 2048
+ROUNDS = 2
+
+
+def _numbers_agree(a: str, b: str) -> bool:
+    na, nb = numbers(a), numbers(b)
+    if not na and not nb:
+        return True
+    if not na or not nb:
+        # One side spells a number out ("two") or drops a list label: allow a
+        # single stray number, not a different set of figures.
+        return len(na | nb) <= 1
+    return len(na & nb) / len(na | nb) >= 0.5
+
+
+def _dates_agree_str(a: str | None, b: str | None) -> bool:
+    if not a or not b:
+        return True
+    return a.startswith(b) or b.startswith(a)
+
+
+def _dates_agree(a: Paragraph, b: Paragraph) -> bool:
+    # The same words reported at another time are another statement.
+    return _dates_agree_str(a.date, b.date)
+
+
+def _plausible(a: Paragraph, b: Paragraph) -> bool:
+    ratio = len(a.text) / max(1, len(b.text))
+    return (LENGTH_RATIO[0] <= ratio <= LENGTH_RATIO[1] and _numbers_agree(a.text, b.text)
+            and _dates_agree(a, b))
+
+
+def _best_two(sims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Index of each row's best column, and the margin over its second best."""
+    if sims.shape[1] == 1:
+        return np.zeros(len(sims), dtype=int), np.full(len(sims), 1.0)
+    top2 = np.argpartition(-sims, 1, axis=1)[:, :2]
+    first = np.where(sims[np.arange(len(sims)), top2[:, 0]] >= sims[np.arange(len(sims)),
+                     top2[:, 1]], top2[:, 0], top2[:, 1])
+    second = np.where(first == top2[:, 0], top2[:, 1], top2[:, 0])
+    rows = np.arange(len(sims))
+    return first, sims[rows, first] - sims[rows, second]
+
+
+def find_links(paragraphs: list[Paragraph], vectors: dict[str, np.ndarray]) -> dict[str, tuple]:
+    """id -> ids of its parallel paragraphs in other languages and documents
+    (canonical paragraphs only)."""
+    by_lang: dict[str, list[Paragraph]] = {}
+    for p in paragraphs:
+        if p.is_canonical and p.id in vectors and p.language in ("en", "vi"):
+            by_lang.setdefault(p.language, []).append(p)
+    links: dict[str, list[str]] = {}
+    langs = sorted(by_lang)
+    for i, la in enumerate(langs):
+        for lb in langs[i + 1:]:
+            for a, b in _pairs(by_lang[la], by_lang[lb], vectors):
+                links.setdefault(a.id, []).append(b.id)
+                links.setdefault(b.id, []).append(a.id)
+    return {pid: tuple(sorted(ids)) for pid, ids in links.items()}
+
+
+def _pairs(left: list[Paragraph], right: list[Paragraph], vectors):
+    """Mutual best matches, in rounds: a paragraph whose best match was taken by
+    a closer translation gets a second chance among those still unmatched."""
+    va = np.stack([vectors[p.id] for p in left]).astype(np.float32)
+    vb = np.stack([vectors[p.id] for p in right]).astype(np.float32)
+    todo_a, todo_b = np.arange(len(left)), np.arange(len(right))
+    for _ in range(ROUNDS):
+        found = list(_mutual(left, right, va, vb, todo_a, todo_b))
+        if not found:
+            return
+        for ia, ib in found:
+            yield left[ia], right[ib]
+        done_a, done_b = {ia for ia, _ in found}, {ib for _, ib in found}
+        todo_a = np.array([i for i in todo_a if i not in done_a], dtype=int)
+        todo_b = np.array([i for i in todo_b if i not in done_b], dtype=int)
+        if len(todo_a) == 0 or len(todo_b) == 0:
+            return
+
+
+def _mutual(left, right, va, vb, todo_a, todo_b):
+    sub_b = vb[todo_b]
+    docs_b = np.array([right[i].doc_id for i in todo_b])
+    dates_b = [right[i].date for i in todo_b]
+    best_b = np.empty(len(todo_a), dtype=int)
+    margin_b = np.empty(len(todo_a))
+    col1 = np.full(len(todo_b), -np.inf)  # best similarity per right paragraph
+    col2 = np.full(len(todo_b), -np.inf)  # second best
+    col_arg = np.zeros(len(todo_b), dtype=int)
+    cols = np.arange(len(todo_b))
+    for start in range(0, len(todo_a), BLOCK):
+        rows = todo_a[start:start + BLOCK]
+        sims = va[rows] @ sub_b.T
+        # A translation lives in another document and was published at the same
+        # time: a document's own heading, or last year's similar communiqué, is not one.
+        docs_a = np.array([left[i].doc_id for i in rows])
+        sims[docs_a[:, None] == docs_b[None, :]] = -1.0
+        for r, i in enumerate(rows):
+            if left[i].date:
+                sims[r, [not _dates_agree_str(left[i].date, d) for d in dates_b]] = -1.0
+        best_b[start:start + BLOCK], margin_b[start:start + BLOCK] = _best_two(sims)
+        both = np.vstack([col1, col2, sims])
+        order = np.argsort(-both, axis=0)[:2]
+        new_arg = np.where(order[0] >= 2, order[0] - 2 + start, col_arg)
+        col1, col2 = both[order[0], cols], both[order[1], cols]
+        col_arg = np.where(order[0] == 1, col_arg, new_arg)
+    for ka, ia in enumerate(todo_a):
+        kb = int(best_b[ka])
+        if col_arg[kb] != ka:
+            continue  # not each other's best match
+        # A clear winner on either side: two near-identical paragraphs on one
+        # side may both resemble the translation.
+        if max(margin_b[ka], col1[kb] - col2[kb]) < MIN_MARGIN:
+            continue
+        ib = int(todo_b[kb])
+        if float(va[ia] @ vb[ib]) >= MIN_SIMILARITY and _plausible(left[ia], right[ib]):
+            yield ia, ib

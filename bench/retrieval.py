@@ -66,10 +66,6 @@ SYSTEMS = ("seedqa", "dense", "bm25", "llamaindex")
 ROWS = (("mixed", "en"), ("mixed", "vi"), ("en", "en"), ("en", "vi"))
 METRICS = ("recall@1", "recall@5", "mrr@10")
 QUICK_PARAGRAPHS = 60
-# Source files that decide what seedqa stores; a change to any of them rebuilds
-# the cached seedqa index (retrieval code may change freely).
-SEEDQA_INDEX_SOURCES = ("qa/corpus.py", "qa/embed.py", "qa/ingest.py", "qa/language.py",
-                        "vectorstore/chroma.py")
 
 SearchFn = Callable[[str], Sequence[str]]
 
@@ -227,6 +223,7 @@ class CachedEmbedder:
         self._dirty: set[str] = set()
         self.stats = {"passage_hits": 0, "passage_misses": 0, "query_hits": 0,
                       "query_misses": 0, "embed_seconds": 0.0}
+        self._lock = threading.RLock()  # seedqa embeds from a background thread too
 
     def _path(self, kind: str) -> Path:
         slug = re.sub(r"[^A-Za-z0-9.-]+", "-", self.name)[:60]
@@ -246,6 +243,10 @@ class CachedEmbedder:
         """Write the tables that changed (atomically)."""
         if not self.cache_dir:
             return
+        with self._lock:
+            self._save()
+
+    def _save(self) -> None:
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         for kind in sorted(self._dirty):
             table = self._mem[kind]
@@ -256,6 +257,14 @@ class CachedEmbedder:
         self._dirty.clear()
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            return self._embed_documents(texts)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        with self._lock:
+            return self._embed_query(text)
+
+    def _embed_documents(self, texts: list[str]) -> np.ndarray:
         table = self._table("passage")
         keys = [_sha("passage", t) for t in texts]
         missing = list(dict.fromkeys(k for k in keys if k not in table))
@@ -272,12 +281,14 @@ class CachedEmbedder:
                 if len(missing) > self.BATCH:
                     rate = done / (time.perf_counter() - t0)
                     log(f"  embedded {done}/{len(missing)} passages ({rate:.1f}/s)")
-                self.save()
+                if done % (8 * self.BATCH) == 0:
+                    self.save()
+            self.save()
             self.stats["embed_seconds"] += time.perf_counter() - t0
             self.stats["passage_misses"] += len(missing)
         return np.stack([table[k] for k in keys]) if keys else np.zeros((0, 0), np.float32)
 
-    def embed_query(self, text: str) -> np.ndarray:
+    def _embed_query(self, text: str) -> np.ndarray:
         table = self._table("query")
         key = _sha("query", text)
         if key in table:
@@ -422,24 +433,21 @@ def seedqa_available() -> bool:
     return hasattr(qa.Assistant, "search")
 
 
-def _seedqa_code_digest() -> str:
-    return _sha(*((ROOT / f).read_text(encoding="utf-8") if (ROOT / f).exists() else f
-                  for f in SEEDQA_INDEX_SOURCES))
-
-
-def seedqa_assistant(corpus: Corpus, cache: bool = True):
+def seedqa_assistant(corpus: Corpus, cache: bool = True, embedder=None):
     """(assistant, ingest report, workdir) for a seedqa Assistant over ``corpus``.
 
     Each paragraph is written to ``<workdir>/corpus/<lang>_<index:03d>.txt`` and
     indexed in ``<workdir>/data``. With ``cache`` the workdir lives under
-    bench/.cache/seedqa/, keyed by corpus contents and the indexing code, so a
-    rerun's (incremental) ingest embeds nothing; otherwise it is a temp folder.
+    bench/.cache/seedqa/, keyed by the corpus contents and the store schema, and
+    seedqa's own incremental ingest re-embeds exactly the paragraphs whose stored
+    content hash changed (new passage text or embedder); otherwise it is a temp
+    folder. ``embedder`` (e.g. ``shared_embedder()``) replaces the configured one.
     """
     import qa
+    from vectorstore.chroma import SCHEMA
 
     if cache:
-        workdir = (CACHE_DIR / "seedqa" /
-                   f"{corpus.name}-{corpus.digest[:12]}-{_seedqa_code_digest()[:8]}")
+        workdir = CACHE_DIR / "seedqa" / f"{corpus.name}-{corpus.digest[:12]}-s{SCHEMA}"
     else:
         workdir = Path(tempfile.mkdtemp(prefix=f"seedqa-bench-{corpus.name}-"))
     folder = workdir / "corpus"
@@ -448,7 +456,7 @@ def seedqa_assistant(corpus: Corpus, cache: bool = True):
             if stale.stem not in corpus.by_key:
                 stale.unlink()
     write_corpus(corpus.paragraphs, folder)
-    assistant = qa.Assistant(corpus_dir=folder, data_dir=workdir / "data")
+    assistant = qa.Assistant(corpus_dir=folder, data_dir=workdir / "data", embedder=embedder)
     report = assistant.ingest(progress=sys.stderr.isatty())
     return assistant, report, workdir
 
@@ -482,12 +490,18 @@ def seedqa_calibration() -> dict | None:
     return {"cross_lingual_bonus": cal.get("cross_lingual_bonus")}
 
 
-def build_seedqa(corpus: Corpus, k: int = 10, cache: bool = True) -> Built | None:
-    """``qa.Assistant.search`` as shipped; None while the method does not exist."""
+def build_seedqa(corpus: Corpus, k: int = 10, cache: bool = True,
+                 embedder=None) -> Built | None:
+    """``qa.Assistant.search`` as shipped; None while the method does not exist.
+
+    ``embedder``: None uses the Assistant's own (configured) embedder; the
+    benchmark passes ``shared_embedder()``, the same model behind the vector
+    cache, so results are identical and reruns skip query embedding.
+    """
     if not seedqa_available():
         return None
     t0 = time.perf_counter()
-    assistant, report, workdir = seedqa_assistant(corpus, cache=cache)
+    assistant, report, workdir = seedqa_assistant(corpus, cache=cache, embedder=embedder)
     warm = join_background()
 
     def search(question: str) -> list[str]:
@@ -500,6 +514,7 @@ def build_seedqa(corpus: Corpus, k: int = 10, cache: bool = True) -> Built | Non
     info = {"ingest": {key: report.to_dict()[key] for key in
                        ("added", "unchanged", "paragraphs", "embed_seconds")},
             "warm_seconds": round(warm, 1), "code": seedqa_code_digest(),
+            "embedder": "cached" if isinstance(embedder, CachedEmbedder) else "own",
             "calibration": seedqa_calibration(),
             "workdir": str(workdir) if cache else "(temporary)"}
     return Built(search, time.perf_counter() - t0, info, close)
@@ -529,10 +544,16 @@ def search_fn_of(searcher, k: int = 10) -> SearchFn:
     return search
 
 
-def build(system: str, corpus: Corpus, k: int = 10, cache: bool = True) -> Built | None:
-    """Build one named system over ``corpus`` (None when it cannot run yet)."""
+def build(system: str, corpus: Corpus, k: int = 10, cache: bool = True,
+          shipped_embedder: bool = False) -> Built | None:
+    """Build one named system over ``corpus`` (None when it cannot run yet).
+
+    ``shipped_embedder`` lets seedqa use its own embedder (no vector cache), so
+    its ms/query includes embedding the question.
+    """
     if system == "seedqa":
-        return build_seedqa(corpus, k, cache=cache)
+        return build_seedqa(corpus, k, cache=cache,
+                            embedder=None if shipped_embedder else shared_embedder(cache))
     if system == "dense":
         return build_dense(corpus, k, embedder=shared_embedder(cache))
     if system == "bm25":
@@ -549,7 +570,7 @@ def row_name(corpus: str, lang: str) -> str:
 
 
 def run(data: XQuAD, corpora: dict[str, Corpus], systems: Sequence[str], k: int = 10,
-        cache: bool = True) -> dict:
+        cache: bool = True, shipped_embedder: bool = False) -> dict:
     """Every row for every system; returns the JSON-ready results."""
     results: dict = {}
     for system in systems:
@@ -559,7 +580,8 @@ def run(data: XQuAD, corpora: dict[str, Corpus], systems: Sequence[str], k: int 
             corpus = corpora[cname]
             log(f"[{system}] building over {cname} ({len(corpus)} paragraphs)")
             try:
-                built = build(system, corpus, k, cache=cache)
+                built = build(system, corpus, k, cache=cache,
+                              shipped_embedder=shipped_embedder)
             except Exception as exc:  # report and carry on with the other systems
                 entry = {"status": "error", "note": f"{type(exc).__name__}: {exc}"}
                 log(f"[{system}] failed: {entry['note']}")
@@ -589,7 +611,7 @@ def run(data: XQuAD, corpora: dict[str, Corpus], systems: Sequence[str], k: int 
         if entry["status"] == "ok":
             entry["wall_seconds"] = round(time.perf_counter() - t_sys, 1)
         results[system] = entry
-        if cache and system in ("dense", "llamaindex"):
+        if cache:
             shared_embedder(cache).save()
     return results
 
@@ -653,10 +675,12 @@ def to_markdown(report: dict) -> str:
                      f"{e['wall_seconds']:.1f} | {_notes(e['info'].get('mixed', {}))} |")
     cache = report.get("embedding_cache", {})
     if cache.get("query_hits"):
-        lines += ["", "dense and llamaindex ms/q exclude query embedding when the vector came "
-                  f"from bench/.cache ({cache['query_hits']} of "
-                  f"{cache['query_hits'] + cache['query_misses']} lookups this run); seedqa "
-                  "always embeds the question."]
+        own = [s for s, e in systems.items() if e["status"] == "ok" and any(
+            i.get("embedder") == "own" for i in e["info"].values())]
+        lines += ["", "ms/q excludes embedding the question when its vector came from "
+                  f"bench/.cache ({cache['query_hits']} of "
+                  f"{cache['query_hits'] + cache['query_misses']} lookups this run)"
+                  + (f"; {', '.join(own)} embedded every question itself." if own else ".")]
     lines += ["", f"Run {report['created']} in {report['wall_seconds']:.0f} s; "
               f"{', '.join(f'{k_} {v}' for k_, v in report['versions'].items())}.",
               f"Data: XQuAD, {LICENSE}.", ""]
@@ -692,7 +716,8 @@ def plot(report: dict, path: Path) -> None:
     quick = "quick, " if report["quick"] else ""
     ax.set_title(f"XQuAD retrieval, recall@5 ({quick}"
                  f"{report['data']['paragraphs_per_lang']} paragraphs/lang)")
-    ax.legend(loc="lower left", fontsize=8)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=len(systems), fontsize=8,
+              frameon=False)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path)
@@ -711,6 +736,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-k", type=int, default=10, help="results per query (default 10)")
     parser.add_argument("--no-cache", action="store_true",
                         help="embed everything again and index seedqa in a temp folder")
+    parser.add_argument("--shipped-embedder", action="store_true",
+                        help="seedqa uses its own embedder instead of the cached one "
+                             "(same vectors; ms/query then includes embedding the question)")
     args = parser.parse_args(argv)
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
     bad = [s for s in systems if s not in SYSTEMS]
@@ -727,7 +755,8 @@ def main(argv: list[str] | None = None) -> int:
     log(f"XQuAD: {data.summary()} (alignment by id checked)")
     if "seedqa" in systems and not seedqa_available():
         print("note: qa.Assistant.search does not exist yet; skipping the seedqa row")
-    results = run(data, corpora, systems, k=args.k, cache=not args.no_cache)
+    results = run(data, corpora, systems, k=args.k, cache=not args.no_cache,
+                  shipped_embedder=args.shipped_embedder)
     embedder = shared_embedder(not args.no_cache)
     report = {
         "benchmark": "xquad-retrieval",

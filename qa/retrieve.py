@@ -104,7 +104,7 @@ class Retriever:
         if not terms:
             return {}
         scores = self._bm25.get_scores(terms)
-        if language in self.languages:
+        if language and language != "und":
             scores = np.where(self._langs == language, scores, 0.0)
         order = np.argsort(-scores)[:n]
         return {self.ids[i]: float(scores[i]) for i in order if scores[i] > 0}

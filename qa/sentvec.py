@@ -69,7 +69,8 @@ class SentenceVectors:
         with self._lock:
             missing = list(dict.fromkeys(k for k in keys if k not in self._vectors))
         if missing:
-            todo = {k: t for k, t in zip(keys, texts) if k in set(missing)}
+            wanted = set(missing)
+            todo = {k: t for k, t in zip(keys, texts) if k in wanted}
             vecs = self.embedder.embed_documents(list(todo.values()))
             with self._lock:
                 self._vectors.update(zip(todo.keys(), vecs))

@@ -9,6 +9,7 @@ year the question names).
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -274,8 +275,14 @@ def _fold_ascii(text: str) -> str:
 
 
 def _has_key_terms(q: Question, context: str) -> bool:
-    folded = _fold_ascii(context)
+    if not q.key_terms:
+        return True
+    # Every sentence of a paragraph is checked against the same context: fold it once.
+    folded = _fold_context(context)
     return all(_fold_ascii(t) in folded for t in q.key_terms)
+
+
+_fold_context = functools.lru_cache(maxsize=16)(_fold_ascii)
 
 
 def _new_names(question: str, evidence: str) -> set[str]:

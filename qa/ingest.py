@@ -25,6 +25,7 @@ from vectorstore.chroma import ChromaStore
 
 log = logging.getLogger(__name__)
 EMBED_BATCH = 32
+FLUSH_SECONDS = 1.0
 
 
 def content_hash(p: Paragraph, embedder_name: str) -> str:
@@ -126,16 +127,24 @@ def _write(changed: list[str], wanted: dict, store: ChromaStore, embedder: Embed
     spent = 0.0
     bar = tqdm(total=len(canon), desc="embedding paragraphs", unit="¶",
                disable=(None if progress is None else not progress) if canon else True)
+    pending: list[TextNode] = []
+    flushed = time.perf_counter()
     with bar:
         for i in range(0, len(canon), EMBED_BATCH):
             batch = [wanted[pid][0] for pid in canon[i:i + EMBED_BATCH]]
             t = time.perf_counter()
             embs = np.asarray(llama.get_text_embedding_batch([passage_text(p) for p in batch]))
             spent += time.perf_counter() - t
-            store.write([_node(p, v, *wanted[p.id][1:]) for p, v in zip(batch, embs)],
-                        existing=stored)
+            pending += [_node(p, v, *wanted[p.id][1:]) for p, v in zip(batch, embs)]
+            # Chroma's add has a high fixed cost: write large batches, but at least every
+            # FLUSH_SECONDS, so a killed run loses little embedding work.
+            if len(pending) >= store.batch or time.perf_counter() - flushed >= FLUSH_SECONDS:
+                store.write(pending, existing=stored)
+                pending, flushed = [], time.perf_counter()
             vectors.update({p.id: v for p, v in zip(batch, embs)})
             bar.update(len(batch))
+        if pending:
+            store.write(pending, existing=stored)
     if dups:
         missing = sorted({wanted[pid][0].canonical_id for pid in dups} - set(vectors))
         vectors.update(store.vectors(missing))

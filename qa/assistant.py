@@ -13,7 +13,7 @@ from pathlib import Path
 from qa.citations import Catalog
 from qa.config import Config
 from qa.embed import Embedder, make_embedder
-from qa.errors import LLMError
+from qa.errors import LLMError, StoreError
 from qa.extractive import ExtractiveAnswerer, idf_table, load_calibration
 from qa.ingest import ingest, paragraph_from_record
 from qa.llm import LLMAnswerer, make_llm
@@ -22,7 +22,13 @@ from qa.question import Question, analyse, check_k, check_question, history_pair
 from qa.retrieve import Retriever
 from qa.sentvec import SentenceVectors
 from qa.types import Answer, Citation, Hit, IngestReport
-from vectorstore.chroma import ChromaStore, open_store
+from vectorstore.chroma import (
+    ChromaStore,
+    discard_local_store,
+    local_path,
+    local_store_exists,
+    open_store,
+)
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +57,7 @@ class Assistant:
         self._extractive: ExtractiveAnswerer | None = None
         self._sentences = SentenceVectors(self.embedder, self.config.data_dir)
         self._lock = threading.RLock()
+        self._generation = 0  # bumped each time the store is reopened after a failure
 
     @property
     def uploads_dir(self) -> Path:
@@ -92,11 +99,72 @@ class Assistant:
         with self._lock:
             if folder is not None:
                 self.config = self.config.with_(corpus_dir=folder)
-            if rebuild:
-                self._store = self._open(recreate=True)
+            generation = self._generation
+            try:
+                if rebuild:
+                    self._store = self._open(recreate=True)
+                self._check_store()
+                report = ingest(self.folders, self.store, self.embedder, progress=progress)
+                self._reload()
+            except StoreError as exc:
+                report = self._recover(exc, generation, progress) or self.ingest(
+                    progress=progress)
+            return report
+
+    def _check_store(self) -> None:
+        """StoreError if the embedded store's files vanished while it was open."""
+        c = self.config
+        if self._store is not None and not c.chroma_host and not local_store_exists(c.data_dir):
+            raise StoreError(f"the Chroma store in {local_path(c.data_dir)} was deleted while "
+                             "in use")
+
+    def _recover(self, exc: StoreError, generation: int,
+                 progress: bool | None = False) -> IngestReport | None:
+        """Reopen the store after ``exc`` and bring the index back in line with the corpus.
+
+        Embedded mode: the missing or damaged store folder is moved aside and rebuilt
+        from the corpus. Server mode: the server is reconnected (a StoreError naming
+        `chroma run` if it is still down) and re-synced, embedding only what it lost.
+        Returns the ingest report, or None if another thread recovered already.
+        """
+        with self._lock:
+            if generation != self._generation:
+                return None
+            self._generation += 1
+            c = self.config
+            self._store = None
+            if c.chroma_host:
+                log.warning("Chroma server %s:%s failed (%s); reconnecting", c.chroma_host,
+                            c.chroma_port, exc)
+            else:
+                aside = discard_local_store(c.data_dir)
+                log.warning("the Chroma store in %s is missing or damaged (%s); %srebuilding "
+                            "the index from the documents", local_path(c.data_dir), exc,
+                            f"moved it to {aside}; " if aside else "")
             report = ingest(self.folders, self.store, self.embedder, progress=progress)
             self._reload()
+            log.warning("index %s: %d documents, %d paragraphs (%d embedded)",
+                        "re-synced" if c.chroma_host else "rebuilt", report.documents,
+                        report.paragraphs, report.embedded)
             return report
+
+    def _snapshot(self):
+        """Catalog, retriever and extractive answerer of one index version."""
+        with self._lock:
+            return self.catalog, self._retriever, self._extractive
+
+    def _retrieve(self, query: str, k: int, **kwargs):
+        """(hits, catalog, extractive answerer), all of one index version, so an ingest
+        running alongside cannot mix versions; recovers once from a store failure."""
+        generation = self._generation
+        try:
+            self._check_store()
+            cat, retriever, extractive = self._snapshot()
+            return retriever.search(query, k, **kwargs), cat, extractive
+        except StoreError as exc:
+            self._recover(exc, generation)
+        cat, retriever, extractive = self._snapshot()
+        return retriever.search(query, k, **kwargs), cat, extractive
 
     def _reload(self) -> None:
         paragraphs = [paragraph_from_record(pid, text, meta)
@@ -153,9 +221,8 @@ class Assistant:
         """The ``k`` most relevant paragraphs for ``query``, best first."""
         query = check_question(query)
         k = check_k(k)
-        cat = self.catalog
-        return [Hit(cat.citation(cat.paragraphs[s.id]), s.score)
-                for s in self.retriever.search(query, k)]
+        scored, cat, _ = self._retrieve(query, k)
+        return [Hit(cat.citation(cat.paragraphs[s.id]), s.score) for s in scored]
 
     def cite(self, pid: str) -> Citation:
         """The paragraph with this id; ``CitationNotFound`` if there is none."""
@@ -204,27 +271,29 @@ class Assistant:
                     raise
                 note = str(exc)
         qvec = self._query_vector(q)
-        hits = self.retriever.search(q.standalone, max(k, 8), vector=qvec, language=q.language)
-        hits = self._one_per_statement(hits)
+        hits, cat, extractive = self._retrieve(q.standalone, max(k, 8), vector=qvec,
+                                               language=q.language)
+        hits = self._one_per_statement(hits, cat)
         answer = None
         if llm and not note:
+            llm.catalog = cat  # the index version the hits come from
             try:
-                answer = yield from self._generate(llm, q, hits[:k])
+                answer = yield from self._generate(llm, q, hits[:k], extractive)
             except LLMError as exc:
                 if self.config.fallback == "error":
                     raise
                 note = str(exc)
         if answer is None:
-            answer = self._extractive.answer(q, qvec, hits)
+            answer = extractive.answer(q, qvec, hits)
             if note:
                 answer = replace(answer, note=f"The language model failed: {note}. "
                                               "This answer was extracted offline instead.")
             yield from _pieces(answer.text)
         yield replace(answer, seconds=time.perf_counter() - t0)
 
-    def _one_per_statement(self, hits):
+    def _one_per_statement(self, hits, cat=None):
         """Drop hits that translate an earlier hit: one statement, one source."""
-        cat = self.catalog
+        cat = self.catalog if cat is None else cat
         seen: set[str] = set()
         kept = []
         for hit in hits:
@@ -235,7 +304,7 @@ class Assistant:
             kept.append(hit)
         return kept
 
-    def _generate(self, llm, q: Question, hits) -> Iterator[str]:
+    def _generate(self, llm, q: Question, hits, extractive=None) -> Iterator[str]:
         final = None
         for item in llm.stream(q, hits):
             if isinstance(item, Answer):
@@ -243,7 +312,7 @@ class Assistant:
             else:
                 yield item
         if final is None or not final.answered:
-            refusal = self._extractive.refusal(q, hits)
+            refusal = (extractive or self._extractive).refusal(q, hits)
             return replace(refusal, backend=llm.name)
         return final
 

@@ -80,7 +80,13 @@ def describe(exc: Exception) -> str:
         return "cannot connect to the LLM server; check OPENAI_BASE_URL and that the server runs"
     if status and status >= 500:
         return f"the LLM server failed ({status}); retry later or check the server's logs"
-    return f"the LLM call failed ({name}: {str(exc)[:200]}); check the LLM server settings"
+    return f"the LLM call failed ({name}: {_redact(str(exc))[:200]}); check the LLM server settings"
+
+
+def _redact(text: str) -> str:
+    """``text`` without the API key: a server may echo it in an error message."""
+    key, _ = openai_settings()
+    return text.replace(key, "***") if key else text
 
 
 class LLMAnswerer:

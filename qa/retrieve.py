@@ -49,6 +49,7 @@ class Retriever:
         self.lexical_weight = lexical_weight
         self.cross_bonus = cross_bonus or {}
         self.ids = [p.id for p in catalog.paragraphs.values() if p.is_canonical]
+        self._known = set(self.ids)
         self.languages = sorted({catalog.paragraphs[i].language for i in self.ids})
         self._langs = np.array([catalog.paragraphs[i].language for i in self.ids])
         self._bm25 = _build_bm25([catalog.paragraphs[i] for i in self.ids])
@@ -77,8 +78,10 @@ class Retriever:
         else:
             pools = {lang: self.store.query(vec, n, where={"$and": [
                 {"is_canonical": True}, {"language": lang}]}) for lang in self.languages}
+        # The store may already hold a newer version than this retriever's catalog
+        # (an ingest running alongside): only ids of that catalog can be answered from.
         merged = [(pid, s + (self.bias(language, lang) if lang else 0.0))
-                  for lang, pool in pools.items() for pid, s in pool]
+                  for lang, pool in pools.items() for pid, s in pool if pid in self._known]
         merged.sort(key=lambda t: -t[1])
         return dict(merged[:n])
 

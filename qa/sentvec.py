@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 from pathlib import Path
 
@@ -93,6 +94,10 @@ class SentenceVectors:
             data = dict(self._vectors)
             self._dirty = False
         self._path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self._path.with_suffix(".tmp.npz")
-        np.savez(tmp, **data)
-        tmp.replace(self._path)
+        # One temporary file per writer: two warm-ups (or two processes) may save at once.
+        tmp = self._path.with_suffix(f".{os.getpid()}-{threading.get_ident()}.tmp.npz")
+        try:
+            np.savez(tmp, **data)
+            tmp.replace(self._path)
+        finally:
+            tmp.unlink(missing_ok=True)

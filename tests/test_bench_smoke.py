@@ -114,3 +114,4 @@ def test_summary_from_results(results):
         if (results / ("speed.json" if name == "speed" else f"{name}.quick.json")).exists():
             assert f"## {name}" in text
     assert "PASS" in text or "MISS" in text
+    assert "could not summarise" not in text

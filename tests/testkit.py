@@ -206,3 +206,52 @@ class ChromaServer:
 
         return chromadb.HttpClient(host=self.host, port=self.port,
                                    settings=Settings(anonymized_telemetry=False))
+
+
+def wait_url(url: str, timeout: float = 60.0) -> None:
+    """Wait until ``url`` answers HTTP (any status below 500)."""
+    import urllib.error
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status < 500:
+                    return
+        except urllib.error.HTTPError as exc:
+            if exc.code < 500:
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{url} not ready after {timeout} s")
+        time.sleep(0.1)
+
+
+class served:
+    """The chat app (``qa.ui.build``) over ``assistant``, served in this process on a free
+    loopback port with the real launch settings (``qa.ui.launch``); ``overrides`` win.
+
+        with served(assistant) as app:
+            Client(app.url).predict(...)
+    """
+
+    def __init__(self, assistant, **overrides) -> None:
+        self.assistant = assistant
+        self.overrides = overrides
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.demo = None
+
+    def __enter__(self) -> served:
+        from qa import ui
+
+        self.demo = ui.build(self.assistant)
+        ui.launch(self.demo, **{"server_port": self.port, "prevent_thread_lock": True,
+                                "quiet": True, **self.overrides})
+        wait_url(self.url)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.demo.close()

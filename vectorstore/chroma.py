@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,9 @@ from qa.errors import EmbedderMismatch, StoreError  # noqa: E402
 log = logging.getLogger(__name__)
 
 SCHEMA = "1"
+# Chroma's defaults (16 neighbours, ef 100) gave recall@10 0.86 on 100k e5-like
+# vectors; these give 0.999 at 5 ms p50 (bench/scale.py, bench/results/scale.md).
+HNSW = {"space": "cosine", "max_neighbors": 32, "ef_construction": 200, "ef_search": 400}
 PAGE = 2000
 
 
@@ -48,7 +52,7 @@ def _client(data_dir: Path, host: str | None, port: int) -> Any:
                 "to use the embedded store"
             ) from exc
         return client
-    path = Path(data_dir) / "chroma"
+    path = local_path(data_dir)
     try:
         path.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(path), settings=settings)
@@ -57,6 +61,51 @@ def _client(data_dir: Path, host: str | None, port: int) -> Any:
             f"cannot open the Chroma store in {path} ({exc}); check permissions, or delete "
             "the folder and run `seedqa ingest` to rebuild it"
         ) from exc
+
+
+def local_path(data_dir: Path) -> Path:
+    """Where the embedded (PersistentClient) store of ``data_dir`` lives."""
+    return Path(data_dir) / "chroma"
+
+
+def local_store_exists(data_dir: Path) -> bool:
+    """Whether the embedded store's database file is on disk."""
+    return (local_path(data_dir) / "chroma.sqlite3").is_file()
+
+
+def discard_local_store(data_dir: Path) -> Path | None:
+    """Forget this process's Chroma system for ``data_dir`` and move its folder aside.
+
+    Chroma caches one system per path: after the folder was deleted or damaged,
+    reopening the same path would reuse it ("attempt to write a readonly database").
+    Only this path's system is dropped, so other stores in the process keep working.
+    The old folder, if any, becomes ``chroma.broken`` (replacing an older one); returns
+    that path, or None when there was no folder.
+    """
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    path = local_path(data_dir)
+    for key in {str(path), str(path.resolve())}:
+        system = SharedSystemClient._identifier_to_system.pop(key, None)
+        SharedSystemClient._identifier_to_refcount.pop(key, None)
+        if system is not None:
+            try:
+                system.stop()
+            except Exception:  # a damaged system may fail to stop; it is dropped anyway
+                log.debug("stopping the Chroma system for %s failed", path, exc_info=True)
+    if not path.exists() and not path.is_symlink():
+        return None
+    aside = path.with_name("chroma.broken")
+    try:
+        if aside.is_dir() and not aside.is_symlink():
+            shutil.rmtree(aside)
+        elif aside.exists() or aside.is_symlink():
+            aside.unlink()
+        os.replace(path, aside)
+    except OSError as exc:
+        raise StoreError(f"the Chroma store in {path} is damaged and cannot be moved aside "
+                         f"({exc}); delete it and run `seedqa ingest` to rebuild it") from exc
+    return aside
 
 
 def open_store(data_dir: Path, embedder_name: str, *, name: str | None = None,
@@ -72,7 +121,7 @@ def open_store(data_dir: Path, embedder_name: str, *, name: str | None = None,
             client.delete_collection(cname)
         collection = client.get_or_create_collection(
             cname, metadata={"embedder": embedder_name, "schema": SCHEMA},
-            configuration={"hnsw": {"space": "cosine"}}, embedding_function=None,
+            configuration={"hnsw": HNSW}, embedding_function=None,
         )
     except Exception as exc:
         raise StoreError(f"cannot open Chroma collection {cname!r} ({exc}); check CHROMA_HOST "

@@ -79,6 +79,7 @@ class ExtractiveAnswerer:
                  bias=lambda q_lang, p_lang: 0.0, calibration: dict | None = None) -> None:
         self.catalog = catalog
         self.bias = bias
+        self.languages = {p.language for p in catalog.paragraphs.values()}
         self.vectors = vectors
         self.idf = idf
         self.cal = calibration or load_calibration()
@@ -170,6 +171,8 @@ class ExtractiveAnswerer:
 
     def answer(self, q: Question, qvec: np.ndarray, hits: list[Scored]) -> Answer:
         """Quote the answer with citations, or say the documents do not hold it."""
+        if not self.grounded(q):
+            return self.refusal(q, hits)
         ranked = self.sentences(q, qvec, hits)
         fitting = [s for s in ranked if self.fits(q, s)]
         if "number" in q.expects:
@@ -204,6 +207,21 @@ class ExtractiveAnswerer:
             text = f"{' '.join(notes)} {text}"
         return Answer(text=text, answered=True, citations=citations,
                       question=q.text, backend=self.name)
+
+    def grounded(self, q: Question) -> bool:
+        """Does the question name anything the documents contain?
+
+        A question with no content word ("hello", "!!!", markup) or, in a language
+        the corpus is written in, with none of its words anywhere in the corpus,
+        cannot be answered from it, however close some sentence's embedding is.
+        """
+        words = [t for t in content_tokens(q.standalone) if len(t) > 1 and not t.isdigit()
+                 and t not in _MARKUP]
+        if not words:
+            return False
+        if q.language in self.languages:
+            return any(t in self.idf for t in words)
+        return True
 
     def in_language(self, lang: str, s: Sentence) -> tuple[Paragraph, int, int]:
         """The quote in the question's language when a parallel paragraph has it:
@@ -244,6 +262,9 @@ def focus_text(question: str, paragraphs: list) -> str:
             continue
         kept.append(word)
     return " ".join(kept) if dropped and kept else ""
+
+
+_MARKUP = frozenset("script img src onerror alert href div span html body style".split())
 
 
 def _doc(pid: str) -> str:

@@ -98,8 +98,7 @@ QUESTIONS = {
     "only-punctuation": ("?!.,;:…‽¿¡()[]{}--", None, True),
     "only-emoji": ("🤔🚢🏗️🇻🇳👍🏽", None, True),
     "sql": ("'; DROP TABLE paragraphs; -- OR 1=1", None, True),
-    # Not required to refuse: see test_content_free_questions_are_not_answered.
-    "html-script": ("<script>alert('x')</script><img src=x onerror=alert(1)>", None, None),
+    "html-script": ("<script>alert('x')</script><img src=x onerror=alert(1)>", None, True),
     "chinese": ("越南和新西兰设定了什么贸易目标？", None, None),
     "russian": ("Какую торговую цель поставили Вьетнам и Новая Зеландия?", None, None),
     "arabic": ("ما هو الهدف التجاري بين فيتنام ونيوزيلندا؟", None, None),
@@ -488,10 +487,6 @@ def test_injected_text_does_not_change_llm_answers(tmp_path, monkeypatch):
         assert clean.ask(UNRELATED[0], k=8).answered
 
 
-@pytest.mark.xfail(strict=False, reason="answer quality, not robustness: the offline answerer "
-                   "quotes an unrelated Vietnamese paragraph for content-free questions such as "
-                   "'hello' or '<b>hello</b>' (the cross-lingual bonus lifts it over the "
-                   "threshold); left to the answerer's owners")
 @pytest.mark.parametrize("question", ["hello", "<b>hello</b>", QUESTIONS["html-script"][0]])
 def test_content_free_questions_are_not_answered(default, question):
     answer = qa.ask(question)

@@ -9,8 +9,8 @@
 Each benchmark runs as its own subprocess (one at a time: they are CPU-bound),
 from the repository root, with QA_*, CHROMA_* and OPENAI_* variables removed so
 they measure the offline defaults. Their logs go to bench/.cache/run-logs/.
-summary.md gives the key figures, the targets with PASS/MISS, and links to each
-benchmark's table and plot.
+summary.md (summary.full.md with --full) gives the key figures, the targets with
+PASS/MISS, and links to each benchmark's table and plot.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 RESULTS = BENCH_DIR / "results"
 LOGS = BENCH_DIR / ".cache" / "run-logs"
-SUMMARY = RESULTS / "summary.md"
+SUMMARY = RESULTS / "summary.md"  # the quick set; --full writes summary.full.md
 
 
 @dataclass(frozen=True)
@@ -209,6 +209,12 @@ def summarise_scale(r: dict, json_name: str) -> tuple[list[str], list[tuple]]:
     targets = [(f"scale {key}: recall@10 >= 0.95 and p50 <= 20 ms at {size:,}{note}",
                 f"{v['recall_at_10']:.3f}, {v['p50_ms']:.2f} ms", v["pass"])
                for key, v in r["verdicts"].items()]
+    for name, rec in (r.get("recommendations") or {}).items():
+        targets.append((f"scale {name}/embedded: some swept HNSW setting meets both at "
+                        f"{size:,}{note}",
+                        f"M {rec['max_neighbors']}, efc {rec['ef_construction']}, ef_search "
+                        f"{rec['ef_search']}: {rec['recall_at_10']:.3f}, {rec['p50_ms']:.2f} ms"
+                        if rec else "none", rec is not None))
     return lines, targets
 
 
@@ -320,10 +326,18 @@ def write_summary(full: bool, runs: dict[str, dict], results: Path = RESULTS,
            "## Targets", "", "| target | measured | verdict |", "|---|---:|---|"]
     out += [f"| {name} | {measured} | {_verdict(ok)} |" for name, measured, ok in targets]
     out += ["", *sections]
+    other = results / summary_name(not full)
+    if other.exists():
+        out[2] += (f" The {'quick' if full else 'full-size'} results are summarised in "
+                   f"[{other.name}]({other.name}).")
     text = "\n".join(out)
     results.mkdir(parents=True, exist_ok=True)
-    (results / SUMMARY.name).write_text(text, encoding="utf-8")
+    (results / summary_name(full)).write_text(text, encoding="utf-8")
     return text
+
+
+def summary_name(full: bool) -> str:
+    return "summary.full.md" if full else SUMMARY.name
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -351,7 +365,8 @@ def main(argv: list[str] | None = None) -> int:
     text = write_summary(args.full, runs, args.results_dir, args.summary_only)
     if text:
         print(text)
-        log(f"[bench] wrote {args.results_dir / SUMMARY.name} ({time.perf_counter() - t0:.0f} s)")
+        log(f"[bench] wrote {args.results_dir / summary_name(args.full)} "
+            f"({time.perf_counter() - t0:.0f} s)")
     else:
         log(f"[bench] no results in {args.results_dir}: nothing to summarise")
     failed = [n for n, r in runs.items() if not r["status"].startswith("ok")]

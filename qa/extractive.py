@@ -132,7 +132,7 @@ class ExtractiveAnswerer:
             return []
         best = ranked[0]
         listing = "list" in q.expects
-        margin = self.cal["margin"] * (2 if listing else 1)
+        margin = self.cal["margin"]
         weights = self._weights(q.standalone)
         chosen = [best]
         for s in ranked[1:]:

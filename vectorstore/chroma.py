@@ -198,10 +198,10 @@ class ChromaStore:
     def query(self, vector: list[float], k: int,
               where: dict | None = None) -> list[tuple[str, float]]:
         """Top-k (id, cosine similarity) for a query vector."""
-        n = min(k, self.count())
-        if n <= 0:
+        # Chroma returns fewer results when k exceeds what matches: no count() round trip.
+        if k <= 0:
             return []
-        res = self._guard(self.collection.query, query_embeddings=[vector], n_results=n,
+        res = self._guard(self.collection.query, query_embeddings=[vector], n_results=k,
                           where=where, include=["distances"])
         return [(pid, 1.0 - float(d)) for pid, d in zip(res["ids"][0], res["distances"][0])]
 

@@ -39,14 +39,10 @@ ROOT = BENCH_DIR.parent
 RESULTS = BENCH_DIR / "results" / "app.json"
 CACHE = BENCH_DIR / ".cache"  # gitignored; one data dir per corpus
 TARGETS = {"first_answer_seconds": 10.0, "ask_p50_ms": 300.0}
-QUESTIONS = [
-    "What trade target did Vietnam and New Zealand set?",
-    "Tổng Bí thư Tô Lâm hội đàm với Tổng thống Kazakhstan ở đâu?",
-    "When did Vietnam and Kazakhstan establish diplomatic relations?",
-    "Việt Nam và New Zealand nâng cấp quan hệ lên mức nào?",
-    "Who visited Hanoi from New Zealand?",
-    "What is the capital of Peru?",
-]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+from bench.common import SAMPLE_QUESTIONS as QUESTIONS  # noqa: E402
+
 PREPARE = """
 import sys, threading, qa
 a = qa.Assistant()

@@ -47,14 +47,7 @@ from bench.xquad import load, write_corpus  # noqa: E402
 RESULTS = BENCH_DIR / "results" / "speed.json"
 DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
 BATCH = 32
-FALLBACK_QUESTIONS = [
-    "What trade target did Vietnam and New Zealand set?",
-    "Tổng Bí thư Tô Lâm hội đàm với Tổng thống Kazakhstan ở đâu?",
-    "When did Vietnam and Kazakhstan establish diplomatic relations?",
-    "Việt Nam và New Zealand nâng cấp quan hệ lên mức nào?",
-    "Who visited Hanoi from New Zealand?",
-    "What is the capital of Peru?",
-]
+from bench.common import SAMPLE_QUESTIONS as FALLBACK_QUESTIONS  # noqa: E402
 
 
 def log(msg: str) -> None:

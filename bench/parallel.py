@@ -1,42 +1,35 @@
-"""Precision and recall of seedqa's parallel-paragraph links.
+"""Precision and recall of seedqa's parallel-paragraph links, read through the public
+``Assistant.catalog.parallel(id)`` right after ``ingest()`` returns.
 
-    python bench/parallel.py [--limit N]
+    python bench/parallel.py [--xquad DIR] [--limit N]
 
-XQuAD: its 240 English and 240 Vietnamese paragraphs are known translations of
-each other (en_i <-> vi_i). Seeds: 002_... is a Vietnamese version of numbered
-paragraphs of 001_...; the gold pairs are the paragraphs with the same list
-label ("4.", "II."). Writes bench/results/parallel.json.
-Targets: XQuAD precision >= 0.95 and recall >= 0.90; seeds: every numbered
-paragraph of 002 linked to the right 001 paragraph and nothing else.
+XQuAD (with ``--xquad`` or $SEEDQA_XQUAD; left out otherwise): its English and
+Vietnamese paragraphs are known translations (en_i <-> vi_i). Seeds: 002_... is a
+Vietnamese version of numbered paragraphs of 001_...; the gold pairs are the
+paragraphs with the same list label ("4.", "II."). Targets: XQuAD precision >= 0.95
+and recall >= 0.90; seeds: every numbered paragraph of 002 linked to the right 001
+paragraph and nothing else.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+if __package__ in (None, ""):  # `python bench/parallel.py` puts bench/, not the root, first
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import qa  # noqa: E402
-from bench.xquad import load  # noqa: E402
-from qa.corpus import parse_document  # noqa: E402
-from qa.embed import make_embedder  # noqa: E402
-from qa.parallel import find_links  # noqa: E402
-from qa.sentvec import SentenceVectors  # noqa: E402
+from bench import common, xquad  # noqa: E402
 
-CACHE = ROOT / "bench" / ".cache"
 _LABEL = re.compile(r"^(\d+|[IVX]+)\.\s")
 
 
-def prf(links: dict, gold: set[tuple[str, str]], scope: set[str]) -> dict:
-    found = {tuple(sorted((a, b))) for a, bs in links.items() for b in bs
-             if a in scope or b in scope}
+def prf(catalog, gold: set[tuple[str, str]], scope: set[str]) -> dict:
+    """Links touching ``scope`` against ``gold`` pairs."""
+    found = {tuple(sorted((a, b))) for a in scope for b in catalog.parallel(a)}
     gold = {tuple(sorted(g)) for g in gold}
     tp = len(found & gold)
     return {"links": len(found), "gold": len(gold), "correct": tp,
@@ -44,59 +37,59 @@ def prf(links: dict, gold: set[tuple[str, str]], scope: set[str]) -> dict:
             "recall": round(tp / len(gold), 3) if gold else None}
 
 
-def xquad(limit: int | None) -> dict:
-    data = load(limit=limit) if limit else load()
-    sv = SentenceVectors(make_embedder(qa.Config.from_env()), CACHE)
-    paras = [parse_document(p.key, p.text).paragraphs[0]
-             for lang in data.langs for p in data.paragraphs[lang]]
-    t = time.perf_counter()
-    vecs = dict(zip([p.id for p in paras], sv.get([p.text for p in paras])))
-    sv.save()
-    embed = time.perf_counter() - t
-    t = time.perf_counter()
-    links = find_links(paras, vecs)
-    seconds = time.perf_counter() - t
+def on_xquad(folder: Path, limit: int | None) -> dict:
+    data = xquad.load(folder, limit=limit)
+    paragraphs = [p for lang in data.langs for p in data.paragraphs[lang]]
+    assistant, _, _ = xquad.index(paragraphs, xquad.cache_dir("answer_xquad", paragraphs))
     gold = {(f"en_{i:03d}:1", f"vi_{i:03d}:1") for i in data.indices}
-    return {**prf(links, gold, {p.id for p in paras}), "paragraphs": len(paras),
-            "embed_seconds": round(embed, 1), "link_seconds": round(seconds, 3)}
+    return prf(assistant.catalog, gold, set(assistant.catalog.paragraphs))
 
 
-def seeds() -> dict:
+def on_seeds() -> dict:
+    import qa
+
     with tempfile.TemporaryDirectory() as tmp:
-        bot = qa.Assistant(corpus_dir=ROOT / "seeds", data_dir=tmp, llm=False)
-        bot.ingest()
-        bot.wait_ready()
+        bot = qa.Assistant(corpus_dir=common.ROOT / "seeds", data_dir=tmp, llm=False)
+        bot.ingest(progress=False)
         cat = bot.catalog
         labels = {p.id: m.group(1) for p in cat.paragraphs.values()
-                  if (m := _LABEL.match(p.text)) and p.is_canonical}
+                  if p.is_canonical and (m := _LABEL.match(p.text))}
         vi = [pid for pid in labels if pid.startswith("002_")]
         gold = {(a, b) for a in vi for b in labels
                 if b.startswith("001_") and labels[b] == labels[a]}
-        scope = set(cat.documents["002_4192465d81224e60"][i].id
-                    for i in range(len(cat.documents["002_4192465d81224e60"])))
-        result = prf(cat.links, gold, scope)
-        result["pairs"] = sorted(f"{a} <-> {b}" for a, bs in cat.links.items()
-                                 for b in bs if a.startswith("002_"))
-        return result
+        scope = {p.id for doc, ps in cat.documents.items() if doc.startswith("002_") for p in ps}
+        return prf(cat, gold, scope)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--limit", type=int, default=None, help="XQuAD paragraphs per language")
-    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "parallel.json"))
-    args = parser.parse_args()
-    result = {"xquad": xquad(args.limit), "seeds": seeds()}
-    x, s = result["xquad"], result["seeds"]
-    print(f"XQuAD: precision {x['precision']} recall {x['recall']} ({x['correct']}/{x['gold']} "
-          f"gold, {x['links']} links; targets P >= 0.95, R >= 0.90)")
-    print(f"seeds 002<->001: precision {s['precision']} recall {s['recall']} "
-          f"({s['correct']}/{s['gold']}, {s['links']} links)")
-    for pair in s["pairs"]:
-        print("  ", pair)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
+    common.add_xquad_arg(parser)
+    parser.add_argument("--limit", type=int, help="XQuAD paragraphs per language")
+    parser.add_argument("--json", "--out", dest="out", type=Path,
+                        default=common.RESULTS / "parallel.json")
+    args = parser.parse_args(argv)
+    result = {"seeds 002<->001": on_seeds()}
+    if args.xquad and (args.xquad / "xquad.en.json").is_file():
+        result["XQuAD en<->vi"] = on_xquad(args.xquad, args.limit)
+    else:
+        common.log("XQuAD part left out: pass --xquad DIR or set SEEDQA_XQUAD")
+    targets = [common.target(f"parallel {name}: precision >= {p:g}, recall >= {r:g}",
+                             f"{x['precision']} / {x['recall']}",
+                             (x["precision"] or 0) >= p and (x["recall"] or 0) >= r)
+               for name, x in result.items()
+               for p, r in [(0.95, 0.90) if name.startswith("XQuAD") else (1.0, 1.0)]]
+    md = "\n".join(["# Parallel-paragraph links", "",
+                    "| pairs | precision | recall | correct / gold | links |",
+                    "|---|---:|---:|---:|---:|",
+                    *(f"| {name} | {x['precision']} | {x['recall']} | {x['correct']} / "
+                      f"{x['gold']} | {x['links']} |" for name, x in result.items())])
+    common.write_results(args.out, {
+        "benchmark": "parallel", "pairs": result, "targets": targets,
+        "headline": "Parallel-paragraph links (precision / recall): " + "; ".join(
+            f"{name} {x['precision']} / {x['recall']}" for name, x in result.items()) + "."},
+        md)
+    return 0 if all(t["pass"] for t in targets) else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

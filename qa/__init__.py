@@ -22,7 +22,6 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 # Must be set before the OpenMP runtime loads.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from qa.assistant import Assistant  # noqa: E402
 from qa.config import Config  # noqa: E402
 from qa.errors import (  # noqa: E402
     CitationNotFound,
@@ -35,24 +34,45 @@ from qa.errors import (  # noqa: E402
     QuestionError,
     StoreError,
 )
-from qa.types import Answer, Citation, Document, Hit, IngestReport, Paragraph  # noqa: E402
+from qa.types import (  # noqa: E402
+    Answer,
+    Citation,
+    Document,
+    DocumentInfo,
+    Hit,
+    IngestReport,
+    Paragraph,
+)
+
+
+def __getattr__(name: str):
+    # The pipeline (llama-index, Chroma, the embedder) loads on first use, so
+    # `import qa` and a `seedqa cite` stay quick.
+    if name == "Assistant":
+        from qa.assistant import Assistant
+
+        return Assistant
+    raise AttributeError(f"module 'qa' has no attribute {name!r}")
+
 
 __all__ = [
     "Answer", "Assistant", "Citation", "CitationNotFound", "Config", "ConfigError", "CorpusError",
-    "Document", "EmbedderError", "EmbedderMismatch", "Hit", "IngestReport", "LLMError",
+    "Document", "DocumentInfo", "EmbedderError", "EmbedderMismatch", "Hit", "IngestReport", "LLMError",
     "Paragraph", "QAError", "QuestionError", "StoreError", "ask", "ask_stream", "cite",
     "default_assistant", "ingest", "search",
 ]
 
-_default: Assistant | None = None
+_default = None
 _default_lock = threading.Lock()
 
 
-def default_assistant() -> Assistant:
-    """The shared assistant behind the module-level functions (built on first use)."""
+def default_assistant():
+    """The shared ``Assistant`` behind the module-level functions (built on first use)."""
     global _default
     with _default_lock:
         if _default is None:
+            from qa.assistant import Assistant
+
             _default = Assistant()
         return _default
 

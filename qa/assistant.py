@@ -1,34 +1,31 @@
-"""The Assistant: one corpus, one index, one embedder; the object behind qa.ask/cite/search."""
+"""The Assistant: one corpus, one store, one embedder; the object behind qa.ask/cite/search.
+
+Reads never wait for writes: every question is answered from one immutable
+``Pipeline`` (an ``Index`` version and the components built on it), taken by reference.
+An ingest writes the store under its own lock, then builds the next pipeline and swaps
+the reference. Readers notice a version written by another process (a CLI ingest, a
+second app instance on the same Chroma server) within ``FRESHNESS.check_seconds``.
+"""
 
 from __future__ import annotations
 
 import logging
-import re
+import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from qa.citations import Catalog
 from qa.config import Config
 from qa.embed import Embedder, make_embedder
-from qa.errors import LLMError, StoreError
-from qa.extractive import ExtractiveAnswerer, idf_table, load_calibration
-from qa.ingest import ingest, paragraph_from_record
-from qa.llm import LLMAnswerer, make_llm
-from qa.parallel import find_links
-from qa.question import Question, analyse, check_k, check_question, history_pairs
-from qa.retrieve import Retriever
-from qa.sentvec import SentenceVectors
-from qa.types import Answer, Citation, Hit, IngestReport
-from vectorstore.chroma import (
-    ChromaStore,
-    discard_local_store,
-    local_path,
-    local_store_exists,
-    open_store,
-)
+from qa.errors import CorpusError, LLMError, StoreError, StoreFull
+from qa.ingest import UPLOAD, Ingestor, Progress
+from qa.pipeline import Pipeline
+from qa.question import analyse, check_k, check_question, history_pairs
+from qa.store import VectorStore, make_store
+from qa.tuning import FRESHNESS
+from qa.types import Answer, Citation, DocumentInfo, Hit, IngestReport
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +33,8 @@ log = logging.getLogger(__name__)
 class Assistant:
     """Question answering with citations over one folder of documents.
 
-    Arguments override the environment (see ``Config.from_env``); the index is
-    opened lazily and brought up to date with the folder on first use.
+    Arguments override the environment (see ``Config.from_env``). The index is opened on
+    first use and, with ``auto_ingest``, brought up to date with the folder first.
     """
 
     def __init__(self, corpus_dir: Path | str | None = None, data_dir: Path | str | None = None,
@@ -47,18 +44,21 @@ class Assistant:
         self.config = (config or Config.from_env()).with_(
             **{k: v for k, v in {"corpus_dir": corpus_dir, "data_dir": data_dir,
                                  "embedder": named}.items() if v is not None})
+        # With no folder named anywhere, the folder last ingested into the store is used
+        # (`seedqa ingest FOLDER` sticks); see _adopt_recorded_corpus.
+        self._corpus_chosen = (corpus_dir is not None or config is not None
+                               or bool(os.environ.get("QA_CORPUS_DIR", "").strip()))
         given = embedder is not None and not named
         self.embedder = embedder if given else make_embedder(self.config)
         self.llm = llm
         self.auto_ingest = auto_ingest
-        self._store: ChromaStore | None = None
-        self._catalog: Catalog | None = None
-        self._retriever: Retriever | None = None
-        self._extractive: ExtractiveAnswerer | None = None
-        self._sentences = SentenceVectors(self.embedder, self.config.data_dir)
-        self._lock = threading.RLock()
-        self._generation = 0  # bumped each time the store is reopened after a failure
+        self._store: VectorStore | None = None
+        self._pipeline: Pipeline | None = None
+        self._write_lock = threading.Lock()  # one ingest at a time in this process
+        self._load_lock = threading.RLock()  # one (re)load at a time; readers never take it
+        self._checked = 0.0
 
+    # -- where things are --------------------------------------------------------------
     @property
     def uploads_dir(self) -> Path:
         """Where documents added through the UI are kept."""
@@ -70,177 +70,169 @@ class Assistant:
         return [self.config.corpus_dir, self.uploads_dir]
 
     @property
-    def store(self) -> ChromaStore:
-        """The Chroma collection, opened on first use."""
-        with self._lock:
+    def store(self) -> VectorStore:
+        """The store, opened on first use."""
+        with self._load_lock:
             if self._store is None:
-                self._store = self._open()
+                self._store = make_store(self.config, self.embedder.name)
+                self._adopt_recorded_corpus()
             return self._store
 
-    def _open(self, recreate: bool = False) -> ChromaStore:
-        c = self.config
-        return open_store(c.data_dir, self.embedder.name, name=c.collection,
-                          host=c.chroma_host, port=c.chroma_port, recreate=recreate)
+    def _adopt_recorded_corpus(self) -> None:
+        if self._corpus_chosen:
+            return
+        recorded = self._store.info().get("corpus")
+        if recorded and Path(recorded).is_dir() and Path(recorded) != self.config.corpus_dir:
+            log.info("using the corpus last indexed into this store: %s", recorded)
+            self.config = self.config.with_(corpus_dir=recorded)
+
+    # -- index versions ----------------------------------------------------------------
+    @property
+    def pipeline(self) -> Pipeline:
+        """The current pipeline (index version + components); never blocks on an ingest
+        once an index exists."""
+        current = self._pipeline
+        if current is None:
+            with self._load_lock:
+                if self._pipeline is None:
+                    if self.auto_ingest:
+                        self.ingest()
+                    else:
+                        self._reload()
+            return self._pipeline
+        now = time.monotonic()
+        if now - self._checked >= FRESHNESS.check_seconds:
+            self._checked = now
+            try:
+                newer = current.index.store.version() != current.index.version
+            except StoreError as exc:
+                return self._recover(exc, current)
+            if newer:
+                with self._load_lock:
+                    if self._pipeline is current:
+                        self._reload(fresh=True)
+        return self._pipeline
 
     @property
-    def catalog(self) -> Catalog:
-        """Every indexed paragraph; ingests first if the index is missing or stale."""
-        with self._lock:
-            if self._catalog is None:
-                if self.auto_ingest:
-                    self.ingest()
-                else:
-                    self._reload()
-            return self._catalog
+    def catalog(self):
+        """Every indexed paragraph (of the current version)."""
+        return self.pipeline.index.catalog
+
+    def _reload(self, fresh: bool = False) -> None:
+        with self._load_lock:
+            if fresh or self._store is None:
+                self._store = make_store(self.config, self.embedder.name, fresh=fresh)
+            self._pipeline = Pipeline.build(self._store, self.embedder)
+            self._checked = time.monotonic()
 
     def ingest(self, folder: Path | str | None = None, *, rebuild: bool = False,
-               progress: bool | None = None) -> IngestReport:
-        """Bring the index in line with the corpus folder; embed only what changed."""
-        with self._lock:
+               progress: bool | None = None, on_progress: Progress | None = None,
+               remove: tuple[str, ...] = ()) -> IngestReport:
+        """Bring the index in line with the corpus folder; embed only what changed.
+
+        Readers keep answering from the current version meanwhile; the new version
+        replaces it when the ingest is complete.
+        """
+        with self._write_lock:
             if folder is not None:
                 self.config = self.config.with_(corpus_dir=folder)
-            generation = self._generation
-            try:
-                if rebuild:
-                    self._store = self._open(recreate=True)
-                self._check_store()
-                report = ingest(self.folders, self.store, self.embedder, progress=progress)
-                self._reload()
-            except StoreError as exc:
-                report = self._recover(exc, generation, progress) or self.ingest(
-                    progress=progress)
-            return report
-
-    def _check_store(self) -> None:
-        """StoreError if the embedded store's files vanished while it was open."""
-        c = self.config
-        if self._store is not None and not c.chroma_host and not local_store_exists(c.data_dir):
-            raise StoreError(f"the Chroma store in {local_path(c.data_dir)} was deleted while "
-                             "in use")
-
-    def _recover(self, exc: StoreError, generation: int,
-                 progress: bool | None = False) -> IngestReport | None:
-        """Reopen the store after ``exc`` and bring the index back in line with the corpus.
-
-        Embedded mode: the missing or damaged store folder is moved aside and rebuilt
-        from the corpus. Server mode: the server is reconnected (a StoreError naming
-        `chroma run` if it is still down) and re-synced, embedding only what it lost.
-        Returns the ingest report, or None if another thread recovered already.
-        """
-        with self._lock:
-            if generation != self._generation:
-                return None
-            self._generation += 1
-            c = self.config
-            self._store = None
-            if c.chroma_host:
-                log.warning("Chroma server %s:%s failed (%s); reconnecting", c.chroma_host,
-                            c.chroma_port, exc)
-            else:
-                aside = discard_local_store(c.data_dir)
-                log.warning("the Chroma store in %s is missing or damaged (%s); %srebuilding "
-                            "the index from the documents", local_path(c.data_dir), exc,
-                            f"moved it to {aside}; " if aside else "")
-            report = ingest(self.folders, self.store, self.embedder, progress=progress)
+                self._corpus_chosen = True
+            if rebuild:
+                with self._load_lock:
+                    self._store = make_store(self.config, self.embedder.name, recreate=True)
+            store = self.store
+            on_progress = on_progress or (_print_progress if progress else None)
+            report = Ingestor(store, self.embedder).run(
+                self.config.corpus_dir, self.uploads_dir, on_progress=on_progress,
+                remove=remove)
             self._reload()
-            log.warning("index %s: %d documents, %d paragraphs (%d embedded)",
-                        "re-synced" if c.chroma_host else "rebuilt", report.documents,
-                        report.paragraphs, report.embedded)
             return report
 
-    def _snapshot(self):
-        """Catalog, retriever and extractive answerer of one index version."""
-        with self._lock:
-            return self.catalog, self._retriever, self._extractive
+    def _recover(self, exc: StoreError, seen: Pipeline) -> Pipeline:
+        """After a store error: probe, and rebuild only what is confirmed lost.
 
-    def _retrieve(self, query: str, k: int, **kwargs):
-        """(hits, catalog, extractive answerer), all of one index version, so an ingest
-        running alongside cannot mix versions; recovers once from a store failure."""
-        generation = self._generation
+        A full or read-only disk is never damage (the error goes to the caller; the
+        current version keeps answering). Otherwise the store is reopened: if it opens,
+        nothing was lost (another writer, a restarted server) and it is reloaded; an
+        embedded store that cannot be opened is moved aside (never deleted) and rebuilt.
+        """
+        if isinstance(exc, StoreFull):
+            raise exc
+        with self._load_lock:
+            if self._pipeline is not seen:
+                return self._pipeline  # another thread recovered already
+            c = self.config
+            try:
+                probe = make_store(c, self.embedder.name, fresh=True)
+                probe.count()
+            except StoreError as probe_exc:
+                if c.chroma_host:
+                    raise probe_exc from exc
+                from vectorstore.chroma import local_store_exists, move_aside
+
+                aside = move_aside(c.data_dir) if local_store_exists(c.data_dir) else None
+                log.warning("the Chroma store in %s cannot be opened (%s)%s; rebuilding it "
+                            "from the documents", c.data_dir, probe_exc,
+                            f"; the damaged copy was moved to {aside}" if aside else "")
+                probe = make_store(c, self.embedder.name, fresh=True)
+            self._store = probe
+            if not probe.version():
+                # An empty store (a server that lost its data, a rebuilt folder): re-sync it.
+                Ingestor(probe, self.embedder).run(c.corpus_dir, self.uploads_dir)
+            self._reload()
+            return self._pipeline
+
+    def _read(self, fn: Callable[[Pipeline], object]):
+        """Run ``fn`` on the current pipeline; after a store error, recover once and retry."""
+        current = self.pipeline
         try:
-            self._check_store()
-            cat, retriever, extractive = self._snapshot()
-            return retriever.search(query, k, **kwargs), cat, extractive
+            return fn(current)
+        except StoreFull:
+            raise
         except StoreError as exc:
-            self._recover(exc, generation)
-        cat, retriever, extractive = self._snapshot()
-        return retriever.search(query, k, **kwargs), cat, extractive
-
-    def _reload(self) -> None:
-        paragraphs = [paragraph_from_record(pid, text, meta)
-                      for pid, text, meta in self.store.records()]
-        self._catalog = Catalog.build(paragraphs)
-        self._on_reload()
-
-    def _on_reload(self) -> None:
-        # Derived indexes follow the catalog; each is swapped in one assignment.
-        cat = self._catalog
-        cal = load_calibration()
-        self._retriever = Retriever(self.store, self.embedder, cat,
-                                    cross_bonus=cal.get("cross_lingual_bonus"))
-        canon = [p for p in cat.paragraphs.values() if p.is_canonical]
-        self._extractive = ExtractiveAnswerer(
-            cat, self._sentences, idf_table([f"{p.title} {p.text}" for p in canon]),
-            bias=self._retriever.bias, calibration=cal)
-        # Sentence vectors are needed only when answering: compute them off the
-        # start-up path so the first question rarely waits for them.
-        self._warmer = threading.Thread(target=self._warm, args=(canon,), daemon=True,
-                                        name="seedqa-warm")
-        self._warmer.start()
+            return fn(self._recover(exc, current))
 
     def wait_ready(self, timeout: float | None = None) -> bool:
-        """Block until the index is loaded and sentence vectors are computed."""
-        self.catalog  # noqa: B018 - loads (or builds) the index first
-        warmer = getattr(self, "_warmer", None)
-        if warmer is not None:
-            warmer.join(timeout)
-            return not warmer.is_alive()
+        """Kept for compatibility: the index is complete when ``ingest`` returns, and
+        nothing runs in the background, so this only opens the index."""
+        self.pipeline  # noqa: B018
         return True
 
-    def _warm(self, paragraphs) -> None:
-        try:
-            self.embedder.embed_query("warm-up")  # first call pays one-off set-up costs
-            self._sentences.warm(paragraphs)
-            # Links use header-free paragraph vectors: a shared document title in
-            # front would make a document's paragraphs look alike.
-            raw = self._sentences.get([p.text for p in paragraphs]) if paragraphs else []
-            self._sentences.save()
-            cat = self._catalog
-            if cat is not None:
-                cat.links = find_links(paragraphs, dict(zip([p.id for p in paragraphs], raw)))
-        except Exception:  # warming is an optimisation; answering computes on demand
-            log.warning("sentence warm-up failed", exc_info=True)
+    # -- documents ---------------------------------------------------------------------
+    def documents(self) -> list[DocumentInfo]:
+        """Every indexed document, in id order."""
+        return self.pipeline.index.documents()
 
-    @property
-    def retriever(self) -> Retriever:
-        """The hybrid retriever over the current catalog."""
-        self.catalog  # noqa: B018 - ensures the index is loaded
-        return self._retriever
+    def remove_document(self, doc_id: str) -> IngestReport:
+        """Remove an uploaded document (its file and its paragraphs) from the index."""
+        info = {d.id: d for d in self.documents()}.get(doc_id)
+        if info is None:
+            raise CorpusError(f"no document {doc_id!r} in the index; see the document list")
+        if info.origin != UPLOAD:
+            raise CorpusError(f"{doc_id!r} belongs to the corpus folder "
+                              f"{self.config.corpus_dir}; remove its file there and re-ingest")
+        for path in self.uploads_dir.glob("*"):
+            if path.stem == doc_id and path.is_file():
+                path.unlink()
+        return self.ingest(remove=(doc_id,))
 
+    # -- questions ---------------------------------------------------------------------
     def search(self, query: str, k: int = 5) -> list[Hit]:
-        """The ``k`` most relevant paragraphs for ``query``, best first."""
+        """The ``k`` most relevant statements for ``query``, best first (one per statement:
+        translations of a hit are folded into it)."""
         query = check_question(query)
         k = check_k(k)
-        scored, cat, _ = self._retrieve(query, k)
-        return [Hit(cat.citation(cat.paragraphs[s.id]), s.score) for s in scored]
+        return self._read(lambda p: p.search(query, k))
 
     def cite(self, pid: str) -> Citation:
         """The paragraph with this id; ``CitationNotFound`` if there is none."""
         return self.catalog.cite(pid)
 
-    def _query_vector(self, q: Question):
-        vec = self.embedder.embed_query(q.standalone)
-        if q.previous and q.standalone == q.text:
-            # A follow-up that names its own topic but leans on a pronoun: keep
-            # the previous question in view, at a lower weight.
-            vec = vec + 0.35 * self.embedder.embed_query(q.previous)
-            vec = vec / max(float((vec @ vec) ** 0.5), 1e-12)
-        return vec
-
     @property
     def backend(self) -> str:
         """What writes answers: 'extractive' or the LLM's model name."""
-        return self._llm_answerer.name if self._llm_answerer else "extractive"
+        llm = self._llm()
+        return llm.name if llm else "extractive"
 
     def ask(self, question: str, history: list | None = None, k: int | None = None) -> Answer:
         """Answer ``question`` from the documents, citing paragraphs as [1], [2], ..."""
@@ -252,16 +244,12 @@ class Assistant:
 
     def ask_stream(self, question: str, history: list | None = None,
                    k: int | None = None) -> Iterator[str | Answer]:
-        """Yield the answer's text in pieces, then the final ``Answer``.
-
-        The final Answer is authoritative: if a model's stream breaks off and the
-        extractive fallback answers instead, its text replaces the pieces.
-        """
+        """Yield the answer's text in pieces, then the final ``Answer``."""
         t0 = time.perf_counter()
         q = analyse(question, history)
         k = check_k(k) if k is not None else self.config.top_k
-        self.catalog  # noqa: B018 - loads (or builds) the index first
-        llm = self._llm_answerer
+        pipeline = self.pipeline
+        llm = self._llm()
         note = ""
         if llm and q.previous:
             try:
@@ -270,64 +258,47 @@ class Assistant:
                 if self.config.fallback == "error":
                     raise
                 note = str(exc)
-        qvec = self._query_vector(q)
-        hits, cat, extractive = self._retrieve(q.standalone, max(k, 8), vector=qvec,
-                                               language=q.language)
-        hits = self._one_per_statement(hits, cat)
+        try:
+            hits, qvec = pipeline.retrieve(q)
+        except StoreFull:
+            raise
+        except StoreError as exc:
+            pipeline = self._recover(exc, pipeline)
+            hits, qvec = pipeline.retrieve(q)
         answer = None
         if llm and not note:
-            llm.catalog = cat  # the index version the hits come from
             try:
-                answer = yield from self._generate(llm, q, hits[:k], extractive)
+                answer = yield from pipeline.generate(llm, q, hits[:k])
             except LLMError as exc:
                 if self.config.fallback == "error":
                     raise
                 note = str(exc)
         if answer is None:
-            answer = extractive.answer(q, qvec, hits)
+            answer = pipeline.extractive.answer(q, qvec, hits)
             if note:
                 answer = replace(answer, note=f"The language model failed: {note}. "
                                               "This answer was extracted offline instead.")
             yield from _pieces(answer.text)
         yield replace(answer, seconds=time.perf_counter() - t0)
 
-    def _one_per_statement(self, hits, cat=None):
-        """Drop hits that translate an earlier hit: one statement, one source."""
-        cat = self.catalog if cat is None else cat
-        seen: set[str] = set()
-        kept = []
-        for hit in hits:
-            if hit.id in seen:
-                continue
-            seen.add(hit.id)
-            seen.update(cat.parallel(hit.id))
-            kept.append(hit)
-        return kept
-
-    def _generate(self, llm, q: Question, hits, extractive=None) -> Iterator[str]:
-        final = None
-        for item in llm.stream(q, hits):
-            if isinstance(item, Answer):
-                final = item
-            else:
-                yield item
-        if final is None or not final.answered:
-            refusal = (extractive or self._extractive).refusal(q, hits)
-            return replace(refusal, backend=llm.name)
-        return final
-
-    @property
-    def _llm_answerer(self) -> LLMAnswerer | None:
-        if self.llm is False:
-            return None
+    # -- the language model ------------------------------------------------------------
+    def _llm(self):
         if self.llm is None:
+            from qa.llm import make_llm
+
             self.llm = make_llm(self.config) or False
-            return self._llm_answerer
-        return LLMAnswerer(self.llm, self.catalog, self._sentences, self.embedder)
+        return self.llm or None
+
+
+def _print_progress(name: str, done: int, total: int) -> None:
+    if done == total or done % 32 == 0:
+        print(f"  embedding {name}: {done}/{total} paragraphs", flush=True)
 
 
 def _pieces(text: str) -> Iterator[str]:
     """Split an answer into sentence-sized pieces for streaming."""
+    import re
+
     parts = re.split(r"(?<=\])\s+", text)
     for i, part in enumerate(parts):
         yield part + (" " if i < len(parts) - 1 else "")

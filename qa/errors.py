@@ -1,4 +1,8 @@
-"""Every error seedqa raises: one base class, and each message says how to fix it."""
+"""Every error seedqa raises: one base class, and each message says how to fix it.
+
+A leaf module (it imports nothing): ``vectorstore`` raises these too without
+depending on the rest of ``qa``.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +31,10 @@ class StoreError(QAError):
     """The Chroma store is unreachable or damaged."""
 
 
+class StoreFull(StoreError):
+    """The disk holding the store is full or read-only: writes fail, reads still work."""
+
+
 class LLMError(QAError):
     """The language-model server failed (auth, rate limit, outage, timeout)."""
 
@@ -41,3 +49,7 @@ class CitationNotFound(QAError, KeyError):
     def __str__(self) -> str:
         # KeyError.__str__ would repr() the message, wrapping it in quotes.
         return str(self.args[0]) if self.args else "citation not found"
+
+
+class CalibrationError(QAError):
+    """Fitted model parameters (qa/scoring.json) are missing, damaged or stale."""

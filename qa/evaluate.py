@@ -1,14 +1,30 @@
-"""`seedqa eval FILE.jsonl`: citation hit and precision, answer accuracy, refusals, latency."""
+"""`seedqa eval FILE.jsonl`: search recall, citation hit and precision, answer accuracy,
+refusals, latency — for any system with ``ask(question, history=None)`` and
+``search(query, k)`` (``qa.Assistant`` or a baseline in ``bench/baselines.py``).
+
+An item is one JSON object a line: ``question``, ``lang``, ``answerable``,
+``must_include`` (groups that must all appear in the answer; ``|`` separates
+alternatives), ``evidence`` (strings; a paragraph containing one of them is evidence),
+optional ``id``, ``kind`` and ``context`` (the previous question of a follow-up).
+Text is compared after ``qa.text.fold`` and whitespace collapsing.
+
+A split file (``eval/splits.json``) maps an eval file, by its path relative to the
+split file, to ``{"fit": [ids], "report": [ids]}``.
+"""
 
 from __future__ import annotations
 
 import json
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path
 
 from qa.errors import ConfigError
 from qa.text import fold
+
+SEARCH_K = 5  # recall@5: the measure issue 11 reports
+SPLITS = ("fit", "report")
 
 
 def load_items(path: Path | str) -> list[dict]:
@@ -21,31 +37,83 @@ def load_items(path: Path | str) -> list[dict]:
                           "question, lang, answerable, must_include and evidence fields") from exc
 
 
-def _contains(text: str, needle: str) -> bool:
+def split_ids(splits_path: Path | str, eval_file: Path | str, split: str) -> set[str]:
+    """Ids of the items of ``eval_file`` in ``split`` ("fit" or "report") of a split file.
+
+    The split file names eval files by their path relative to its own folder; a file
+    elsewhere is matched by the longest key that ends its path.
+    """
+    if split not in SPLITS:
+        raise ConfigError(f"unknown split {split!r}; use one of {', '.join(SPLITS)}")
+    try:
+        table = json.loads(Path(splits_path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read split file {splits_path}: {exc}; pass a JSON file "
+                          'like eval/splits.json ({"<eval file>": {"fit": [...], '
+                          '"report": [...]}})') from exc
+    target = Path(eval_file).resolve()
+    base = Path(splits_path).resolve().parent
+    keys = [k for k, v in table.items() if isinstance(v, dict)]
+    exact = [k for k in keys if (base / k).resolve() == target]
+    suffix = sorted((k for k in keys if target.as_posix().endswith("/" + k.lstrip("/"))),
+                    key=len, reverse=True)
+    key = (exact or suffix or [None])[0]
+    if key is None:
+        raise ConfigError(f"{splits_path} has no split for {eval_file}; it lists "
+                          f"{', '.join(keys) or 'nothing'} (paths relative to the split file)")
+    ids = table[key].get(split)
+    if not isinstance(ids, list):
+        raise ConfigError(f"{splits_path}: {key!r} has no {split!r} list of ids")
+    return {str(i) for i in ids}
+
+
+def select(items: Iterable[dict], ids: set[str]) -> list[dict]:
+    """The items whose id is in ``ids``, in file order."""
+    return [item for item in items if str(item.get("id")) in ids]
+
+
+def contains(text: str, needle: str) -> bool:
+    """``needle`` occurs in ``text`` after folding case/Unicode and collapsing whitespace."""
     return " ".join(fold(needle).split()) in " ".join(fold(text).split())
 
 
-def score_item(item: dict, answer) -> dict:
-    """Per-item measures for one answer."""
-    evidence = item.get("evidence") or []
-    cited = [c.text for c in answer.citations]
-    good = [any(_contains(t, e) for e in evidence) for t in cited]
-    accurate = answer.answered and all(
-        any(_contains(answer.text, alt) for alt in group.split("|"))
+_contains = contains  # the name bench/answer.py imports
+
+
+def has_evidence(item: dict, text: str) -> bool:
+    """``text`` contains one of the item's evidence strings."""
+    return any(contains(text, e) for e in item.get("evidence") or [])
+
+
+def accurate(item: dict, answer) -> bool:
+    """The answer was given and holds every ``must_include`` group (one alternative of each)."""
+    return bool(answer.answered) and all(
+        any(contains(answer.text, alt) for alt in group.split("|"))
         for group in item.get("must_include") or [])
+
+
+def score_item(item: dict, answer, hits: list | None = None) -> dict:
+    """Per-item measures for one answer (and the search hits, for recall)."""
+    good = [has_evidence(item, c.text) for c in answer.citations]
+    answerable = bool(item.get("answerable", True))
+    recall = None
+    if hits is not None and answerable:
+        recall = any(has_evidence(item, h.citation.text) for h in hits[:SEARCH_K])
     return {
         "id": item.get("id"), "kind": item.get("kind", ""), "lang": item.get("lang", ""),
-        "answerable": bool(item.get("answerable", True)), "answered": answer.answered,
-        "citation_hit": any(good), "citation_precision": (sum(good) / len(good)) if good else None,
-        "accurate": accurate, "seconds": answer.seconds,
+        "answerable": answerable, "answered": bool(answer.answered),
+        "recall": recall, "citation_hit": any(good),
+        "citation_precision": (sum(good) / len(good)) if good else None,
+        "accurate": accurate(item, answer), "seconds": answer.seconds,
     }
 
 
 def summarise(rows: list[dict]) -> dict:
-    """Aggregate measures over scored items."""
+    """Aggregate measures over scored items (None where no item qualifies)."""
     pos = [r for r in rows if r["answerable"]]
     neg = [r for r in rows if not r["answerable"]]
     precisions = [r["citation_precision"] for r in pos if r["citation_precision"] is not None]
+    recalls = [r["recall"] for r in pos if r.get("recall") is not None]
     secs = sorted(r["seconds"] for r in rows) or [0.0]
 
     def share(items, key):
@@ -53,6 +121,7 @@ def summarise(rows: list[dict]) -> dict:
 
     return {
         "items": len(rows),
+        "search_recall_at_5": round(sum(recalls) / len(recalls), 3) if recalls else None,
         "citation_hit": share(pos, "citation_hit"),
         "citation_precision": round(sum(precisions) / len(precisions), 3) if precisions else None,
         "answer_accuracy": share(pos, "accurate"),
@@ -64,22 +133,39 @@ def summarise(rows: list[dict]) -> dict:
     }
 
 
-def evaluate(assistant, items: list[dict]) -> dict:
-    """Ask every item (with its context as history) and summarise, overall and by group."""
+def groups(rows: list[dict]) -> dict[str, dict]:
+    """Summaries by ``kind=...`` and ``lang=...``."""
+    by: dict[str, list] = defaultdict(list)
+    for r in rows:
+        by[f"kind={r['kind']}"].append(r)
+        by[f"lang={r['lang']}"].append(r)
+    return {name: summarise(g) for name, g in sorted(by.items())}
+
+
+def run(system, items: list[dict], search: bool = True) -> list[dict]:
+    """Ask every item (a follow-up with its ``context`` as history) and score it.
+
+    ``search`` also retrieves the top ``SEARCH_K`` paragraphs of the question alone
+    for recall (untimed); ``seconds`` times ``ask`` only.
+    """
     rows = []
     for item in items:
         history = [(item["context"], "")] if item.get("context") else None
         t0 = time.perf_counter()
-        answer = assistant.ask(item["question"], history=history)
-        row = score_item(item, answer)
-        row["seconds"] = time.perf_counter() - t0
+        answer = system.ask(item["question"], history=history)
+        seconds = time.perf_counter() - t0
+        hits = system.search(item["question"], k=SEARCH_K) if search else None
+        row = score_item(item, answer, hits)
+        row["seconds"] = seconds
         row["answer"] = answer.text
         row["cited"] = [c.id for c in answer.citations]
+        if hits is not None:
+            row["retrieved"] = [h.citation.id for h in hits]
         rows.append(row)
-    groups: dict[str, list] = defaultdict(list)
-    for r in rows:
-        groups[f"kind={r['kind']}"].append(r)
-        groups[f"lang={r['lang']}"].append(r)
-    return {"overall": summarise(rows),
-            "groups": {name: summarise(g) for name, g in sorted(groups.items())},
-            "rows": rows}
+    return rows
+
+
+def evaluate(system, items: list[dict], search: bool = True) -> dict:
+    """Ask every item and summarise, overall and by kind and language."""
+    rows = run(system, items, search=search)
+    return {"overall": summarise(rows), "groups": groups(rows), "rows": rows}

@@ -1,67 +1,74 @@
-"""Incremental ingest: only paragraphs whose content hash changed are embedded.
+"""Ingest: bring a store in line with the document folders, embedding only what changed.
 
-Each write carries its hash in the same Chroma record as its vector, so a run
-killed at any point leaves an index the next run completes, with no duplicates
-(paragraph ids are the primary keys).
+Everything answering needs is derived here, once per change, and stored: paragraph
+vectors, sentence spans and vectors, parallel-paragraph links. Each paragraph record
+carries the hash of what it was built from, so a run killed at any point leaves a
+store the next run completes (ids are primary keys; writes are upserts). The
+store's ``version`` token is replaced last, which tells every reader (in any process)
+that a new consistent index is ready.
+
+Which documents a run may remove is decided by origin: documents of the corpus folder
+(origin "corpus") are synced with that folder; uploaded documents (origin "upload")
+are only ever removed by ``remove_document``, so an instance never drops what another
+instance sharing the store added.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import time
-from collections.abc import Iterable
+import uuid
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
 from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
-from tqdm import tqdm
 
 from qa.corpus import load_folder
-from qa.embed import Embedder, as_llama, passage_text
+from qa.embed import Embedder, passage_text
 from qa.errors import CorpusError
+from qa.parallel import find_links
+from qa.sentvec import spans
+from qa.store import VectorStore
+from qa.tuning import INGEST
 from qa.types import Document, IngestReport, Paragraph
-from vectorstore.chroma import ChromaStore
 
 log = logging.getLogger(__name__)
-EMBED_BATCH = 32
-FLUSH_SECONDS = 1.0
+Progress = Callable[[str, int, int], None]  # (file name, paragraphs done, total)
+# Bumped when what is derived from a paragraph changes (sentence rules, stored fields),
+# so every paragraph is rebuilt once after an upgrade.
+DERIVED = "3"
+CORPUS, UPLOAD = "corpus", "upload"
 
 
 def content_hash(p: Paragraph, embedder_name: str) -> str:
     """Hash of everything stored for ``p``: a change anywhere means a rewrite."""
-    fields = (embedder_name, passage_text(p), p.id, p.language, p.canonical_id, p.date or "")
-    return hashlib.sha256("\x1f".join(fields).encode("utf-8")).hexdigest()[:32]
+    parts = [DERIVED, embedder_name, passage_text(p)]
+    parts += [str(getattr(p, f.name)) for f in dataclasses.fields(Paragraph)]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:32]
 
 
-def _combine(*digests: str) -> str:
-    return hashlib.sha256("".join(digests).encode("ascii")).hexdigest()[:32]
+def metadata(p: Paragraph, digest: str, source: str, origin: str) -> dict:
+    """The flat metadata stored with a paragraph: every field of ``Paragraph`` but its
+    text (Chroma stores no None: "" for text fields, -1 for numbers)."""
+    meta = {}
+    for f in dataclasses.fields(Paragraph):
+        if f.name in ("id", "text"):
+            continue
+        value = getattr(p, f.name)
+        meta["paragraph" if f.name == "number" else f.name] = (
+            value if value is not None else (-1 if "int" in str(f.type) else ""))
+    meta.update(is_canonical=p.is_canonical, hash=digest, source=source, origin=origin)
+    return meta
 
 
-def metadata(p: Paragraph, digest: str, source: str) -> dict:
-    """The flat metadata stored with a paragraph (Chroma accepts no None)."""
-    return {
-        "doc_id": p.doc_id, "paragraph": p.number, "title": p.title, "date": p.date or "",
-        "language": p.language, "canonical_id": p.canonical_id,
-        "is_canonical": p.is_canonical, "hash": digest, "source": source,
-    }
-
-
-def paragraph_from_record(pid: str, text: str | None, meta: dict) -> Paragraph:
-    """Rebuild a Paragraph from a stored Chroma record."""
-    return Paragraph(
-        id=pid, doc_id=meta["doc_id"], number=int(meta["paragraph"]), text=text or "",
-        title=meta.get("title", ""), date=meta.get("date") or None,
-        language=meta.get("language", "und"), canonical_id=meta.get("canonical_id", pid),
-    )
-
-
-def load_corpus(folders: Iterable[Path]) -> tuple[list[Document], list[str]]:
-    """Documents of every existing folder; a document id may appear only once."""
-    documents: list[Document] = []
-    skipped: list[str] = []
-    seen: set[str] = set()
-    for folder in folders:
+def load_corpus(folders: Iterable[tuple[Path, str]]) -> tuple[list[tuple[Document, str]],
+                                                              list[str]]:
+    """(document, origin) of every existing folder; a document id may appear only once."""
+    documents, skipped, seen = [], [], set()
+    for folder, origin in folders:
         docs, skip = load_folder(folder)
         skipped += skip
         for doc in docs:
@@ -69,85 +76,137 @@ def load_corpus(folders: Iterable[Path]) -> tuple[list[Document], list[str]]:
                 skipped.append(f"{doc.path}: document id {doc.id!r} exists in another folder")
                 continue
             seen.add(doc.id)
-            documents.append(doc)
+            documents.append((doc, origin))
     return documents, skipped
 
 
-def _node(p: Paragraph, vector: np.ndarray, digest: str, source: str) -> TextNode:
-    node = TextNode(id_=p.id, text=p.text, metadata=metadata(p, digest, source),
-                    embedding=[float(x) for x in vector])
-    # ref_doc_id = document id, so ChromaVectorStore.delete(doc_id) drops a document.
+def _node(p: Paragraph, vector, meta: dict) -> TextNode:
+    node = TextNode(id_=p.id, text=p.text, metadata=meta, embedding=[float(x) for x in vector])
+    # ref_doc_id = document id, so llama-index's delete(ref_doc_id) drops a whole document.
     node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=p.doc_id)
-    node.excluded_embed_metadata_keys = list(node.metadata)
-    node.excluded_llm_metadata_keys = list(node.metadata)
     return node
 
 
-def ingest(folders: Iterable[Path], store: ChromaStore, embedder: Embedder,
-           *, progress: bool | None = None) -> IngestReport:
-    """Make ``store`` hold exactly the paragraphs of ``folders``; embed only what changed."""
-    t0 = time.perf_counter()
-    folders = [Path(f) for f in folders]
-    documents, skipped = load_corpus(f for f in folders if f.is_dir() or f == folders[0])
-    if not documents:
-        # Refuse rather than empty the index: a wrong folder must not wipe it.
-        why = f" ({'; '.join(skipped)})" if skipped else ""
-        raise CorpusError(f"no usable document in {folders[0]}{why}; add UTF-8 .txt or .md "
-                          "files, or point QA_CORPUS_DIR at the right folder")
-    wanted: dict[str, tuple[Paragraph, str, str]] = {}
-    for doc in documents:
-        own = {p.id: content_hash(p, embedder.name) for p in doc.paragraphs}
-        for p in doc.paragraphs:
-            # A duplicate stores its canonical's vector: its hash follows that text too.
-            digest = own[p.id] if p.is_canonical else _combine(own[p.id], own[p.canonical_id])
-            wanted[p.id] = (p, digest, Path(doc.path).name)
-    stored = store.hashes()
-    removed = [pid for pid in stored if pid not in wanted]
-    changed = [pid for pid, (_, h, _) in wanted.items() if stored.get(pid) != h]
-    store.delete(removed)
-    embed_seconds = _write(changed, wanted, store, embedder, progress, stored)
-    added = sum(pid not in stored for pid in changed)
-    report = IngestReport(
-        added=added, updated=len(changed) - added, removed=len(removed),
-        unchanged=len(wanted) - len(changed), skipped_files=tuple(skipped),
-        documents=len(documents), paragraphs=len(wanted),
-        seconds=time.perf_counter() - t0, embed_seconds=embed_seconds,
-    )
-    log.info("ingest: %s", report.to_dict())
-    return report
+class Ingestor:
+    """Makes a store hold the paragraphs of a corpus folder (and of an uploads folder)."""
 
+    def __init__(self, store: VectorStore, embedder: Embedder, *, batch: int = INGEST.batch,
+                 flush_seconds: float = INGEST.flush_seconds) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.batch = batch
+        self.flush_seconds = flush_seconds
 
-def _write(changed: list[str], wanted: dict, store: ChromaStore, embedder: Embedder,
-           progress: bool | None, stored: dict[str, str]) -> float:
-    """Embed canonical paragraphs in batches, then copy vectors to their duplicates."""
-    canon = [pid for pid in changed if wanted[pid][0].is_canonical]
-    dups = [pid for pid in changed if not wanted[pid][0].is_canonical]
-    llama = as_llama(embedder)
-    vectors: dict[str, np.ndarray] = {}
-    spent = 0.0
-    bar = tqdm(total=len(canon), desc="embedding paragraphs", unit="¶",
-               disable=(None if progress is None else not progress) if canon else True)
-    pending: list[TextNode] = []
-    flushed = time.perf_counter()
-    with bar:
-        for i in range(0, len(canon), EMBED_BATCH):
-            batch = [wanted[pid][0] for pid in canon[i:i + EMBED_BATCH]]
+    def run(self, corpus: Path, uploads: Path | None = None, *,
+            on_progress: Progress | None = None, remove: Iterable[str] = ()) -> IngestReport:
+        """Sync the store with ``corpus`` (and ``uploads``); drop documents in ``remove``."""
+        t0 = time.perf_counter()
+        folders = [(Path(corpus), CORPUS)]
+        if uploads is not None and Path(uploads).is_dir():
+            folders.append((Path(uploads), UPLOAD))
+        documents, skipped = load_corpus(folders)
+        if not any(origin == CORPUS for _, origin in documents):
+            # Refuse rather than empty the index: a wrong folder must not wipe it.
+            why = f" ({'; '.join(skipped)})" if skipped else ""
+            raise CorpusError(f"no usable document in {corpus}{why}; add UTF-8 .txt or .md "
+                              "files, or point QA_CORPUS_DIR at the right folder")
+        dropped = set(remove)
+        wanted: dict[str, tuple[Paragraph, dict]] = {}
+        for doc, origin in documents:
+            if doc.id in dropped:
+                continue
+            own = {p.id: content_hash(p, self.embedder.name) for p in doc.paragraphs}
+            for p in doc.paragraphs:
+                # A duplicate stores its canonical's vector: its hash follows that text too.
+                digest = own[p.id] if p.is_canonical else _combine(own[p.id],
+                                                                   own[p.canonical_id])
+                wanted[p.id] = (p, metadata(p, digest, Path(doc.path).name, origin))
+        stored = {pid: meta for pid, _, meta in self.store.records(False)}
+        local_docs = {doc.id for doc, _ in documents}
+        removed = [pid for pid, meta in stored.items() if pid not in wanted and (
+            meta.get("origin", CORPUS) == CORPUS or meta.get("doc_id") in local_docs
+            or meta.get("doc_id") in dropped)]
+        changed = [pid for pid, (_, meta) in wanted.items()
+                   if stored.get(pid, {}).get("hash") != meta["hash"]]
+        self.store.delete(removed)
+        embed_seconds = self._write(changed, wanted, on_progress)
+        if changed or removed or not self.store.version():
+            self._link()
+            self.store.set_info(version=uuid.uuid4().hex, corpus=str(Path(corpus).resolve()))
+        added = sum(pid not in stored for pid in changed)
+        report = IngestReport(
+            added=added, updated=len(changed) - added, removed=len(removed),
+            unchanged=len(wanted) - len(changed), skipped_files=tuple(skipped),
+            documents=len({p.doc_id for p, _ in wanted.values()}), paragraphs=len(wanted),
+            seconds=time.perf_counter() - t0, embed_seconds=embed_seconds)
+        log.info("ingest: %s", report.to_dict())
+        return report
+
+    def _write(self, changed: list[str], wanted: dict, on_progress: Progress | None) -> float:
+        """Embed changed canonical paragraphs and their sentences; copy vectors to duplicates."""
+        canon = [wanted[pid][0] for pid in changed if wanted[pid][0].is_canonical]
+        dups = [wanted[pid][0] for pid in changed if not wanted[pid][0].is_canonical]
+        totals: dict[str, int] = {}
+        for p in canon:
+            totals[wanted[p.id][1]["source"]] = totals.get(wanted[p.id][1]["source"], 0) + 1
+        done: dict[str, int] = dict.fromkeys(totals, 0)
+        vectors: dict[str, np.ndarray] = {}
+        spent, pending, flushed = 0.0, [], time.perf_counter()
+        for i in range(0, len(canon), self.batch):
+            batch = canon[i:i + self.batch]
             t = time.perf_counter()
-            embs = np.asarray(llama.get_text_embedding_batch([passage_text(p) for p in batch]))
+            texts = [passage_text(p) for p in batch]
+            embs = self.embedder.embed_documents(texts)
+            rows = [(p, s, e) for p in batch for s, e in spans(p.text)]
+            # A sentence that is its whole, header-less paragraph (a heading) has its vector.
+            same = dict(zip(texts, embs))
+            todo = list(dict.fromkeys(p.text[s:e] for p, s, e in rows
+                                      if p.text[s:e] not in same))
+            same.update(zip(todo, self.embedder.embed_documents(todo)))
+            svecs = [same[p.text[s:e]] for p, s, e in rows]
             spent += time.perf_counter() - t
-            pending += [_node(p, v, *wanted[p.id][1:]) for p, v in zip(batch, embs)]
-            # Chroma's add has a high fixed cost: write large batches, but at least every
-            # FLUSH_SECONDS, so a killed run loses little embedding work.
-            if len(pending) >= store.batch or time.perf_counter() - flushed >= FLUSH_SECONDS:
-                store.write(pending, existing=stored)
-                pending, flushed = [], time.perf_counter()
+            # Old sentence rows of a changed paragraph go first: it may now have fewer.
+            self.store.delete_sentences([p.id for p in batch])
+            self.store.write_sentences(
+                (f"{p.id}#{s}", [float(x) for x in v], {"pid": p.id, "start": s, "end": e})
+                for (p, s, e), v in zip(rows, svecs))
+            pending += [_node(p, v, wanted[p.id][1]) for p, v in zip(batch, embs)]
             vectors.update({p.id: v for p, v in zip(batch, embs)})
-            bar.update(len(batch))
+            # Chroma writes have a high fixed cost: write large batches, but at least every
+            # flush_seconds, so a killed run loses little embedding work.
+            if len(pending) >= 1000 or time.perf_counter() - flushed >= self.flush_seconds:
+                self.store.write(pending)
+                pending, flushed = [], time.perf_counter()
+            for p in batch:
+                source = wanted[p.id][1]["source"]
+                done[source] += 1
+                if on_progress:
+                    on_progress(source, done[source], totals[source])
         if pending:
-            store.write(pending, existing=stored)
-    if dups:
-        missing = sorted({wanted[pid][0].canonical_id for pid in dups} - set(vectors))
-        vectors.update(store.vectors(missing))
-        store.write([_node(wanted[pid][0], vectors[wanted[pid][0].canonical_id], *wanted[pid][1:])
-                     for pid in dups], existing=stored)
-    return spent
+            self.store.write(pending)
+        if dups:
+            missing = sorted({p.canonical_id for p in dups} - set(vectors))
+            vectors.update(self.store.vectors(missing))
+            self.store.write([_node(p, vectors[p.canonical_id], wanted[p.id][1]) for p in dups])
+        return spent
+
+    def _link(self) -> None:
+        """Recompute parallel links over the whole store; rewrite only those that changed."""
+        from qa.citations import Catalog
+        from qa.index import load_sentences, paragraph_from_record
+
+        records = list(self.store.records())
+        paragraphs = [paragraph_from_record(pid, text, meta) for pid, text, meta in records]
+        vectors = load_sentences(self.store, Catalog.build(paragraphs)).paragraph_vectors()
+        links = find_links(paragraphs, vectors)
+        changes = {}
+        for pid, _, meta in records:
+            new = ",".join(links.get(pid, ()))
+            if (meta.get("parallel") or "") != new:
+                changes[pid] = {"parallel": new}
+        if changes:
+            self.store.update_metadata(changes)
+
+
+def _combine(*digests: str) -> str:
+    return hashlib.sha256("".join(digests).encode("ascii")).hexdigest()[:32]

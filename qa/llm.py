@@ -1,10 +1,19 @@
 """The LLM answerer: any OpenAI-compatible chat model, through llama-index, with verified citations.
 
-The model sees numbered source paragraphs and must cite them as [n]. What it
-writes is then checked: markers that name no source are dropped, the rest are
-renumbered in order of first use, and each citation gets the verbatim sentence
-of its paragraph that best supports the claim it is attached to. An answer with
-no surviving citation is not ``answered``.
+The model sees numbered source paragraphs and must cite them as [n]. Its reply is
+checked one sentence (claim) at a time before anything is shown (``qa.verify``):
+
+- a marker naming no source is dropped;
+- a marker whose paragraph (or a translation of it) does not support the claim
+  (fitted support score, and every number of the claim present) is dropped;
+- a claim left with no supported marker, or written without one, is dropped
+  (not shown marked as unsupported: a reader skims past such marks, and a
+  dropped claim cannot mislead); the Answer's ``note`` says how many were left out;
+- the kept markers are renumbered in order of first use, and each citation quotes
+  the verbatim sentence of its paragraph closest to the first claim citing it.
+
+An answer with no supported claim is not ``answered``. A line ending with ":"
+without a marker (an introduction to a list) is shown only before a kept claim.
 """
 
 from __future__ import annotations
@@ -13,22 +22,25 @@ import logging
 import re
 import time
 from collections.abc import Iterator
+from dataclasses import fields
 
-import numpy as np
 from llama_index.core.llms import LLM, ChatMessage, MessageRole
 
-from qa.citations import Catalog, Renumberer
+from qa.citations import Catalog, Renumberer, marker_numbers
 from qa.config import Config, openai_settings
 from qa.errors import ConfigError, LLMError
 from qa.question import Question
 from qa.retrieve import Scored
-from qa.sentvec import SentenceVectors, spans
-from qa.types import Answer
+from qa.sentvec import spans
+from qa.types import Answer, Paragraph
+from qa.verify import MARKER, ClaimSplitter, Verifier, strip_markers
 
 log = logging.getLogger(__name__)
 NOT_FOUND_TOKEN = "NOT_IN_DOCUMENTS"
 CONTEXT_WINDOW = 16384
 STREAM_BUDGET = 3  # a whole streamed answer may take this many read timeouts
+# Answer.markers (offsets of the markers placed) exists once the core has added it.
+_HAS_MARKERS = "markers" in {f.name for f in fields(Answer)}
 LANGUAGE_NAMES = {"en": "English", "vi": "Vietnamese"}
 SYSTEM = f"""You answer questions using ONLY the numbered source paragraphs the user provides.
 Rules:
@@ -46,9 +58,19 @@ Last question: {question}"""
 
 
 def make_llm(config: Config) -> LLM | None:
-    """The configured chat model, or None when no key or server is set (offline)."""
+    """The configured chat model, or None for offline answers.
+
+    ``QA_LLM=off``: never (a remote embedder can then be used without an LLM);
+    ``auto`` (default): when OPENAI_API_KEY or OPENAI_BASE_URL is set; ``openai``:
+    always, and a missing key and server is a configuration error.
+    """
+    if config.llm == "off":
+        return None
     key, base = openai_settings()
     if not key and not base:
+        if config.llm == "openai":
+            raise ConfigError("QA_LLM=openai needs OPENAI_API_KEY (or OPENAI_BASE_URL for an "
+                              "OpenAI-compatible server); set one, or use QA_LLM=auto or off")
         return None
     common = {"max_retries": 1, "timeout": config.llm_timeout, "temperature": 0.0}
     if base:
@@ -92,11 +114,13 @@ def _redact(text: str) -> str:
 class LLMAnswerer:
     """Generates answers with an LLM, then verifies and renumbers their citations."""
 
-    def __init__(self, llm: LLM, catalog: Catalog, vectors: SentenceVectors, embedder) -> None:
+    def __init__(self, llm: LLM, catalog: Catalog, vectors, embedder) -> None:
+        """``vectors.get(texts)`` gives L2-normalised vectors of paragraph sentences."""
         self.llm = llm
         self.catalog = catalog
         self.vectors = vectors
         self.embedder = embedder
+        self._verifier: Verifier | None = None
         self.name = getattr(llm, "model", "llm")
         self.timeout = float(getattr(llm, "timeout", 30.0) or 30.0)
 
@@ -124,9 +148,40 @@ class LLMAnswerer:
                 ChatMessage(role=MessageRole.USER, content=user)]
 
     def stream(self, q: Question, sources: list[Scored]) -> Iterator[str | Answer]:
-        """Yield text as it is generated (markers already renumbered), then the Answer."""
-        renum = Renumberer(len(sources))
-        raw, shown, started = "", "", False
+        """Yield the answer one verified claim at a time, then the Answer.
+
+        The reply is buffered up to each sentence end, the sentence's citations are
+        checked (``qa.verify``), and only then is it shown, markers renumbered: what
+        has been yielded is never withdrawn, and markers naming no source or a source
+        that does not support the sentence never appear.
+        """
+        compose = _Composer(self, q, sources)
+        splitter = ClaimSplitter()
+        raw, started = "", False
+        for delta in self._deltas(q, sources):
+            raw += delta
+            if not started:
+                head = raw.strip()
+                # Hold back what may still turn out to be the not-found token.
+                if not head or NOT_FOUND_TOKEN.startswith(head) or \
+                        head.startswith(NOT_FOUND_TOKEN):
+                    continue
+                started, delta = True, raw
+            for claim in splitter.feed(delta):
+                piece = compose.add(claim)
+                if piece:
+                    yield piece
+        if not raw.strip():
+            raise LLMError("the LLM server returned an empty or unreadable reply; check that "
+                           "OPENAI_BASE_URL is an OpenAI-compatible server that supports streaming")
+        for claim in splitter.close() if started else []:
+            piece = compose.add(claim)
+            if piece:
+                yield piece
+        yield compose.answer()
+
+    def _deltas(self, q: Question, sources: list[Scored]) -> Iterator[str]:
+        """The model's streamed text; any client failure becomes an ``LLMError``."""
         # The client's timeout bounds each read; this bounds the whole answer,
         # so a server trickling one token at a time cannot hold a request forever.
         deadline = time.monotonic() + STREAM_BUDGET * self.timeout
@@ -134,47 +189,17 @@ class LLMAnswerer:
             for chunk in self.llm.stream_chat(self.messages(q, sources)):
                 if time.monotonic() > deadline:
                     raise TimeoutError("the stream took too long")
-                delta = chunk.delta or ""
-                raw += delta
-                if not started:
-                    head = raw.strip()
-                    # Hold back what may still turn out to be the not-found token.
-                    if not head or NOT_FOUND_TOKEN.startswith(head) or \
-                            head.startswith(NOT_FOUND_TOKEN):
-                        continue
-                    started, delta = True, raw
-                piece = renum.feed(delta)
-                if piece:
-                    shown += piece
-                    yield piece
+                yield chunk.delta or ""
         except Exception as exc:
             raise LLMError(describe(exc)) from exc
-        if not raw.strip():
-            raise LLMError("the LLM server returned an empty or unreadable reply; check that "
-                           "OPENAI_BASE_URL is an OpenAI-compatible server that supports streaming")
-        if not started or NOT_FOUND_TOKEN in raw:
-            yield Answer(text="", answered=False, question=q.text, backend=self.name)
-            return
-        tail = renum.close()
-        if tail:
-            shown += tail
-            yield tail
-        yield self.verify(q, shown, [sources[n - 1] for n in renum.order])
 
-    def verify(self, q: Question, text: str, cited: list[Scored]) -> Answer:
-        """Attach verbatim quotes; drop citations no sentence of the paragraph supports."""
-        text = _tidy(text)
-        citations = []
-        for n, hit in enumerate(cited, start=1):
-            claim = _claim(text, n)
-            p = self._in_language(self.catalog.paragraphs[hit.id], q.language)
-            start, end = self._support(claim, p.text)
-            citations.append(self.catalog.citation(p, p.text[start:end], start, end))
-        answered = bool(citations)
-        return Answer(text=text, answered=answered, citations=citations, question=q.text,
-                      backend=self.name)
+    def verifier(self) -> Verifier:
+        """The citation checker over this answerer's sentence vectors and embedder."""
+        if self._verifier is None:
+            self._verifier = Verifier(self.vectors.get, self.embedder.embed_documents, spans)
+        return self._verifier
 
-    def _in_language(self, p, lang: str):
+    def in_language(self, p, lang: str):
         """The parallel paragraph in the question's language, if there is one."""
         if p.language == lang:
             return p
@@ -184,13 +209,106 @@ class LLMAnswerer:
                 return other
         return p
 
-    def _support(self, claim: str, paragraph: str) -> tuple[int, int]:
-        candidates = spans(paragraph)
-        if len(candidates) == 1 or not claim:
-            return candidates[0]
-        sims = self.vectors.get([paragraph[s:e] for s, e in candidates]) @ \
-            np.asarray(self.embedder.embed_query(claim))
-        return candidates[int(np.argmax(sims))]
+
+class _Composer:
+    """Builds one LLM answer claim by claim: verifies each claim's markers against the
+    cited paragraphs (and their translations), keeps the supported ones renumbered in
+    order of first use, and drops claims no cited paragraph supports."""
+
+    def __init__(self, answerer: LLMAnswerer, q: Question, sources: list[Scored]) -> None:
+        self.answerer = answerer
+        self.q = q
+        self.sources = sources
+        self.renum = Renumberer(len(sources))
+        self.text = ""
+        self.markers: list[tuple[int, int, int]] = []
+        self.quotes: dict[int, tuple[Paragraph, tuple[int, int]]] = {}  # source n -> quote
+        self.pending = ""  # an unmarked line ending with ":" that introduces what follows
+        self.pending_sep = ""
+        self.dropped = 0
+
+    def add(self, claim: str) -> str:
+        """The text to show for one raw claim (with its leading white space), or ""."""
+        body = claim.strip()
+        if not body:
+            return ""
+        sep = "\n" if "\n" in claim[: len(claim) - len(claim.lstrip())] else " "
+        cited = [n for n in dict.fromkeys(marker_numbers(body)) if 1 <= n <= len(self.sources)]
+        statement = strip_markers(body)
+        if NOT_FOUND_TOKEN in body or not cited:
+            if body.endswith(":") and NOT_FOUND_TOKEN not in body:
+                if not self.pending:
+                    self.pending_sep = sep
+                self.pending += (sep if self.pending else "") + _tidy(statement)
+            elif re.search(r"\w", statement):
+                self.dropped += 1  # a claim without a citation is not shown
+            return ""
+        keep = self._supported(statement, cited)
+        if not keep:
+            self.dropped += 1
+            return ""
+        rewritten = _tidy(self.renum.feed(_only(body, keep)) + self.renum.close())
+        piece = ""
+        if self.pending:
+            piece = (self.pending_sep if self.text else "") + self.pending
+            self.pending = ""
+        piece += sep if (self.text or piece) else ""
+        offset = len(self.text) + len(piece)
+        for m in re.finditer(r"\[(\d+)\]", rewritten):
+            self.markers.append((offset + m.start(), offset + m.end(), int(m.group(1))))
+        piece += rewritten
+        self.text += piece
+        return piece
+
+    def _supported(self, statement: str, cited: list[int]) -> set[int]:
+        """Which of the cited source numbers support ``statement``; records their quotes."""
+        cat = self.answerer.catalog
+        families = []
+        for n in cited:
+            p = cat.paragraphs[self.sources[n - 1].id]
+            # The cited paragraph or one of its translations must state the claim.
+            families.append([p] + [cat.paragraphs[i] for i in cat.parallel(p.id)
+                                   if i in cat.paragraphs])
+        flat = [x.text for family in families for x in family]
+        verdicts = iter(self.answerer.verifier().check(statement, flat))
+        keep = set()
+        for n, family in zip(cited, families):
+            judged = {x.id: next(verdicts) for x in family}
+            if not any(v.supported for v in judged.values()):
+                log.info("dropped [%d] (%s) for %r: %s", n, family[0].id, statement[:80],
+                         [(round(v.score, 3), sorted(v.missing)) for v in judged.values()])
+                continue
+            keep.add(n)
+            if n not in self.quotes:
+                quoted = self.answerer.in_language(family[0], self.q.language)
+                span = judged[quoted.id].span if quoted.id in judged else spans(quoted.text)[0]
+                self.quotes[n] = (quoted, span)
+        return keep
+
+    def answer(self) -> Answer:
+        a = self.answerer
+        citations = []
+        for n in self.renum.order:
+            p, (start, end) = self.quotes[n]
+            citations.append(a.catalog.citation(p, p.text[start:end], start, end))
+        answered = bool(citations)
+        note = ""
+        if answered and self.dropped:
+            note = (f"{self.dropped} sentence(s) of the model's answer were left out: the "
+                    "sources they cited do not state them.")
+        extra = {"markers": tuple(self.markers)} if _HAS_MARKERS else {}
+        return Answer(text=self.text if answered else "", answered=answered,
+                      citations=citations, question=self.q.text, backend=a.name, note=note,
+                      **extra)
+
+
+def _only(text: str, keep: set[int]) -> str:
+    """``text`` with each marker reduced to the source numbers in ``keep``."""
+    def repl(m: re.Match) -> str:
+        nums = [n for n in re.split(r"\s*[,;]\s*", m.group(1)) if int(n) in keep]
+        return f"[{', '.join(nums)}]" if nums else ""
+
+    return MARKER.sub(repl, text)
 
 
 def _defuse(text: str) -> str:
@@ -200,12 +318,3 @@ def _defuse(text: str) -> str:
 def _tidy(text: str) -> str:
     text = re.sub(r"[ \t]{2,}", " ", text)
     return re.sub(r"\s+([.,;:!?])", r"\1", text).strip()
-
-
-def _claim(text: str, n: int) -> str:
-    """The sentence of ``text`` that carries marker [n] (the text before it)."""
-    idx = text.find(f"[{n}]")
-    if idx == -1:
-        return ""
-    start = max(text.rfind(". ", 0, idx), text.rfind("]", 0, idx))
-    return re.sub(r"\[\d+\]", "", text[start + 1: idx]).strip(" .")

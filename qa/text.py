@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 
@@ -41,8 +42,9 @@ def fold(text: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
-    """Word tokens of ``text``, lower-cased, diacritics kept."""
-    return _TOKEN.findall(fold(text))
+    """Word tokens of ``text``, lower-cased, diacritics kept; zero-width characters
+    inside a word ("kiến\u200btrúc") do not split it."""
+    return _TOKEN.findall(fold(_ZERO_WIDTH.sub("", text)))
 
 
 def stem(token: str) -> str:
@@ -105,3 +107,75 @@ def quantities(text: str) -> set[str]:
     """Numbers that read as amounts, counts or years ("US$5 billion", "50th", "1992"),
     not list labels such as "channel 2"."""
     return {re.sub(r"\s+", "", m.group(0)).lower() for m in _QUANTITY.finditer(text)}
+
+
+# Zero-width space/joiners, word joiner, BOM and soft hyphen: invisible, but they
+# split words for a tokenizer (translated pages carry U+200B inside words).
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+# Code is kept as written (minus fences and backticks); markup rules apply elsewhere.
+_FENCED = re.compile(r"^[ \t]*(```+|~~~+)[^\n]*\n(.*?)(?:^[ \t]*\1[ \t]*$|\Z)",
+                     re.MULTILINE | re.DOTALL)
+_INLINE_CODE = re.compile(r"(`+)([^`\n]+?)\1")
+_URL = r"\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"]*\")?\)"
+# Links first: their text may hold inline code ("[`gpt2`](https://...)").
+_LINK_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"!\[([^\]\n]*)\]" + _URL), r"\1"),  # images -> alt text
+    (re.compile(r"\[\[[^\]\n]*\]\]"), ""),  # [[anchor]] heading ids (doc-builder syntax)
+    (re.compile(r"\[([^\]\n]+)\]" + _URL), r"\1"),  # links -> their text
+    (re.compile(r"\[([^\]\n]+)\]\[[^\]\n]*\]"), r"\1"),  # reference links
+    (re.compile(r"<((?:https?|mailto):[^<>\s]+)>"), r"\1"),  # autolinks
+)
+_MD_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"<!--.*?-->", re.DOTALL), " "),  # HTML comments
+    (re.compile(r"^[ \t]*(?:```|~~~)[^\n]*$", re.MULTILINE), ""),  # an unclosed fence line
+    (re.compile(r"^[ \t]*\|?(?:[ \t]*:?-+:?[ \t]*\|)+[ \t]*(?::?-+:?)?[ \t]*$",
+                re.MULTILINE), ""),  # table delimiter rows
+    (re.compile(r"^[ \t]{0,3}#{1,6}(?=[^\S\n]|[^\W\d_]|$)[ \t]*", re.MULTILINE), ""),  # ATX
+    (re.compile(r"^(?:[ \t]*>)+[ \t]?", re.MULTILINE), ""),  # block quote markers
+    (re.compile(r"\[![A-Za-z]+\][ \t]*"), ""),  # admonitions: > [!TIP]
+    # HTML and JSX tags (they may span lines; attribute values hold no "<" or ">").
+    (re.compile(r"</?[A-Za-z][\w:.-]*(?:\s[^<>]*?)?/?>", re.DOTALL), " "),
+    (re.compile(r"(\*\*|__|~~)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # strong, strikethrough
+    (re.compile(r"(?<![\w*])\*(?=[^\s*])([^*\n]+?)(?<=[^\s*])\*(?![\w*])"), r"\1"),
+    (re.compile(r"(?<![\w_])_(?=[^\s_])([^_\n]+?)(?<=[^\s_])_(?![\w_])"), r"\1"),
+)
+_SPACES = re.compile(r"[ \t]{2,}")
+_BLANK_RUNS = re.compile(r"\n[ \t]*(?:\n[ \t]*)+")
+
+
+def match_text(text: str) -> str:
+    """The words a reader sees in ``text``, for embedding, scoring and language tags.
+
+    Markdown/HTML markup drops out: links and images become their text, tags,
+    emphasis markers, heading hashes, quote markers, fence lines and ``[[anchor]]``
+    ids are removed, entities are decoded, and zero-width characters vanish. Plain
+    prose comes back unchanged. Citations keep quoting the source text, not this.
+    """
+    out = _ZERO_WIDTH.sub("", text)
+    if any(c in out for c in "<>[]*_`#|~&"):
+        out = _split_apply(_FENCED, out, _unmark, 2)
+    out = _SPACES.sub(" ", out)
+    out = "\n".join(line.strip() for line in _BLANK_RUNS.sub("\n", out).split("\n"))
+    return out.strip()
+
+
+def _split_apply(code: re.Pattern[str], text: str, prose_fn, group: int) -> str:
+    """``prose_fn`` on the parts of ``text`` outside ``code`` matches; code keeps ``group``."""
+    pieces, pos = [], 0
+    for m in code.finditer(text):
+        pieces += [prose_fn(text[pos:m.start()]), m.group(group)]
+        pos = m.end()
+    pieces.append(prose_fn(text[pos:]))
+    return "".join(pieces)
+
+
+def _unmark(prose: str) -> str:
+    for pattern, repl in _LINK_RULES:
+        prose = pattern.sub(repl, prose)
+    return _split_apply(_INLINE_CODE, prose, _unmark_inline, 2)
+
+
+def _unmark_inline(prose: str) -> str:
+    for pattern, repl in _MD_RULES:
+        prose = pattern.sub(repl, prose)
+    return html.unescape(prose)

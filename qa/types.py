@@ -17,6 +17,11 @@ class Paragraph:
     date: str | None
     language: str
     canonical_id: str  # itself unless this block repeats another one
+    section: str = ""  # heading path above the block, "Chapter › Section" ("" if none)
+    # What the block is: "text", "list", "code", "table", "quote" (quotable), or
+    # "heading", "markup" (countable, never quoted): see qa.markdown.KINDS.
+    kind: str = "text"
+    page: int | None = None  # 1-based page of a PDF where the block starts; None if unpaged
 
     @property
     def is_canonical(self) -> bool:
@@ -51,6 +56,9 @@ class Citation:
     start: int = 0
     end: int = 0
     parallel: tuple[str, ...] = ()
+    section: str = ""  # heading path of the paragraph (Paragraph.section)
+    page: int | None = None  # PDF page where the paragraph starts; None if unpaged
+    kind: str = "text"  # Paragraph.kind: "code" text is rendered as code, not prose
 
     @classmethod
     def of(cls, p: Paragraph, quote: str = "", start: int = 0, end: int = 0) -> Citation:
@@ -58,7 +66,7 @@ class Citation:
         return cls(
             id=p.id, doc_id=p.doc_id, paragraph=p.number, title=p.title, date=p.date,
             language=p.language, text=p.text, canonical_id=p.canonical_id,
-            quote=quote, start=start, end=end,
+            quote=quote, start=start, end=end, section=p.section, page=p.page, kind=p.kind,
         )
 
     def to_dict(self) -> dict:
@@ -68,6 +76,7 @@ class Citation:
             "title": self.title, "date": self.date, "language": self.language,
             "text": self.text, "canonical_id": self.canonical_id, "quote": self.quote,
             "start": self.start, "end": self.end, "parallel": list(self.parallel),
+            "section": self.section, "page": self.page, "kind": self.kind,
         }
 
 
@@ -100,6 +109,24 @@ class Answer:
             "related": [c.to_dict() for c in self.related],
             "backend": self.backend, "note": self.note, "seconds": round(self.seconds, 4),
         }
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """One indexed document, as the document shelf lists it."""
+
+    id: str
+    title: str
+    date: str | None
+    language: str  # the language of most of its paragraphs
+    paragraphs: int
+    origin: str  # "corpus" (the corpus folder) or "upload"
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict of every field."""
+        return {"id": self.id, "title": self.title, "date": self.date,
+                "language": self.language, "paragraphs": self.paragraphs,
+                "origin": self.origin}
 
 
 @dataclass(frozen=True)

@@ -8,45 +8,90 @@ first argument so tests can call them directly; ``build`` binds them into a
 - ``/ask``    question, history -> answer JSON
 - ``/cite``   paragraph id -> paragraph JSON (``{"found": false, "error": ...}`` if unknown)
 - ``/search`` query, k -> list of hits JSON
+
+The chat handler never raises: a bad question or a failing backend becomes a
+message in the chat, so the textbox stays usable and the conversation visible
+(an exception inside Gradio's streaming chat locks the textbox until reload).
+The API endpoints answer a bad argument with its ``QAError`` message.
+
+Settings read from the environment (besides the core's ``QA_*``):
+``GRADIO_SERVER_NAME``/``GRADIO_SERVER_PORT``, ``QA_AUTH=user:password``,
+``QA_CONCURRENCY`` (answers run at once), ``QA_SESSION_CAPACITY`` (sessions kept in
+memory), ``QA_ALLOWED_HOSTS`` (Host names accepted, comma-separated; ``*`` = any)
+and ``QA_EXAMPLES`` (a .json list or a text file of example questions).
 """
 
+from __future__ import annotations
+
+import asyncio
 import html
+import inspect
+import ipaddress
+import json
+import logging
 import os
 import re
+import secrets
 import shutil
+import time
 import unicodedata
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 # qa/__init__.py (always imported before this module) has turned Gradio analytics off.
 import gradio as gr
+from starlette.middleware import Middleware
 
+from qa import i18n
 from qa.assistant import Assistant
-from qa.config import setup_logging
-from qa.corpus import SUFFIXES, parse_document
-from qa.errors import CitationNotFound, ConfigError, CorpusError, QAError
+from qa.config import PROJECT_ROOT, setup_logging
+from qa.corpus import SUFFIXES, parse_bytes
+from qa.errors import CitationNotFound, ConfigError, CorpusError, QAError, QuestionError
 from qa.types import Answer, Citation
 from qa.ui_render import (
     CSS,
     JS,
+    JS_DETECT_LANG,
+    JS_REMEMBER_LANG,
+    JS_SET_LANG,
     history_pairs,
+    link_label,
+    parse_span,
     render_answer,
+    render_error,
     render_lookup,
     render_notice,
     render_partial,
+    render_shelf,
     render_status,
     render_upload,
 )
 
+log = logging.getLogger(__name__)
+
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_NAME_CHARS = 80
-EXAMPLES = [
+# The seed collection's examples: shown when the corpus is the default seeds/ and
+# QA_EXAMPLES is unset (another collection gets none unless configured).
+SEED_EXAMPLES = [
     "What trade target did Vietnam and New Zealand set?",
     "Tổng Bí thư Tô Lâm hội đàm với Tổng thống Kazakhstan ở đâu?",
     "When did Vietnam and Kazakhstan establish diplomatic relations?",
     "Việt Nam và New Zealand nâng cấp quan hệ lên mức nào?",
 ]
+EXAMPLES = SEED_EXAMPLES  # the name earlier versions exported
+MAX_EXAMPLES = 20  # more would push the chat box off screen
+# Translated component labels (the browser picks them by its language or the switch).
+I18N = gr.I18n(**i18n.LABELS)
+LANG_COOKIE = "seedqa_lang"
+# Sessions whose state Gradio keeps in memory (chat history per browser tab or client).
+# Issue 12's soak measured ~77 KB per session (RSS 320 -> 708 MB over ~5,000 sessions),
+# so 1,000 sessions bound that state near 80 MB; Gradio's default is 10,000.
+SESSION_CAPACITY = 1000
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -63,35 +108,105 @@ def friendly():
         raise gr.Error(html.escape(str(exc), quote=False), print_exception=False) from exc
 
 
+def request_lang(request: gr.Request | None) -> str:
+    """The interface language of a request: the switch's cookie, else Accept-Language."""
+    if request is None:
+        return i18n.DEFAULT
+    cookies = getattr(request, "cookies", None) or {}
+    chosen = cookies.get(LANG_COOKIE) if hasattr(cookies, "get") else None
+    if chosen:
+        return i18n.lang_of(chosen)
+    headers = getattr(request, "headers", None) or {}
+    accept = headers.get("accept-language", "") if hasattr(headers, "get") else ""
+    first = accept.split(",")[0].split(";")[0]
+    return i18n.lang_of(first)
+
+
 # --- handlers -------------------------------------------------------------------------------
 
-def chat(assistant: Assistant, message: str, history: list | None) -> Iterator[str]:
-    """Stream one chat turn as HTML: the growing text, then the final answer with sources."""
+def _labels(assistant: Assistant, ids, lang: str = "en") -> dict[str, str]:
+    """Readable link labels (`title — ¶n`) for paragraph ids that exist."""
+    paragraphs = assistant.catalog.paragraphs
+    return {pid: link_label(paragraphs[pid], lang) for pid in ids if pid in paragraphs}
+
+
+def _answer_html(assistant: Assistant, answer: Answer, lang: str) -> str:
+    ids = {pid for c in answer.citations for pid in c.parallel}
+    return render_answer(answer, lang, labels=_labels(assistant, ids, lang))
+
+
+def chat(assistant: Assistant, message: str, history: list | None,
+         lang: str = "en") -> Iterator[str]:
+    """Stream one chat turn as HTML: the growing text, then the final answer with sources.
+
+    Never raises: a question the core refuses (empty, too long, not text) or a
+    failing backend ends the turn with a message saying why.
+    """
     text = ""
-    with friendly():
+    try:
         for item in assistant.ask_stream(message, history=history_pairs(history)):
             if isinstance(item, Answer):
-                yield render_answer(item)
+                yield _answer_html(assistant, item, lang)
             else:
                 text += item
                 yield render_partial(text)
+    except QAError as exc:
+        yield render_error(str(exc), lang)
+    except Exception as exc:
+        # The one place an unexpected error is caught: raised here it would lock the
+        # chat's textbox until the page is reloaded (and lose the conversation).
+        log.exception("the chat handler failed")
+        yield render_error(i18n.text(lang, "internal_error", kind=type(exc).__name__), lang)
 
 
 def citation_json(c: Citation) -> dict:
     """The fields API clients need of a citation."""
     return {"id": c.id, "doc_id": c.doc_id, "title": c.title, "date": c.date,
             "paragraph": c.paragraph, "language": c.language, "quote": c.quote,
-            "start": c.start, "end": c.end, "text": c.text, "canonical_id": c.canonical_id}
+            "start": c.start, "end": c.end, "text": c.text, "canonical_id": c.canonical_id,
+            "section": getattr(c, "section", ""), "page": getattr(c, "page", None)}
+
+
+def check_history(history: object) -> object:
+    """The history if it has a usable shape, else ``QuestionError`` saying what is wanted.
+
+    Accepted: None, a list of [question, answer] pairs of text, or of chat messages
+    (dicts with a "role" of user/assistant/system).
+    """
+    want = ("history must be a list of [question, answer] pairs of text, or of "
+            "{'role': ..., 'content': ...} messages")
+    if history is None:
+        return None
+    if not isinstance(history, (list, tuple)):
+        raise QuestionError(f"{want}; got {type(history).__name__}")
+    for i, turn in enumerate(history):
+        if isinstance(turn, dict):
+            if turn.get("role") not in ("user", "assistant", "system"):
+                raise QuestionError(f"{want}; item {i} has no role user/assistant/system")
+        elif isinstance(turn, (list, tuple)):
+            if len(turn) != 2 or not all(x is None or isinstance(x, str) for x in turn):
+                raise QuestionError(f"{want}; item {i} is not a [question, answer] pair")
+        else:
+            raise QuestionError(f"{want}; item {i} is {type(turn).__name__}")
+    return history
+
+
+def _markers_json(a: Answer) -> list[list[int]]:
+    return [list(m) for m in getattr(a, "markers", ()) or ()]
 
 
 def ask_json(assistant: Assistant, question: str, history: list | None = None) -> dict:
     """/ask: the answer as JSON; history is [[question, answer], ...] or chat messages."""
     with friendly():
+        check_history(history)
         a = assistant.ask(question, history=history_pairs(history))
-    return {"question": a.question, "text": a.text, "answered": a.answered,
-            "citations": [citation_json(c) for c in a.citations],
-            "related": [citation_json(c) for c in a.related],
-            "backend": a.backend, "note": a.note, "seconds": round(a.seconds, 4)}
+    out = {"question": a.question, "text": a.text, "answered": a.answered,
+           "citations": [citation_json(c) for c in a.citations],
+           "related": [citation_json(c) for c in a.related],
+           "backend": a.backend, "note": a.note, "seconds": round(a.seconds, 4)}
+    if hasattr(a, "markers"):
+        out["markers"] = _markers_json(a)  # [start, end, n]: the only markers to link
+    return out
 
 
 def cite_json(assistant: Assistant, pid: str) -> dict:
@@ -116,25 +231,47 @@ def search_json(assistant: Assistant, query: str, k: int = 5) -> list[dict]:
     return [{**citation_json(h.citation), "score": round(float(h.score), 6)} for h in hits]
 
 
-def lookup(assistant: Assistant, pid: str) -> str:
-    """The lookup panel: a paragraph with its neighbours, or a friendly message."""
-    pid = (pid or "").strip()
+def lookup(assistant: Assistant, pid: str, span: str = "", lang: str = "en") -> str:
+    """The lookup panel: a paragraph with its neighbours, or a friendly message.
+
+    ``span`` ('<id>#start-end', set when a citation was clicked) highlights that
+    quote in the paragraph; it is ignored when it names another paragraph.
+    """
+    pid = (pid or "").strip() if isinstance(pid, str) else ""
     if not pid:
-        return render_notice("Type a paragraph id such as 004_7ca57963d029bf3e:4, "
-                             "or click a source under an answer.")
+        return render_notice(i18n.text(lang, "lookup_empty"))
     try:
         c = assistant.cite(pid)
         neighbours = assistant.catalog.neighbours(c.id, radius=1)
         size = len(assistant.catalog.documents.get(c.doc_id, ()))
     except CitationNotFound as exc:
-        return render_notice(f"No such paragraph: {exc}.")
-    return render_lookup(c, neighbours, size)
+        return render_notice(i18n.text(lang, "no_such", error=exc))
+    labels = _labels(assistant, {c.canonical_id, *c.parallel}, lang)
+    return render_lookup(c, neighbours, size, lang, span=parse_span(span, c.id), labels=labels)
 
 
-def status(assistant: Assistant) -> str:
-    """Header line: backend and corpus size."""
+def status(assistant: Assistant, lang: str = "en") -> str:
+    """Header line: backend and collection size."""
     cat = assistant.catalog
-    return render_status(assistant.backend, len(cat.documents), len(cat))
+    return render_status(assistant.backend, len(cat.documents), len(cat), lang)
+
+
+def shelf(assistant: Assistant, lang: str = "en") -> str:
+    """The document shelf: every indexed document, uploads removable."""
+    return render_shelf(assistant.documents(), lang)
+
+
+def remove_document(assistant: Assistant, doc_id: str, lang: str = "en") -> str:
+    """Remove an uploaded document; a message saying what happened (never raises)."""
+    doc_id = (doc_id or "").strip() if isinstance(doc_id, str) else ""
+    if not doc_id:
+        return render_notice(i18n.text(lang, "remove_what"))
+    try:
+        r = assistant.remove_document(doc_id)
+    except QAError as exc:
+        return render_notice(str(exc))
+    return render_notice(i18n.text(lang, "removed", doc=doc_id, removed=r.removed,
+                                   documents=r.documents, paragraphs=r.paragraphs))
 
 
 def safe_name(name: str) -> str:
@@ -160,7 +297,8 @@ def check_upload(path: Path, name: str, taken: set[str]) -> tuple[str, str | Non
     clean = safe_name(name)
     stem, suffix = Path(clean).stem, Path(clean).suffix
     if suffix not in SUFFIXES:
-        return name, f"wrong file type {Path(name).suffix or '(none)'!r}; only .txt and .md"
+        return name, (f"wrong file type {Path(name).suffix or '(none)'!r}; use one of "
+                      f"{', '.join(SUFFIXES)}")
     if not stem:
         return name, "the name has no usable characters; rename the file"
     if stem.casefold() in taken:
@@ -175,14 +313,15 @@ def check_upload(path: Path, name: str, taken: set[str]) -> tuple[str, str | Non
         return name, f"cannot read the upload ({exc.strerror or exc})"
     if not raw.strip():
         return name, "file is empty"
-    if b"\x00" in raw:
-        return name, "binary file (contains NUL bytes), not text"
+    if suffix not in (".pdf",):
+        if b"\x00" in raw:
+            return name, "binary file (contains NUL bytes), not text"
+        try:
+            raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            return name, f"not UTF-8 text (invalid byte at offset {exc.start}); re-save as UTF-8"
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return name, f"not UTF-8 text (invalid byte at offset {exc.start}); re-save as UTF-8"
-    try:
-        parse_document(stem, text)
+        parse_bytes(stem, raw, suffix)
     except CorpusError as exc:
         return name, str(exc)
     return clean, None
@@ -206,14 +345,15 @@ def _upload_path_and_name(item) -> tuple[Path, str]:
     return Path(str(path)), Path(str(path)).name
 
 
-def add_documents(assistant: Assistant, files: list | None) -> str:
-    """Copy valid .txt/.md uploads into ``uploads_dir`` and ingest; HTML report.
+def add_documents(assistant: Assistant, files: list | None, lang: str = "en",
+                  on_progress=None) -> str:
+    """Copy valid uploads into ``uploads_dir`` and ingest; HTML report.
 
     Every file is checked first (type, name collision, size, empty, binary,
-    UTF-8); files are written under a hidden temporary name and renamed, then
-    one incremental ingest adds them. Nothing indexed before is touched; if the
-    ingest fails, the new files are removed again (the next ingest drops any
-    half-added paragraph) and the error is shown.
+    UTF-8, parseable); files are written under a hidden temporary name and
+    renamed, then one incremental ingest adds them (``on_progress(file, done,
+    total)`` while embedding). Nothing indexed before is touched; if the ingest
+    fails, the new files are removed again and the error is shown.
     """
     accepted: list[tuple[str, Path]] = []
     rejected: list[tuple[str, str]] = []
@@ -227,10 +367,14 @@ def add_documents(assistant: Assistant, files: list | None) -> str:
         taken.add(Path(clean).stem.casefold())
         accepted.append((clean, path))
     if not accepted:
-        return render_upload([], rejected, None)
+        return render_upload([], rejected, None, lang)
     folder = assistant.uploads_dir
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
+    kwargs = {}
+    if on_progress is not None and "on_progress" in inspect.signature(
+            assistant.ingest).parameters:
+        kwargs["on_progress"] = on_progress
     try:
         for clean, source in accepted:
             target = folder / clean
@@ -239,23 +383,82 @@ def add_documents(assistant: Assistant, files: list | None) -> str:
             os.replace(tmp, target)
             written.append(target)
         with friendly():
-            report = assistant.ingest()
+            report = assistant.ingest(**kwargs)
     except BaseException:
         for target in written:
             target.unlink(missing_ok=True)
         raise
     docs = assistant.catalog.documents
     done = [(Path(clean).stem, len(docs.get(Path(clean).stem, ()))) for clean, _ in accepted]
-    return render_upload(done, rejected, report)
+    return render_upload(done, rejected, report, lang)
+
+
+def load_examples(assistant: Assistant, env: dict | None = None) -> list[str]:
+    """Example questions: from QA_EXAMPLES (a .json list of strings, or a text file with
+    one question per line, '#' comments), else the seed examples for the default seeds/
+    collection, else none."""
+    env = os.environ if env is None else env
+    value = (env.get("QA_EXAMPLES") or "").strip()
+    if not value:
+        corpus = Path(assistant.config.corpus_dir).resolve()
+        defaults = {(PROJECT_ROOT / "seeds").resolve(),
+                    (Path(__file__).resolve().parent / "seeds").resolve()}
+        return list(SEED_EXAMPLES) if corpus in defaults else []
+    path = Path(value).expanduser()
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"QA_EXAMPLES={value!r}: cannot read it ({exc}); give a .json list "
+                          "of questions or a UTF-8 text file with one question per line") from exc
+    if path.suffix.lower() == ".json":
+        try:
+            items = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"QA_EXAMPLES={value!r} is not valid JSON ({exc}); write a list "
+                              'of strings, e.g. ["First question?", "Second?"]') from exc
+        if not isinstance(items, list) or not all(isinstance(q, str) for q in items):
+            raise ConfigError(f"QA_EXAMPLES={value!r} must hold a JSON list of strings")
+    else:
+        items = [line for line in raw.splitlines() if not line.lstrip().startswith("#")]
+    questions = [" ".join(q.split()) for q in items if q.strip()]
+    return questions[:MAX_EXAMPLES]
+
+
+def _browser_secret(assistant: Assistant) -> str | None:
+    """A key for the saved conversations in the browser that survives restarts.
+
+    Kept in the data folder (owner-only); None (Gradio's per-start key: saved
+    conversations then last until the app restarts) if it cannot be written.
+    """
+    path = Path(assistant.config.data_dir) / "browser-state.key"
+    try:
+        if path.is_file():
+            key = path.read_text(encoding="ascii").strip()
+            if len(key) >= 16:
+                return key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(24)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(key)
+        return key
+    except (OSError, UnicodeDecodeError) as exc:
+        log.warning("cannot keep the browser-state key in %s (%s); saved conversations "
+                    "will not survive a restart", path, exc)
+        return None
 
 
 # --- app ------------------------------------------------------------------------------------
 
-def build(assistant: Assistant) -> gr.Blocks:
-    """The chat page and the /chat, /ask, /cite, /search endpoints."""
+def build(assistant: Assistant, examples: list[str] | None = None) -> gr.Blocks:
+    """The chat page and the /chat, /ask, /cite, /search endpoints.
 
-    def chat_fn(message: str, history: list):
-        yield from chat(assistant, message, history)
+    ``examples`` default to ``load_examples(assistant)`` (QA_EXAMPLES or the seeds').
+    """
+    examples = load_examples(assistant) if examples is None else examples
+
+    def chat_fn(message: str, history: list, request: gr.Request):
+        yield from chat(assistant, message, history, request_lang(request))
 
     def ask(question: str, history: list[list[str]] | None = None) -> dict:
         """Answer a question from the documents. history: [[question, answer], ...]."""
@@ -270,60 +473,109 @@ def build(assistant: Assistant) -> gr.Blocks:
         return search_json(assistant, query, k)
 
     with gr.Blocks(title="seedqa") as demo:
-        gr.Markdown("## seedqa: answers from your documents, with paragraph citations")
+        with gr.Row(equal_height=True):
+            gr.Markdown(I18N("heading"), elem_id="seedqa-heading")
+            lang = gr.Radio([(i18n.LANGUAGE_NAMES[code], code) for code in i18n.LANGUAGES],
+                            value=i18n.DEFAULT, label=I18N("language"), elem_id="seedqa-lang",
+                            scale=0, min_width=240, container=False)
         header = gr.HTML(status(assistant), elem_id="seedqa-status")
         with gr.Row(equal_height=False):
             with gr.Column(scale=3):
                 chatbot = gr.Chatbot(
-                    label="Chat", elem_id="seedqa-chat", height="68vh", min_height=420,
-                    latex_delimiters=[],
-                    render=False,
-                    placeholder="Ask a question in English or Vietnamese. Every answer cites "
-                                "the paragraphs it comes from; click a source to read it.",
-                    feedback_options=None, buttons=["copy"],
+                    label=I18N("chat"), elem_id="seedqa-chat", height="68vh", min_height=420,
+                    latex_delimiters=[], render=False, autoscroll=False,
+                    placeholder=I18N("chat_placeholder"),
+                    feedback_options=None, buttons=["copy", "copy_all"],
                 )
-                gr.ChatInterface(
-                    chat_fn, chatbot=chatbot, api_name="chat", examples=EXAMPLES,
-                    examples_label="Examples (English / Tiếng Việt)",
-                    textbox=gr.Textbox(placeholder="Ask about the documents…",
+                chat_ui = gr.ChatInterface(
+                    chat_fn, chatbot=chatbot, api_name="chat", examples=examples or None,
+                    examples_label=I18N("examples"),
+                    textbox=gr.Textbox(placeholder=I18N("question"),
                                        elem_id="seedqa-question", show_label=False,
                                        submit_btn=True, stop_btn=True, render=False),
-                    fill_height=False, autofocus=True,
+                    fill_height=False, autofocus=True, save_history=True,
                 )
+                secret = _browser_secret(assistant)
+                if secret:
+                    chat_ui.saved_conversations.secret = secret
             with gr.Column(scale=2):
-                gr.Markdown("### Paragraph lookup")
+                gr.Markdown(I18N("lookup_heading"))
                 with gr.Row():
                     lookup_box = gr.Textbox(
-                        label="Paragraph id", placeholder="004_7ca57963d029bf3e:4",
+                        label=I18N("paragraph_id"), placeholder="004_7ca57963d029bf3e:4",
                         elem_id="seedqa-lookup-id", scale=4, max_lines=1)
-                    lookup_btn = gr.Button("Show", elem_id="seedqa-lookup-btn", scale=1)
-                lookup_out = gr.HTML(
-                    render_notice("Click a source under an answer, or type a paragraph id."),
-                    elem_id="seedqa-lookup")
-                with gr.Accordion("Add documents (.txt / .md)", open=False):
-                    files = gr.File(label="Files", file_count="multiple",
+                    lookup_btn = gr.Button(I18N("show"), elem_id="seedqa-lookup-btn", scale=1)
+                span_box = gr.Textbox(visible="hidden", elem_id="seedqa-lookup-span")
+                lookup_out = gr.HTML(render_notice(i18n.text("en", "lookup_start")),
+                                     elem_id="seedqa-lookup")
+                with gr.Accordion(I18N("shelf"), open=False, elem_id="seedqa-shelf-panel"):
+                    shelf_out = gr.HTML(shelf(assistant), elem_id="seedqa-shelf")
+                    remove_box = gr.Textbox(visible="hidden", elem_id="seedqa-remove-id")
+                    remove_btn = gr.Button(visible="hidden", elem_id="seedqa-remove-btn")
+                    remove_out = gr.HTML(elem_id="seedqa-remove-report")
+                with gr.Accordion(I18N("add_documents"), open=False):
+                    files = gr.File(label=I18N("files"), file_count="multiple",
                                     file_types=list(SUFFIXES), type="filepath",
                                     elem_id="seedqa-upload")
-                    add_btn = gr.Button("Add to the corpus", elem_id="seedqa-add")
+                    add_btn = gr.Button(I18N("add"), elem_id="seedqa-add")
                     upload_out = gr.HTML(elem_id="seedqa-upload-report")
 
-        def lookup_ui(pid: str) -> str:
-            return lookup(assistant, pid)
+        def lookup_ui(pid: str, span: str, request: gr.Request) -> str:
+            return lookup(assistant, pid, span, request_lang(request))
 
-        def add_ui(items: list | None) -> tuple[str, str, None]:
-            return add_documents(assistant, items), status(assistant), None
+        def lookup_typed(pid: str, request: gr.Request) -> str:
+            return lookup(assistant, pid, "", request_lang(request))
 
-        for trigger in (lookup_btn.click, lookup_box.submit):
-            trigger(lookup_ui, lookup_box, lookup_out, api_visibility="undocumented",
-                    show_progress="minimal")
-        add_btn.click(add_ui, files, [upload_out, header, files],
-                      api_visibility="undocumented", concurrency_id="ingest")
-        demo.load(lambda: status(assistant), None, header, api_visibility="undocumented")
+        def add_ui(items: list | None, request: gr.Request,
+                   progress=gr.Progress()) -> tuple[str, str, None, str]:  # noqa: B008
+            lang_now = request_lang(request)
+
+            def on_progress(name: str, done: int, total: int) -> None:
+                progress((done, max(total, 1)), desc=i18n.text(
+                    lang_now, "progress", file=name, done=done, total=total))
+
+            report = add_documents(assistant, items, lang_now, on_progress)
+            return report, status(assistant, lang_now), None, shelf(assistant, lang_now)
+
+        def remove_ui(doc_id: str, request: gr.Request) -> tuple[str, str, str]:
+            lang_now = request_lang(request)
+            out = remove_document(assistant, doc_id, lang_now)
+            return out, status(assistant, lang_now), shelf(assistant, lang_now)
+
+        def relabel(code: str) -> tuple[str, str, str]:
+            code = i18n.lang_of(code)
+            return (status(assistant, code), shelf(assistant, code),
+                    render_notice(i18n.text(code, "lookup_start")))
+
+        lookup_btn.click(lookup_ui, [lookup_box, span_box], lookup_out,
+                         api_visibility="undocumented", show_progress="minimal")
+        lookup_box.submit(lookup_typed, lookup_box, lookup_out, api_visibility="undocumented",
+                          show_progress="minimal")
+        # One ingest at a time (uploads and removals share the slot); answers go on meanwhile.
+        add_btn.click(add_ui, files, [upload_out, header, files, shelf_out],
+                      api_visibility="undocumented", concurrency_id="ingest",
+                      concurrency_limit=1)
+        remove_btn.click(remove_ui, remove_box, [remove_out, header, shelf_out],
+                         api_visibility="undocumented", concurrency_id="ingest",
+                         concurrency_limit=1)
+        lang.change(None, lang, None, js=JS_SET_LANG, queue=False,
+                    api_visibility="undocumented").then(
+            relabel, lang, [header, shelf_out, lookup_out], api_visibility="undocumented")
+        lang.input(None, lang, None, js=JS_REMEMBER_LANG, queue=False,
+                   api_visibility="undocumented")
+        demo.load(None, None, lang, js=JS_DETECT_LANG, api_visibility="undocumented")
+        def on_load(request: gr.Request) -> tuple[str, str]:
+            code = request_lang(request)
+            return status(assistant, code), shelf(assistant, code)
+
+        demo.load(on_load, None, [header, shelf_out], api_visibility="undocumented")
         gr.api(ask, api_name="ask")
         gr.api(cite, api_name="cite")
         gr.api(search, api_name="search")
     return demo
 
+
+# --- launch ---------------------------------------------------------------------------------
 
 def parse_auth(value: str | None) -> tuple[str, str] | None:
     """QA_AUTH=user:password -> (user, password); unset or empty -> no login."""
@@ -335,6 +587,170 @@ def parse_auth(value: str | None) -> tuple[str, str] | None:
     return user, password
 
 
+class LoginThrottle:
+    """Checks logins, slowing them down after failures (brute force gets ~1 try per ``cap`` s).
+
+    The first ``free`` failures (in ``window`` seconds) cost nothing, so a person who
+    mistypes is not slowed; each later attempt waits ``base * 2**(extra - 1)`` seconds,
+    at most ``cap``, and attempts are checked one at a time, so parallel guessing does
+    not help. A success clears the count. The numbers are a policy choice: 3 free
+    mistakes, then 1, 2, 4, 8, 8 ... s; 200 wrong passwords then take about 25 minutes
+    instead of 0.3 s.
+    """
+
+    def __init__(self, user: str, password: str, free: int = 3, base: float = 1.0,
+                 cap: float = 8.0, window: float = 900.0, sleep=asyncio.sleep,
+                 clock=time.monotonic) -> None:
+        self._user, self._password = user, password
+        self.free, self.base, self.cap, self.window = free, base, cap, window
+        self._sleep, self._clock = sleep, clock
+        self._failures: deque[float] = deque()
+        self._lock = asyncio.Lock()
+
+    def delay(self, failures: int) -> float:
+        """Seconds to wait before checking an attempt after ``failures`` recent failures."""
+        extra = failures - self.free
+        return 0.0 if extra <= 0 else min(self.cap, self.base * 2 ** (extra - 1))
+
+    async def __call__(self, user: str, password: str) -> bool:
+        async with self._lock:
+            now = self._clock()
+            while self._failures and now - self._failures[0] > self.window:
+                self._failures.popleft()
+            wait = self.delay(len(self._failures))
+            if wait:
+                await self._sleep(wait)
+            ok = (secrets.compare_digest(str(user).encode(), self._user.encode())
+                  and secrets.compare_digest(str(password).encode(), self._password.encode()))
+            if ok:
+                self._failures.clear()
+            else:
+                self._failures.append(self._clock())
+            return ok
+
+
+def slow_login(user: str, password: str, **kwargs):
+    """An async ``auth`` function for Gradio that checks (user, password) through a
+    ``LoginThrottle`` (Gradio awaits coroutine functions; a plain object would not be)."""
+    throttle = LoginThrottle(user, password, **kwargs)
+
+    async def check(username: str, attempt: str) -> bool:
+        return await throttle(username, attempt)
+
+    check.throttle = throttle
+    return check
+
+
+def _host_name(host: str) -> str:
+    """The name part of a Host header or URL netloc ('a.b:7860' -> 'a.b', '[::1]:80' -> '::1')."""
+    host = host.strip().lower()
+    if host.startswith("["):
+        return host[1:].split("]")[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def is_loopback(server_name: str) -> bool:
+    """True when the app listens on loopback only."""
+    name = _host_name(server_name)
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+class HostGuard:
+    """ASGI middleware: Host allow-list (DNS rebinding) and same-origin uploads.
+
+    ``allowed`` is the set of Host names served (None: any). ``check_uploads`` refuses
+    a browser upload (POST .../upload) whose Origin names another host than the one
+    it was sent to, unless that host is allowed; non-browser clients send no Origin.
+    """
+
+    def __init__(self, app, allowed: frozenset[str] | None, check_uploads: bool) -> None:
+        self.app = app
+        self.allowed = allowed
+        self.check_uploads = check_uploads
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] in ("http", "websocket"):
+            headers = {k.decode("latin-1").lower(): v.decode("latin-1")
+                       for k, v in scope.get("headers", [])}
+            host = headers.get("host", "")
+            if self.allowed is not None and _host_name(host) not in self.allowed:
+                return await self._refuse(scope, send, 400, (
+                    f"Host {host!r} is not served here; add it to QA_ALLOWED_HOSTS"))
+            if (self.check_uploads and scope["type"] == "http"
+                    and scope.get("method") == "POST"
+                    and scope.get("path", "").rstrip("/").endswith("/upload")):
+                origin = headers.get("origin")
+                if origin:
+                    netloc = urlsplit(origin).netloc.lower()
+                    same = netloc == host.lower()
+                    allowed = self.allowed is not None and _host_name(netloc) in self.allowed
+                    if not (same or allowed):
+                        return await self._refuse(scope, send, 403, (
+                            f"cross-origin upload from {origin!r} refused; upload from the "
+                            "app's own page"))
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    async def _refuse(scope, send, status: int, message: str) -> None:
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+        await send({"type": "http.response.body", "body": message.encode("utf-8")})
+
+
+def allowed_hosts(value: str | None, server_name: str) -> frozenset[str] | None:
+    """The Host names to serve: QA_ALLOWED_HOSTS (comma-separated, loopback names always
+    included; '*' = any); unset: the loopback names when listening on loopback (against
+    DNS rebinding), any host otherwise."""
+    value = (value or "").strip()
+    if value == "*":
+        return None
+    if not value:
+        return LOOPBACK_NAMES if is_loopback(server_name) else None
+    given = [h.strip() for h in value.split(",") if h.strip()]
+    names = {_host_name(h) for h in given}
+    if not names or any("/" in h or " " in h or not n for h, n in zip(given, map(_host_name,
+                                                                               given))):
+        raise ConfigError(f"QA_ALLOWED_HOSTS={value!r}: give host names separated by commas, "
+                          "e.g. qa.example.org,10.0.0.5 (or * for any)")
+    return frozenset(names | LOOPBACK_NAMES)
+
+
+def _positive_int(env: dict, name: str, default: int) -> int:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ConfigError(f"{name}={raw!r}: use a whole number of at least 1")
+    return value
+
+
+def default_concurrency() -> int:
+    """Answers run at once by default: Python's thread-pool default, min(32, cores + 4)
+    (concurrent.futures.ThreadPoolExecutor): CPU-bound offline answers share the cores,
+    LLM answers mostly wait on the network."""
+    return min(32, (os.cpu_count() or 1) + 4)
+
+
+def queue_kwargs(env: dict | None = None) -> dict:
+    """Settings for ``Blocks.queue``: QA_CONCURRENCY answers at once (default sized to
+    the machine)."""
+    env = os.environ if env is None else env
+    return {"default_concurrency_limit": _positive_int(env, "QA_CONCURRENCY",
+                                                       default_concurrency())}
+
+
 def launch_kwargs(env: dict | None = None) -> dict:
     """Settings for ``Blocks.launch``: loopback by default, optional login, no outbound calls."""
     env = os.environ if env is None else env
@@ -342,8 +758,12 @@ def launch_kwargs(env: dict | None = None) -> dict:
         port = int(env.get("GRADIO_SERVER_PORT") or 7860)
     except ValueError as exc:
         raise ConfigError("GRADIO_SERVER_PORT must be a port number") from exc
+    server_name = env.get("GRADIO_SERVER_NAME") or "127.0.0.1"
+    hosts = allowed_hosts(env.get("QA_ALLOWED_HOSTS"), server_name)
+    queue_kwargs(env)  # a bad QA_CONCURRENCY fails here, before the index work
+    guard = Middleware(HostGuard, allowed=hosts, check_uploads=not is_loopback(server_name))
     return {
-        "server_name": env.get("GRADIO_SERVER_NAME") or "127.0.0.1",
+        "server_name": server_name,
         "server_port": port,
         "auth": parse_auth(env.get("QA_AUTH")),
         "auth_message": "seedqa: sign in with the QA_AUTH user and password",
@@ -356,6 +776,9 @@ def launch_kwargs(env: dict | None = None) -> dict:
         "footer_links": ["api"],
         "css": CSS,
         "js": JS,
+        "i18n": I18N,
+        "state_session_capacity": _positive_int(env, "QA_SESSION_CAPACITY", SESSION_CAPACITY),
+        "app_kwargs": {"middleware": [guard]},
     }
 
 
@@ -375,8 +798,13 @@ def prepare(assistant: Assistant, out=print) -> None:
 
 
 def launch(demo: gr.Blocks, **overrides):
-    """Serve ``demo`` (queue on); ``overrides`` win over ``launch_kwargs()``."""
+    """Serve ``demo`` (queue on); ``overrides`` win over ``launch_kwargs()``.
+
+    A (user, password) login is checked through ``slow_login`` (slowed after failures).
+    """
     kwargs = {**launch_kwargs(), **overrides}
-    if kwargs.get("auth"):
-        print(f"seedqa: login required (user {kwargs['auth'][0]!r}, from QA_AUTH)", flush=True)
-    return demo.queue().launch(**kwargs)
+    auth = kwargs.get("auth")
+    if isinstance(auth, tuple):
+        print(f"seedqa: login required (user {auth[0]!r}, from QA_AUTH)", flush=True)
+        kwargs["auth"] = slow_login(*auth)
+    return demo.queue(**queue_kwargs()).launch(**kwargs)

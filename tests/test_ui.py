@@ -7,19 +7,29 @@ layer, not answer quality.
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
+import re
+from types import SimpleNamespace
+
 import gradio as gr
 import pytest
-from testkit import HashEmbedder
+from testkit import PROJECT_ROOT, HashEmbedder
 
 import qa
-from qa import ui
+from qa import i18n, ui
 from qa.types import Answer, Citation
 from qa.ui_render import (
+    answer_markers,
     highlight,
     history_pairs,
+    link_label,
     message_text,
+    plain_text,
     render_answer,
     render_partial,
+    short_title,
+    source_label,
 )
 
 XSS = '<img src=x onerror="window.__xss=1;alert(1)"> <script>window.__xss=2;alert(2)</script>'
@@ -60,10 +70,11 @@ def test_answer_rendering_escapes_document_text():
     out = render_answer(answer)
     assert "<script" not in out and "<img" not in out and "<b>bold" not in out
     assert "&lt;script&gt;window.__xss=2" in out
-    assert "&lt;img src=x onerror=&quot;window.__xss=1" in out
+    assert "&lt;img src=x onerror=&#34;window.__xss=1" in out
     assert "&lt;b&gt;bold&lt;/b&gt; title" in out
     # The marker [1] became a button that names its paragraph.
-    assert 'class="seedqa-marker" value="doc:2"' in out and ">[1]</button>" in out
+    # (its value also carries the quote's offsets, so the lookup can highlight it).
+    assert 'class="seedqa-marker" value="doc:2#0-13"' in out and ">[1]</button>" in out
 
 
 def test_partial_and_lookup_escape_too(small):
@@ -93,7 +104,7 @@ def test_source_shows_label_paragraph_and_highlighted_quote():
                                answered=True, citations=[c]))
     assert "[1] A title — 2025-02-26 — ¶2" in out
     assert "Intro. <mark>The target is US$3 billion by 2026.</mark> More." in out
-    assert "Sources" in out and 'class="seedqa-cite" value="doc:2"' in out
+    assert "Sources" in out and 'class="seedqa-cite" value="doc:2#7-42"' in out
 
 
 def test_not_answered_looks_different_and_lists_related_paragraphs():
@@ -170,8 +181,6 @@ def test_chat_streams_then_renders_the_final_answer(small):
 def test_qa_errors_become_gr_error_with_their_message(small):
     with pytest.raises(gr.Error, match="question is empty"):
         ui.ask_json(small, "   ")
-    with pytest.raises(gr.Error, match="question is empty"):
-        list(ui.chat(small, "", []))
     with pytest.raises(gr.Error, match="k must be"):
         ui.search_json(small, "cloves", 0)
 
@@ -245,6 +254,7 @@ def test_upload_adds_good_files_and_rejects_bad_ones(small, tmp_path):
         "empty.txt": b"  \n\n ",
         "blob.txt": b"abc\x00\x01\x02def",
         "slides.pdf": b"%PDF-1.4 ...",
+        "slides.docx": b"PK...",
         "spices.txt": "Clash\n\nSame id as an indexed document.\n",
         "huge.txt": b"a" * (ui.MAX_UPLOAD_BYTES + 1),
     }
@@ -259,9 +269,10 @@ def test_upload_adds_good_files_and_rejects_bad_ones(small, tmp_path):
     out = ui.add_documents(small, paths)
 
     assert sorted(p.name for p in small.uploads_dir.iterdir()) == ["new_report.md", "sneaky.txt"]
-    assert "Added 2 document(s)" in out and "Rejected 6 file(s)" in out
+    assert "Added 2 document(s)" in out and "Rejected 7 file(s)" in out
     for name, why in [("latin1.txt", "not UTF-8"), ("empty.txt", "empty"),
-                      ("blob.txt", "binary"), ("slides.pdf", "wrong file type"),
+                      ("blob.txt", "binary"), ("slides.pdf", "not a readable PDF"),
+                      ("slides.docx", "wrong file type"),
                       ("spices.txt", "already exists"), ("huge.txt", "limit is 10 MB")]:
         assert f"<code>{name}</code>: " in out and why in out, name
     docs = small.catalog.documents
@@ -296,10 +307,381 @@ def test_launch_settings_default_to_loopback_and_honour_the_environment():
     kw = ui.launch_kwargs({"GRADIO_SERVER_NAME": "0.0.0.0", "GRADIO_SERVER_PORT": "8123",
                            "QA_AUTH": "ann:s3cr:et"})
     assert kw["server_name"] == "0.0.0.0" and kw["server_port"] == 8123
-    assert kw["auth"] == ("ann", "s3cr:et")
+    assert kw["auth"] == ("ann", "s3cr:et")  # ui.launch checks it through slow_login
 
 
 @pytest.mark.parametrize("value", ["nopassword", ":pw", "user:", "  :  "])
 def test_bad_qa_auth_is_a_config_error(value):
     with pytest.raises(qa.ConfigError, match="user:password"):
         ui.parse_auth(value)
+
+
+# --- never locked: the chat turns every failure into a message ------------------------------
+
+@pytest.mark.parametrize("message, says", [
+    ("", "question is empty"),
+    ("   \n\t ", "question is empty"),
+    ("\x00\x01\x02\x7f", "question is empty"),  # binary junk: control characters only
+    ("word " * 1200, "5,999 characters long"),
+    (5, "must be text, not int"),
+    (None, "must be text, not NoneType"),
+])
+def test_chat_never_raises_on_bad_input(small, message, says):
+    outputs = list(ui.chat(small, message, []))
+    assert len(outputs) == 1
+    assert outputs[0].startswith('<div class="seedqa-msg seedqa-error">')
+    assert "Could not answer" in outputs[0] and says in outputs[0]
+    assert message_text(outputs[0]) == ""  # an error is not an answer to follow up on
+    # The same session goes on: a real question right after is answered.
+    follow = list(ui.chat(small, "How many tonnes of cloves did Zanzibar export in 2024?",
+                          [{"role": "user", "content": "x"},
+                           {"role": "assistant", "content": outputs[0]}]))
+    assert "seedqa-error" not in follow[-1] and "answered by offline extractive" in follow[-1]
+
+
+def test_chat_turns_a_backend_failure_into_a_message(tmp_path):
+    # A store that cannot be created (its folder is a file): a real backend failure.
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "note.txt").write_text("Note\n\nThe crane lifts ninety tonnes.\n", encoding="utf-8")
+    blocked = tmp_path / "data"
+    blocked.write_text("not a folder", encoding="utf-8")
+    broken = qa.Assistant(corpus_dir=corpus, data_dir=blocked, embedder=HashEmbedder(), llm=False)
+    outputs = list(ui.chat(broken, "How much does the crane lift?", []))
+    assert len(outputs) == 1 and "seedqa-error" in outputs[0]
+    assert "Traceback" not in outputs[0]
+
+
+def test_chat_messages_follow_the_interface_language(small):
+    out = list(ui.chat(small, "", [], lang="vi"))[0]
+    assert "Không thể trả lời" in out
+    answer = list(ui.chat(small, "How many tonnes of cloves did Zanzibar export in 2024?", [],
+                          lang="vi"))[-1]
+    assert "trả lời bởi trích dẫn ngoại tuyến" in answer
+
+
+# --- API arguments: every malformed one is a message ------------------------------------
+
+@pytest.mark.parametrize("question, history, says", [
+    ("cloves?", 5, "history must be a list"),
+    ("cloves?", "q and a", "history must be a list"),
+    ("cloves?", [1, 2], "item 0 is int"),
+    ("cloves?", [["only the question"]], "item 0 is not a [question, answer] pair"),
+    ("cloves?", [["q", 7]], "item 0 is not a [question, answer] pair"),
+    ("cloves?", [{"content": "no role"}], "item 0 has no role"),
+    (5, None, "must be text, not int"),
+    (["a list"], None, "must be text, not list"),
+    ("   ", None, "question is empty"),
+])
+def test_ask_json_refuses_malformed_arguments_with_a_message(small, question, history, says):
+    with pytest.raises(gr.Error, match=re.escape(says)):
+        ui.ask_json(small, question, history)
+
+
+@pytest.mark.parametrize("query, k, says", [
+    ("cloves", 0, "k must be"),
+    ("cloves", "5", "k must be"),
+    ("cloves", None, "k must be"),
+    ("cloves", 2.5, "k must be"),
+    ("cloves", True, "k must be"),
+    (None, 3, "must be text"),
+    ({"q": 1}, 3, "must be text"),
+])
+def test_search_json_refuses_malformed_arguments_with_a_message(small, query, k, says):
+    with pytest.raises(gr.Error, match=says):
+        ui.search_json(small, query, k)
+
+
+@pytest.mark.parametrize("pid", [None, 5, ["spices:2"], ""])
+def test_cite_json_of_a_non_id_says_so(small, pid):
+    out = ui.cite_json(small, pid)
+    assert out["found"] is False and out["error"]
+
+
+def test_valid_histories_pass_the_check():
+    for history in (None, [], [["q", "a"]], [("q", None)],
+                    [{"role": "user", "content": "q"}, {"role": "assistant", "content": []}]):
+        assert ui.check_history(history) is history
+
+
+# --- copy, verdict first, markers -------------------------------------------------------
+
+def test_plain_text_for_the_clipboard_is_exact():
+    c1 = citation("Intro. Exports grew 5%. End.", quote="Exports grew 5%.", start=7, end=23)
+    c2 = citation("Other text.", quote="Other text.", start=0, end=11, id="b:4", doc_id="b",
+                  paragraph=4, title="B title", date=None)
+    answered = Answer(text="Exports grew 5%. [1] Other text. [2]", answered=True,
+                      citations=[c1, c2])
+    assert plain_text(answered) == (
+        "Exports grew 5%. [1] Other text. [2]\n\nSources:\n"
+        "[1] A title — 2025-02-26 — doc:2\n    “Exports grew 5%.”\n"
+        "[2] B title — undated — b:4\n    “Other text.”")
+    refused = Answer(text="The documents do not say.", answered=False, related=[c2])
+    assert plain_text(refused) == ("Not in the documents: The documents do not say.\n\n"
+                                   "Related paragraphs (not sources):\n- B title — undated — b:4")
+    assert plain_text(refused, "vi").startswith("Không có trong tài liệu: ")
+    # The rendered message carries that text (hidden) for the Copy button: no blank line,
+    # so the chat's Markdown keeps the message as one HTML block.
+    out = render_answer(answered)
+    assert ('<div class="seedqa-copytext">Exports grew 5%. [1] Other text. [2]&#10;&#10;'
+            "Sources:&#10;") in out
+    assert "\n" not in out
+
+
+def test_refusal_shows_the_verdict_first_and_related_paragraphs_collapsed():
+    related = [citation("Nearby one.", id="doc:5", paragraph=5),
+               citation("Nearby two.", id="doc:6", paragraph=6)]
+    out = render_answer(Answer(text="The documents do not say.", answered=False,
+                               related=related))
+    verdict = out.index("Not in the documents")
+    assert verdict < out.index("The documents do not say.") < out.index("<details")
+    assert '<details class="seedqa-related"><summary' in out and "<details open" not in out
+    assert "(not sources: they do not answer the question) (2)</summary>" in out
+
+
+def test_only_the_answerers_markers_become_links():
+    # A quoted sentence holding "[1]" of its own: with Answer.markers, only the marker the
+    # answerer placed (at the end) is a link.
+    c = citation("As stated in [1], trade doubled.", quote="As stated in [1], trade doubled.",
+                 start=0, end=32)
+    text = "As stated in [1], trade doubled. [1]"
+    placed = SimpleNamespace(text=text, answered=True, citations=[c], related=[], note="",
+                             backend="extractive", seconds=0.0, markers=((33, 36, 1),))
+    assert answer_markers(placed) == [(33, 36, 1)]
+    out = render_answer(placed)
+    assert out.count('class="seedqa-marker"') == 1
+    assert "As stated in [1], trade doubled. <button" in out
+    # Markers out of range or naming no citation are dropped, not linked.
+    bad = SimpleNamespace(**{**vars(placed), "markers": ((33, 36, 2), (30, 99, 1))})
+    assert answer_markers(bad) == []
+
+
+@pytest.mark.parametrize("title, label", [
+    ("Short title", "Short title"),
+    ("A " * 50, ("A " * 34).strip() + "…"),
+    ("word" * 30, "word" * 17 + "w…"),
+    ("  spaced\n  title ", "spaced title"),
+])
+def test_short_title(title, label):
+    assert short_title(title) == label
+
+
+def test_labels_carry_section_and_page_when_citations_have_them():
+    c = citation("x", title="Guide", paragraph=3)
+    assert source_label(c, 2) == "[2] Guide — 2025-02-26 — ¶3"
+    assert link_label(c) == "Guide — ¶3"
+    placed = dataclasses.replace(c, section="Setup › Install", page=4)
+    assert source_label(placed, 2) == "[2] Guide — Setup › Install — 2025-02-26 — ¶3 — p. 4"
+    assert link_label(placed) == "Guide — Setup › Install — ¶3 — p. 4"
+    assert link_label(placed, "vi") == "Guide — Setup › Install — ¶3 — tr. 4"
+
+
+# --- lookup -------------------------------------------------------------------------------
+
+def test_lookup_from_a_citation_keeps_the_quote_highlighted(small):
+    text = small.cite("spices:2").text
+    start = text.index("42 tonnes")
+    out = ui.lookup(small, "spices:2", f"spices:2#{start}-{start + 9}")
+    assert "<mark>42 tonnes</mark>" in out
+    # A span for another paragraph (a stale one) or out of range is ignored.
+    assert "<mark>" not in ui.lookup(small, "spices:2", f"spices:3#{start}-{start + 9}")
+    assert "<mark>" not in ui.lookup(small, "spices:2", "spices:2#5-9999")
+    assert "<mark>" not in ui.lookup(small, "spices:2", "")
+
+
+def test_lookup_links_have_readable_labels(small):
+    dup = ui.lookup(small, "repeat:3")
+    assert ('<button type="button" class="seedqa-cite" value="repeat:1" title="repeat:1">'
+            "Harbour news of the week — ¶1</button>") in dup
+    out = ui.lookup(small, "spices:2")
+    assert 'value="spices:1"' in out and ">¶1 (previous)</button>" in out
+
+
+def test_lookup_in_vietnamese(small):
+    out = ui.lookup(small, "spices:2", lang="vi")
+    assert "¶1 (trước)" in out and "¶2 (đoạn này)" in out and "Tiêu đề" in out
+    assert "Nhập mã đoạn" in ui.lookup(small, "", lang="vi")
+
+
+# --- shelf --------------------------------------------------------------------------------
+
+def test_shelf_lists_documents_and_removes_uploads_only(small, tmp_path):
+    out = ui.shelf(small)
+    assert "2 documents" in out and "<code>spices</code>" in out and "<code>repeat</code>" in out
+    assert "Zanzibar spice report" in out and "2025-01-15" in out and "collection" in out
+    assert "seedqa-remove" not in out  # nothing uploaded yet
+    f = tmp_path / "mango.txt"
+    f.write_text("Mango note\n\nThe mango harvest reached 310 tonnes.\n", encoding="utf-8")
+    ui.add_documents(small, [str(f)])
+    out = ui.shelf(small)
+    assert "3 documents" in out
+    assert '<button type="button" class="seedqa-remove" value="mango"' in out
+    assert out.count("seedqa-remove\"") == 1 and ">upload<" in out
+    refused = ui.remove_document(small, "spices")
+    assert "belongs to the corpus folder" in refused and "spices" in small.catalog.documents
+    done = ui.remove_document(small, "mango")
+    assert "Removed mango" in done and "mango" not in small.catalog.documents
+    assert not (small.uploads_dir / "mango.txt").exists()
+    assert "Type the id" in ui.remove_document(small, "  ")
+    assert "no document" in ui.remove_document(small, "mango")
+    assert "2 tài liệu" in ui.shelf(small, "vi")
+
+
+def test_upload_reports_progress_per_file(small, tmp_path):
+    f = tmp_path / "pepper.md"
+    f.write_text("Pepper\n\nPepper output doubled.\n\nPrices held.\n", encoding="utf-8")
+    seen = []
+    out = ui.add_documents(small, [str(f)], on_progress=lambda *a: seen.append(a))
+    assert "Added 1 document(s)" in out
+    assert seen and all(name == "pepper.md" for name, _, _ in seen)
+    assert seen[-1][1] == seen[-1][2]  # done == total at the end
+
+
+# --- configuration ------------------------------------------------------------------------
+
+def test_examples_come_from_configuration(small, tmp_path):
+    assert ui.load_examples(small, {}) == []  # not the seed collection: none
+    seeds = qa.Assistant(corpus_dir=PROJECT_ROOT / "seeds", data_dir=tmp_path / "d",
+                         embedder=HashEmbedder(), llm=False)
+    assert ui.load_examples(seeds, {}) == ui.SEED_EXAMPLES
+    listed = tmp_path / "ex.json"
+    listed.write_text('["First?", "  Second\\n question? "]', encoding="utf-8")
+    assert ui.load_examples(seeds, {"QA_EXAMPLES": str(listed)}) == ["First?",
+                                                                     "Second question?"]
+    lines = tmp_path / "ex.txt"
+    lines.write_text("# comment\nOne?\n\nTwo?\n", encoding="utf-8")
+    assert ui.load_examples(small, {"QA_EXAMPLES": str(lines)}) == ["One?", "Two?"]
+    for content, says in [('{"a": 1}', "list of strings"), ("[1, 2]", "list of strings"),
+                          ("[oops", "not valid JSON")]:
+        listed.write_text(content, encoding="utf-8")
+        with pytest.raises(qa.ConfigError, match=re.escape(says)):
+            ui.load_examples(small, {"QA_EXAMPLES": str(listed)})
+    with pytest.raises(qa.ConfigError, match="cannot read it"):
+        ui.load_examples(small, {"QA_EXAMPLES": str(tmp_path / "missing.txt")})
+
+
+@pytest.mark.parametrize("cookies, accept, lang", [
+    ({}, "", "en"),
+    ({}, "vi-VN,vi;q=0.9,en;q=0.8", "vi"),
+    ({}, "fr-FR,fr;q=0.9", "en"),
+    ({"seedqa_lang": "vi"}, "en-US", "vi"),
+    ({"seedqa_lang": "en"}, "vi", "en"),
+    ({"seedqa_lang": "xx"}, "vi", "en"),
+])
+def test_request_language(cookies, accept, lang):
+    request = SimpleNamespace(cookies=cookies, headers={"accept-language": accept})
+    assert ui.request_lang(request) == lang
+    assert ui.request_lang(None) == "en"
+
+
+def test_both_languages_have_every_string():
+    assert set(i18n.LABELS["en"]) == set(i18n.LABELS["vi"])
+    assert set(i18n.TEXT["en"]) == set(i18n.TEXT["vi"])
+    assert [i18n.lang_of(v) for v in ("vi", "vi-VN", "VI_vn", "en-GB", "", None, 3)] == [
+        "vi", "vi", "vi", "en", "en", "en", "en"]
+
+
+@pytest.mark.parametrize("env, limit", [
+    ({}, ui.default_concurrency()),
+    ({"QA_CONCURRENCY": "4"}, 4),
+    ({"QA_CONCURRENCY": " 1 "}, 1),
+])
+def test_concurrency_setting(env, limit):
+    assert ui.queue_kwargs(env) == {"default_concurrency_limit": limit}
+
+
+@pytest.mark.parametrize("name, value", [
+    ("QA_CONCURRENCY", "0"), ("QA_CONCURRENCY", "many"), ("QA_SESSION_CAPACITY", "-1"),
+    ("QA_ALLOWED_HOSTS", "a b.example"), ("QA_ALLOWED_HOSTS", "http://x/y"),
+])
+def test_bad_launch_settings_are_config_errors(name, value):
+    with pytest.raises(qa.ConfigError, match=name):
+        ui.launch_kwargs({name: value})
+
+
+def test_session_capacity_is_bounded():
+    assert ui.launch_kwargs({})["state_session_capacity"] == ui.SESSION_CAPACITY
+    assert ui.launch_kwargs({"QA_SESSION_CAPACITY": "50"})["state_session_capacity"] == 50
+
+
+# --- login throttle and host guard ----------------------------------------------------------
+
+def test_login_delay_schedule():
+    throttle = ui.LoginThrottle("ann", "pw")
+    assert [throttle.delay(n) for n in range(9)] == [0, 0, 0, 0, 1, 2, 4, 8, 8]
+
+
+def test_login_throttle_slows_failures_and_a_success_clears_it():
+    waits: list[float] = []
+
+    async def sleep(seconds):
+        waits.append(seconds)
+
+    check = ui.slow_login("ann", "correct horse", sleep=sleep)
+
+    async def attempts():
+        results = [await check("ann", "wrong") for _ in range(6)]
+        results.append(await check("bob", "correct horse"))
+        results.append(await check("ann", "correct horse"))
+        results.append(await check("ann", "wrong"))
+        return results
+
+    results = asyncio.run(attempts())
+    assert results == [False] * 7 + [True, False]
+    assert waits == [1, 2, 4, 8]  # after 3 free failures: 1, 2, 4, 8 s; none after success
+
+
+@pytest.mark.parametrize("value, server, allowed", [
+    ("", "127.0.0.1", ui.LOOPBACK_NAMES),
+    ("", "localhost", ui.LOOPBACK_NAMES),
+    ("", "0.0.0.0", None),
+    ("*", "127.0.0.1", None),
+    ("qa.example.org, 10.0.0.5:7860", "0.0.0.0",
+     ui.LOOPBACK_NAMES | {"qa.example.org", "10.0.0.5"}),
+])
+def test_allowed_hosts(value, server, allowed):
+    assert ui.allowed_hosts(value, server) == allowed
+
+
+def _guarded(allowed, check_uploads):
+    from starlette.applications import Starlette
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    async def ok(request):
+        return PlainTextResponse("ok")
+
+    app = Starlette(routes=[Route("/", ok), Route("/gradio_api/upload", ok, methods=["POST"])])
+    return TestClient(ui.HostGuard(app, allowed, check_uploads), base_url="http://127.0.0.1")
+
+
+@pytest.mark.parametrize("host, status", [
+    ("127.0.0.1:7860", 200), ("localhost", 200), ("[::1]:7860", 200),
+    ("qa.example.org", 200), ("evil.example:7860", 400), ("", 400),
+])
+def test_host_guard_serves_only_allowed_hosts(host, status):
+    client = _guarded(ui.LOOPBACK_NAMES | {"qa.example.org"}, False)
+    r = client.get("/", headers={"host": host})
+    assert r.status_code == status
+    if status == 400:
+        assert "QA_ALLOWED_HOSTS" in r.text
+
+
+@pytest.mark.parametrize("origin, status", [
+    (None, 200),                              # not a browser (gradio_client, curl)
+    ("http://10.0.0.5:7860", 200),            # the app's own page
+    ("http://evil.example", 403),             # another site's page
+    ("http://10.0.0.5:9999", 403),            # another port is another origin
+    ("https://qa.example.org", 200),          # an allowed name (behind a proxy)
+])
+def test_host_guard_refuses_cross_origin_uploads(origin, status):
+    client = _guarded(None, True)
+    client_allowed = _guarded(frozenset({"qa.example.org"}) | ui.LOOPBACK_NAMES | {"10.0.0.5"},
+                              True)
+    headers = {"host": "10.0.0.5:7860", **({"origin": origin} if origin else {})}
+    use = client_allowed if origin and "qa.example.org" in origin else client
+    r = use.post("/gradio_api/upload", headers=headers, content=b"x")
+    assert r.status_code == status, r.text
+    assert client.get("/", headers={"host": "10.0.0.5:7860",
+                                    "origin": "http://evil.example"}).status_code == 200

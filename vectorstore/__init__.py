@@ -1,8 +1,16 @@
-"""Vector storage for seedqa: Chroma, embedded on disk or as a `chroma run` server."""
+"""Vector storage for seedqa: Chroma, embedded on disk or as a `chroma run` server.
 
-# qa first: vectorstore.chroma imports qa.errors, and qa's package import pulls
-# vectorstore.chroma back in; loading qa first resolves the cycle in one order.
-import qa  # noqa: F401, I001
-from vectorstore.chroma import ChromaStore, collection_name, open_store
+Imports nothing from ``qa`` but its leaf module ``qa.errors``; ``qa`` uses the store
+through the ``VectorStore`` protocol in ``qa.store``. chromadb is imported on first
+use (it takes about a second), so ``import qa`` stays cheap.
+"""
 
 __all__ = ["ChromaStore", "collection_name", "open_store"]
+
+
+def __getattr__(name: str):
+    if name in __all__:
+        from vectorstore import chroma
+
+        return getattr(chroma, name)
+    raise AttributeError(name)

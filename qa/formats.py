@@ -1,0 +1,297 @@
+"""Text blocks of PDF and HTML files, in reading order, for ``qa.corpus``.
+
+PDF: pypdf (BSD-3-Clause, pure Python) in its layout mode, which keeps the
+vertical gaps between paragraphs as blank lines; page numbers and running
+headers/footers are dropped, and a paragraph cut by a page break is joined again.
+HTML: the standard library's ``html.parser``; one block per paragraph, heading,
+whole list, whole table, block quote or ``<pre>``; scripts, styles and navigation
+are skipped.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+from qa.errors import CorpusError
+
+
+@dataclass(frozen=True)
+class Part:
+    """One block of an extracted document, before numbering."""
+
+    text: str
+    kind: str = "text"  # one of qa.markdown.KINDS
+    section: str = ""  # heading path above it, "Chapter › Section"
+    page: int | None = None  # 1-based page where it starts (PDF), else None
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """A document's blocks in reading order, with the title and date found in it."""
+
+    parts: tuple[Part, ...]
+    title: str = ""
+    date: str | None = None
+
+
+SECTION_SEP = " › "
+_SPACES = re.compile(r"[ \t\u00a0]+")
+# A page number alone on a line: "3", "- 3 -", "Page 3", "3 / 10", "3 of 10".
+_PAGE_NUMBER = re.compile(r"^(?:page\s+|trang\s+)?[-–(]?\s*\d{1,4}\s*[-–)]?"
+                          r"(?:\s*(?:/|of|trên)\s*\d{1,4})?$", re.IGNORECASE)
+_ENDS_SENTENCE = re.compile(r"[.!?…:;\"”’)\]]$")
+_BREAK_HYPHEN = re.compile(r"[^\W\d_]-$")  # "Việt Nam-" at a line end: join without space
+
+
+class PdfReader:
+    """PDF bytes -> Extracted: blocks numbered in reading order, each with its page.
+
+    ``min_chars`` (default 1): a PDF whose pages together hold fewer extractable
+    characters than this has no text layer (scanned or image-only) and is refused.
+    """
+
+    def __init__(self, min_chars: int = 1) -> None:
+        self.min_chars = min_chars
+
+    def run(self, raw: bytes) -> Extracted:
+        """Extract the blocks of a PDF file's bytes; ``CorpusError`` when it cannot."""
+        from pypdf import PdfReader as _Reader
+        from pypdf.errors import PyPdfError
+
+        try:
+            reader = _Reader(io.BytesIO(raw))
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise CorpusError("the PDF is password-protected; save an unprotected copy "
+                                  "and add that")
+            pages = [page.extract_text(extraction_mode="layout") or "" for page in reader.pages]
+            meta_title = (reader.metadata or {}).get("/Title") if reader.metadata else None
+        except CorpusError:
+            raise
+        except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
+            raise CorpusError(f"not a readable PDF ({type(exc).__name__}: {exc}); "
+                              "re-export it as PDF or save it as text") from exc
+        if not pages:
+            raise CorpusError("the PDF has no pages; export it again")
+        if sum(len(p.strip()) for p in pages) < self.min_chars:
+            raise CorpusError("the PDF has no text layer (a scanned or image-only PDF); run OCR "
+                              "on it first (e.g. `ocrmypdf in.pdf out.pdf`) or add a text version")
+        page_blocks = _drop_running_lines([_page_lines(p) for p in pages])
+        parts: list[Part] = []
+        for number, blocks in enumerate(page_blocks, start=1):
+            for i, block in enumerate(blocks):
+                if i == 0 and parts and _continues(parts[-1].text, block):
+                    parts[-1] = Part(_join_lines([parts[-1].text, block]), page=parts[-1].page)
+                else:
+                    parts.append(Part(block, page=number))
+        title = _SPACES.sub(" ", str(meta_title or "")).strip()
+        return Extracted(parts=tuple(parts), title=title)
+
+
+def _page_lines(text: str) -> list[list[str]]:
+    """A page's blocks (each a list of lines), split at blank lines."""
+    blocks: list[list[str]] = [[]]
+    for line in text.split("\n"):
+        line = _SPACES.sub(" ", line).strip()
+        if line:
+            blocks[-1].append(line)
+        elif blocks[-1]:
+            blocks.append([])
+    return [b for b in blocks if b]
+
+
+def _drop_running_lines(pages: list[list[list[str]]]) -> list[list[str]]:
+    """Drop page numbers and headers/footers repeated on most pages; join lines."""
+    edges: dict[str, int] = {}
+    for blocks in pages:
+        seen = {blocks[0][0], blocks[-1][-1]} if blocks else set()
+        for line in seen:
+            key = re.sub(r"\d+", "#", line)
+            edges[key] = edges.get(key, 0) + 1
+    # A line at a page's top or bottom on over half of 3+ pages is a running header.
+    running = {k for k, n in edges.items() if len(pages) >= 3 and n > len(pages) / 2}
+    out = []
+    for blocks in pages:
+        kept = []
+        for b, block in enumerate(blocks):
+            lines = [ln for i, ln in enumerate(block)
+                     if not (_edge(blocks, b, i)
+                             and (_PAGE_NUMBER.match(ln) or re.sub(r"\d+", "#", ln) in running))]
+            if lines:
+                kept.append(_join_lines(lines))
+        out.append(kept)
+    return out
+
+
+def _edge(blocks: list[list[str]], b: int, i: int) -> bool:
+    return (b == 0 and i == 0) or (b == len(blocks) - 1 and i == len(blocks[b]) - 1)
+
+
+def _join_lines(lines: list[str]) -> str:
+    out = lines[0]
+    for line in lines[1:]:
+        out += line if _BREAK_HYPHEN.search(out) else " " + line
+    return out
+
+
+def _continues(previous: str, first: str) -> bool:
+    """True when a page's first block carries on the last block of the page before."""
+    return (not _ENDS_SENTENCE.search(previous)
+            and (first[:1].islower() or first[:1].isdigit() or previous.endswith((",", "-"))))
+
+
+# --- HTML -------------------------------------------------------------------------------
+
+_SKIP = {"script", "style", "noscript", "template", "head", "svg", "nav", "iframe", "object",
+         "canvas", "select", "button", "form", "footer"}
+_VOID = {"br", "img", "hr", "meta", "link", "input", "source", "wbr", "area", "base", "col",
+         "embed", "param", "track"}
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+# Elements kept whole as one block, and the kind they give it.
+_WHOLE = {"ul": "list", "ol": "list", "dl": "list", "table": "table", "blockquote": "quote",
+          "pre": "code"}
+_BLOCK = {"p", "div", "section", "article", "main", "header", "aside", "figure",
+          "figcaption", "address", "details", "summary", "li", "dt", "dd", "tr", "hr", "body",
+          "html", "center"} | _HEADINGS | set(_WHOLE)
+_DATE_META = {"date", "dc.date", "dcterms.date", "article:published_time", "citation_date",
+              "pubdate"}
+
+
+class HtmlReader:
+    """HTML text -> Extracted: paragraphs, headings, lists, tables, quotes, code.
+
+    The title is the first ``<h1>`` (else ``<title>``); it is left out of section
+    paths. The date comes from a ``<meta name="date">``-style tag or ``<time datetime>``.
+    """
+
+    def run(self, text: str) -> Extracted:
+        """Extract the blocks of an HTML page's text."""
+        parser = _BlockParser()
+        parser.feed(text)
+        parser.close()
+        parser.flush()
+        title = parser.h1 or parser.title
+        parts = []
+        for text_, kind, path in parser.blocks:
+            names = [h for i, (lvl, h) in enumerate(path)
+                     if not (i == 0 and lvl == 1 and h == parser.h1)]
+            parts.append(Part(text_, kind, SECTION_SEP.join(names)))
+        return Extracted(parts=tuple(parts), title=title, date=parser.date)
+
+
+class _BlockParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[tuple[str, str, tuple[tuple[int, str], ...]]] = []
+        self.path: list[tuple[int, str]] = []
+        self.buf: list[str] = []
+        self.kind = "text"
+        self.whole: list[str] = []  # open elements kept whole (outermost first)
+        self.skip = 0
+        self.in_title = False
+        self.title = ""
+        self.h1 = ""
+        self.date: str | None = None
+        self.row_cells = 0
+
+    # -- events --
+    def handle_starttag(self, tag, attrs):
+        a = {k.lower(): (v or "") for k, v in attrs}
+        if tag == "meta":
+            name = (a.get("name") or a.get("property") or "").lower()
+            if name in _DATE_META and not self.date:
+                self.date = _iso_date(a.get("content", ""))
+            return
+        if tag == "time" and not self.date and a.get("datetime"):
+            self.date = _iso_date(a["datetime"])
+        if tag == "title":
+            self.in_title = True
+        if tag in _SKIP and tag not in _VOID:
+            self.skip += 1
+            return
+        if self.skip:
+            return
+        if self.whole:
+            self._inner_start(tag)
+            return
+        if tag == "br":
+            self.buf.append("\n")
+        elif tag in _BLOCK:
+            self.flush()
+            if tag in _WHOLE:
+                self.whole.append(tag)
+                self.kind = _WHOLE[tag]
+            elif tag in _HEADINGS:
+                self.kind = "heading"
+
+    def handle_endtag(self, tag):
+        if tag == "title":
+            self.in_title = False
+        if tag in _SKIP and tag not in _VOID:
+            self.skip = max(0, self.skip - 1)
+            return
+        if self.skip:
+            return
+        if self.whole:
+            if tag == self.whole[-1]:
+                self.whole.pop()
+                if not self.whole:
+                    self.flush()
+            elif tag in ("td", "th"):
+                self.buf.append(" ")
+            return
+        if tag in _BLOCK:
+            self.flush(heading_level=int(tag[1]) if tag in _HEADINGS else 0)
+
+    def handle_data(self, data):
+        if self.in_title:
+            self.title = _SPACES.sub(" ", (self.title + data)).strip()
+        if self.skip:
+            return
+        self.buf.append(data)
+
+    # -- helpers --
+    def _inner_start(self, tag):
+        if tag in _WHOLE:
+            self.whole.append(tag)
+        depth = sum(1 for t in self.whole if t in ("ul", "ol", "dl"))
+        if tag in ("li", "dt", "dd"):
+            self.buf.append("\n" + "  " * max(0, depth - 1) + ("- " if tag == "li" else ""))
+        elif tag == "tr":
+            self.buf.append("\n")
+            self.row_cells = 0
+        elif tag in ("td", "th"):
+            self.buf.append("| " if self.row_cells == 0 else " | ")
+            self.row_cells += 1
+        elif tag == "br" or (tag in ("p", "div") and self.whole[0] != "pre"):
+            self.buf.append("\n")
+
+    def flush(self, heading_level: int = 0):
+        raw = "".join(self.buf)
+        self.buf = []
+        kind, self.kind = self.kind, "text"
+        if kind == "code":
+            text = raw.strip("\n").rstrip()
+        else:
+            lines = (_SPACES.sub(" ", ln).strip() for ln in raw.split("\n"))
+            text = "\n".join(ln for ln in lines if ln)
+            if kind not in ("list", "table"):
+                text = " ".join(text.split("\n")) if kind in ("text", "heading") else text
+        if not text.strip():
+            return
+        if kind == "heading" and heading_level:
+            while self.path and self.path[-1][0] >= heading_level:
+                self.path.pop()
+            self.blocks.append((text, kind, tuple(self.path)))
+            self.path.append((heading_level, text))
+            if heading_level == 1 and not self.h1:
+                self.h1 = text
+            return
+        self.blocks.append((text, kind, tuple(self.path)))
+
+
+def _iso_date(value: str) -> str | None:
+    match = re.match(r"\s*(\d{4}-\d{2}(?:-\d{2})?)", value)
+    return match.group(1) if match else None

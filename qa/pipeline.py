@@ -1,0 +1,107 @@
+"""A question's path through one index version: question -> hits -> answer.
+
+``Pipeline`` holds one immutable ``Index`` and the components built on it (retriever,
+statement dedup, extractive answerer); the assistant swaps whole pipelines, so a
+question never mixes two versions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from qa.citations import Catalog
+from qa.embed import Embedder
+from qa.extractive import ExtractiveAnswerer, load_calibration
+from qa.index import Index
+from qa.question import Question
+from qa.retrieve import Retriever, Scored
+from qa.sentvec import SentenceVectors
+from qa.store import VectorStore
+from qa.tuning import RETRIEVAL
+from qa.types import Answer, Hit
+
+# measured (first session, dev set): a follow-up that names its own topic but leans on
+# a pronoun keeps the previous question in view at this weight.
+PREVIOUS_WEIGHT = 0.35
+
+
+class StatementDedup:
+    """Keeps one hit per statement: a hit whose translation ranked higher is dropped."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+
+    def run(self, hits: list[Scored]) -> list[Scored]:
+        seen: set[str] = set()
+        kept = []
+        for hit in hits:
+            if hit.id in seen:
+                continue
+            seen.add(hit.id)
+            seen.update(self.catalog.parallel(hit.id))
+            kept.append(hit)
+        return kept
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """The components of one index version."""
+
+    index: Index
+    embedder: Embedder
+    vectors: SentenceVectors
+    retriever: Retriever
+    dedup: StatementDedup
+    extractive: ExtractiveAnswerer
+
+    @classmethod
+    def build(cls, store: VectorStore, embedder: Embedder) -> Pipeline:
+        index = Index.load(store)
+        cal = load_calibration()
+        cat = index.catalog
+        vectors = index.sentence_vectors(embedder)
+        retriever = Retriever(store, embedder, cat, cross_bonus=cal.get("cross_lingual_bonus"))
+        extractive = ExtractiveAnswerer(cat, vectors, index.idf, bias=retriever.bias,
+                                        calibration=cal)
+        return cls(index, embedder, vectors, retriever, StatementDedup(cat), extractive)
+
+    def query_vector(self, q: Question) -> np.ndarray:
+        vec = self.embedder.embed_query(q.standalone)
+        if q.previous and q.standalone == q.text:
+            vec = vec + PREVIOUS_WEIGHT * self.embedder.embed_query(q.previous)
+            vec = vec / max(float((vec @ vec) ** 0.5), 1e-12)
+        return vec
+
+    def retrieve(self, q: Question, k: int = RETRIEVAL.answer_pool
+                 ) -> tuple[list[Scored], np.ndarray]:
+        """The candidate paragraphs for answering ``q`` (one per statement), and q's vector."""
+        qvec = self.query_vector(q)
+        hits = self.retriever.search(q.standalone, max(k, RETRIEVAL.answer_pool), vector=qvec,
+                                     language=q.language)
+        return self.dedup.run(hits), qvec
+
+    def search(self, query: str, k: int) -> list[Hit]:
+        """The ``k`` best statements for ``query``, as citations with scores."""
+        cat = self.index.catalog
+        # Draw extra candidates: folding translations must still leave k hits.
+        scored = self.dedup.run(self.retriever.search(query, 2 * k))[:k]
+        return [Hit(cat.citation(cat.paragraphs[s.id]), s.score) for s in scored]
+
+    def generate(self, llm, q: Question, hits: list[Scored]) -> Iterator[str]:
+        """Stream the LLM's answer over ``hits``; returns the final Answer (a refusal when
+        no claim survives checking)."""
+        from qa.llm import LLMAnswerer
+
+        answerer = LLMAnswerer(llm, self.index.catalog, self.vectors, self.embedder)
+        final = None
+        for item in answerer.stream(q, hits):
+            if isinstance(item, Answer):
+                final = item
+            else:
+                yield item
+        if final is None or not final.answered:
+            return replace(self.extractive.refusal(q, hits), backend=answerer.name)
+        return final

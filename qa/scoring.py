@@ -1,0 +1,204 @@
+"""Learned sentence scoring and answerability for the offline answerer.
+
+Three small models, all fitted by ``bench/fit_scoring.py --xquad PATH`` on the
+questions of XQuAD's *fit* paragraphs (en, vi and the cross-lingual pairs) and
+stored in ``qa/scoring.json`` with their provenance; applied here with numpy
+(no scikit-learn at run time):
+
+- ``AnswerType`` (``qa.answertype``): P(number | date | name | other) of a question.
+- ``SentenceScorer``: P(this candidate sentence holds the answer) from
+  ``sentence_features`` (logistic regression).
+- ``Answerability``: P(the corpus answers the question) from the best
+  sentence's features and score; ``answered`` when it reaches a threshold
+  chosen for <= 10 % false refusals on the fit data (then moved only on the
+  seeds' fit split, see the file's provenance).
+
+Call sequence (per question, after retrieval)::
+
+    params = load_scoring()
+    types = AnswerType(params["answer_type"]).run(question)
+    X = sentence_features(question, q_vec, q_lang, types, sentences, s_vecs, s_para,
+                          s_pos, paragraphs, p_cos, p_langs, idf)
+    probs = SentenceScorer(params["sentence"]).run(X)
+    best = int(np.argmax(probs))
+    answered, confidence = Answerability(params["answerability"]).run(X[best], probs[best])
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from qa.answertype import _DATE
+from qa.errors import CalibrationError
+from qa.text import content_tokens, numbers
+
+SCORING = Path(__file__).with_name("scoring.json")
+# Bumped whenever the features or the file layout change: an older file is stale.
+SCORING_VERSION = 1
+FEATURES = (
+    "cos_sentence",  # cos(question, sentence)
+    "cos_focus",  # cos(question without its topic words, sentence); = cos_sentence if none
+    "cos_paragraph",  # cos(question, paragraph), raw (no language bonus)
+    "gap_sentence",  # cos_sentence minus the best cos_sentence among the candidates
+    "gap_paragraph",  # cos_paragraph minus the best among the candidate paragraphs
+    "cover_sentence",  # idf-weighted share of the question's content tokens in the sentence
+    "cover_paragraph",  # the same in the whole paragraph
+    "type_number",  # P(number | question) x the sentence has a number the question lacks
+    "type_date",  # P(date | question) x the sentence has a date the question lacks
+    "type_name",  # P(name | question) x the sentence has a capitalised name the question lacks
+    "cross",  # 1 when the sentence is not in the question's language
+    "cross_cos",  # cross x cos_sentence (cross-lingual cosines run lower)
+    "rank",  # log(1 + the paragraph's retrieval rank, 0 = best)
+    "position",  # log(1 + the sentence's index in its paragraph)
+    "log_words",  # log(1 + words in the sentence)
+)
+_REQUIRED = ("version", "provenance", "answer_type", "sentence", "answerability")
+_FIX = "run python bench/fit_scoring.py --xquad PATH (PATH: the folder of xquad.en.json)"
+_WORD = re.compile(r"\w[\w'’-]*")
+
+
+def load_scoring(path: Path | str = SCORING) -> dict:
+    """The fitted parameters; ``CalibrationError`` when missing, damaged or stale."""
+    path = Path(path)
+    try:
+        params = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise CalibrationError(f"{path} is missing; {_FIX}") from exc
+    except (OSError, ValueError) as exc:
+        raise CalibrationError(f"{path} cannot be read ({exc}); {_FIX}") from exc
+    if not isinstance(params, dict) or any(k not in params for k in _REQUIRED):
+        raise CalibrationError(f"{path} lacks {', '.join(_REQUIRED)}; {_FIX}")
+    if params["version"] != SCORING_VERSION:
+        raise CalibrationError(f"{path} has version {params['version']!r}, this code needs "
+                               f"{SCORING_VERSION}; {_FIX}")
+    if tuple(params["sentence"].get("features", ())) != FEATURES:
+        raise CalibrationError(f"{path} was fitted on other sentence features; {_FIX}")
+    return params
+
+
+def ascii_fold(token: str) -> str:
+    """A token without diacritics ("chính" -> "chinh", "đà" -> "da"), to match across spellings."""
+    token = unicodedata.normalize("NFD", token.lower()).replace("đ", "d")
+    return "".join(c for c in token if not unicodedata.combining(c))
+
+
+def _folded(text: str) -> set[str]:
+    return {ascii_fold(t) for t in content_tokens(text)}
+
+
+def _dates(text: str) -> set[str]:
+    return {ascii_fold(" ".join(m.group(0).split())) for m in _DATE.finditer(text)}
+
+
+def _names(text: str) -> set[str]:
+    """Capitalised words after the first word (which is capitalised anyway), folded."""
+    words = _WORD.findall(text)[1:]
+    return {ascii_fold(w) for w in words if w[0].isupper()}
+
+
+def sentence_features(question: str, q_vec: np.ndarray, q_lang: str,
+                      types: Mapping[str, float], sentences: Sequence[str],
+                      s_vecs: np.ndarray, s_para: Sequence[int], s_pos: Sequence[int],
+                      paragraphs: Sequence[str], p_cos: Sequence[float],
+                      p_langs: Sequence[str], idf: Mapping[str, float],
+                      f_vec: np.ndarray | None = None) -> np.ndarray:
+    """The ``FEATURES`` of each candidate sentence, shape (n, len(FEATURES)).
+
+    question/q_vec (d,): the question and its query vector (L2-normalised);
+    q_lang: its language; types: ``AnswerType.run(question)``;
+    sentences (n) / s_vecs (n, d): candidate sentences and their passage vectors;
+    s_para (n): index of each sentence's paragraph in ``paragraphs``, which are in
+    retrieval order (index = rank); s_pos (n): the sentence's index in its paragraph;
+    paragraphs (m) / p_cos (m) / p_langs (m): paragraph texts, raw cosine of the
+    question to each paragraph's vector, and their languages;
+    idf: content token -> inverse document frequency over the corpus (unknown
+    tokens weigh as the rarest); f_vec: the query vector of the question without
+    its topic words (``qa.extractive.focus_text``), or None.
+    """
+    n = len(sentences)
+    out = np.zeros((n, len(FEATURES)))
+    if n == 0:
+        return out
+    s_vecs = np.asarray(s_vecs, dtype=np.float64)
+    s_para = np.asarray(s_para, dtype=int)
+    p_cos = np.asarray(p_cos, dtype=np.float64)
+    sims = s_vecs @ np.asarray(q_vec, dtype=np.float64)
+    fsims = sims if f_vec is None else s_vecs @ np.asarray(f_vec, dtype=np.float64)
+    default = max(idf.values(), default=1.0)
+    weights: dict[str, float] = {}
+    for t in set(content_tokens(question)):
+        key = ascii_fold(t)
+        weights[key] = max(weights.get(key, 0.0), idf.get(t, default))
+    total = sum(weights.values())
+
+    def cover(found: set[str]) -> float:
+        return sum(w for t, w in weights.items() if t in found) / total if total else 0.0
+
+    para_cover = [cover(_folded(p)) for p in paragraphs]
+    q_numbers, q_dates, q_words = numbers(question), _dates(question), _folded(question)
+    q_words |= {ascii_fold(w) for w in _WORD.findall(question)}
+    for i, text in enumerate(sentences):
+        j = int(s_para[i])
+        cross = float(p_langs[j] != q_lang)
+        out[i] = (
+            sims[i], fsims[i], p_cos[j], 0.0, 0.0,
+            cover(_folded(text)), para_cover[j],
+            types.get("number", 0.0) * bool(numbers(text) - q_numbers),
+            types.get("date", 0.0) * bool(_dates(text) - q_dates),
+            types.get("name", 0.0) * bool(_names(text) - q_words),
+            cross, cross * sims[i],
+            math.log1p(j), math.log1p(int(s_pos[i])), math.log1p(len(text.split())),
+        )
+    out[:, 3] = sims - sims.max()
+    out[:, 4] = p_cos[s_para] - p_cos[s_para].max()
+    return out
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+
+
+class SentenceScorer:
+    """P(answer sentence) of each candidate: logistic over ``sentence_features``."""
+
+    def __init__(self, params: Mapping) -> None:
+        self.coef = np.asarray(params["coef"], dtype=np.float64)  # (len(FEATURES),)
+        self.intercept = float(params["intercept"])
+
+    def logits(self, features: np.ndarray) -> np.ndarray:
+        return np.asarray(features, dtype=np.float64) @ self.coef + self.intercept
+
+    def run(self, features: np.ndarray) -> np.ndarray:
+        """Probabilities, shape (n,), for features of shape (n, len(FEATURES))."""
+        return _sigmoid(self.logits(features))
+
+
+def answerability_features(best: np.ndarray, probability: float) -> np.ndarray:
+    """The best sentence's features followed by the log-odds of its probability."""
+    p = min(max(float(probability), 1e-9), 1 - 1e-9)
+    return np.append(np.asarray(best, dtype=np.float64), math.log(p / (1 - p)))
+
+
+class Answerability:
+    """Does the corpus answer the question? From the best candidate sentence."""
+
+    def __init__(self, params: Mapping) -> None:
+        self.coef = np.asarray(params["coef"], dtype=np.float64)  # (len(FEATURES) + 1,)
+        self.intercept = float(params["intercept"])
+        self.threshold = float(params["threshold"])
+
+    def confidence(self, best: np.ndarray, probability: float) -> float:
+        z = answerability_features(best, probability) @ self.coef + self.intercept
+        return float(_sigmoid(np.asarray(z)))
+
+    def run(self, best: np.ndarray, probability: float) -> tuple[bool, float]:
+        """(answered, confidence) for the best sentence's features and its probability."""
+        c = self.confidence(best, probability)
+        return c >= self.threshold, c

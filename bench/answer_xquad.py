@@ -137,19 +137,14 @@ def report(rows: list[dict], n_paragraphs: int, info: dict) -> tuple[dict, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    common.add_xquad_arg(parser)
-    parser.add_argument("--quick", action="store_true",
-                        help=f"first {QUICK_PARAGRAPHS} paragraphs per language")
-    parser.add_argument("--limit", type=int, help="first N paragraphs per language")
+    xquad.add_args(parser, QUICK_PARAGRAPHS)
     parser.add_argument("--questions", type=int, help="at most N questions per language")
     parser.add_argument("--no-cache", action="store_true", help="index in a temp folder")
     parser.add_argument("--out", "--json", dest="out", type=Path,
                         help="results JSON (default bench/results/answer_xquad[.quick].json)")
     args = parser.parse_args(argv)
-    limit = args.limit or (QUICK_PARAGRAPHS if args.quick else None)
-    out = args.out or common.RESULTS / f"answer_xquad{'.quick' if limit else ''}.json"
-    data = xquad.load(common.xquad_or_skip(args.xquad), limit=limit)
-    common.log(f"XQuAD: {data.summary()}")
+    data, subset = xquad.from_args(args, QUICK_PARAGRAPHS)
+    out = args.out or common.RESULTS / f"answer_xquad{'.quick' * subset}.json"
     paragraphs = [p for lang in data.langs for p in data.paragraphs[lang]]
     workdir = (Path(tempfile.mkdtemp(prefix="seedqa-answer-xquad-")) if args.no_cache
                else xquad.cache_dir("answer_xquad", paragraphs))

@@ -34,14 +34,6 @@ def data_dir(corpus: Path) -> Path:
     return common.CACHE / f"app-{corpus.name}"
 
 
-def first_answer(app: common.App) -> float:
-    """Seconds from process start to the first /ask answer."""
-    from gradio_client import Client
-
-    Client(app.url, verbose=False).predict(QUESTIONS[0], None, api_name="/ask")
-    return time.perf_counter() - app.started
-
-
 def measure(app: common.App, calls: int) -> dict:
     from gradio_client import Client
 
@@ -78,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", "--out", dest="out", type=Path,
                         default=common.RESULTS / "app.json")
     args = parser.parse_args(argv)
+    from gradio_client import Client
+
     corpus = args.corpus.resolve()
     common.CACHE.mkdir(parents=True, exist_ok=True)
     prepare = common.prepare_index(corpus, data_dir(corpus))
@@ -87,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     for start in range(max(1, args.starts)):
         with common.App(corpus, data_dir(corpus), log_path) as app:
             ready.append(app.ready_seconds)
-            first.append(first_answer(app))
+            Client(app.url, verbose=False).predict(QUESTIONS[0], None, api_name="/ask")
+            first.append(time.perf_counter() - app.started)
             if start == max(1, args.starts) - 1:
                 m = measure(app, max(1, args.calls))
     r = {"corpus": corpus.name, "prepare_seconds": round(prepare, 1),

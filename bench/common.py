@@ -118,11 +118,6 @@ def write_results(path: Path, result: dict, markdown: str, rows: list[dict] | No
     log("wrote " + ", ".join(map(str, written)))
 
 
-def read_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines()
-            if line.strip()]
-
-
 # --------------------------------------------------------------------------- XQuAD
 
 def add_xquad_arg(parser) -> None:
@@ -147,6 +142,17 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def terminate(proc: subprocess.Popen, timeout: float = 15) -> None:
+    """Stop a child process: SIGTERM, then SIGKILL if it has not exited in ``timeout`` s."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=timeout)
 
 
 def offline_env(**extra: str) -> dict[str, str]:
@@ -190,13 +196,7 @@ class App:
                 raise SystemExit(f"app not ready after {timeout:.0f} s; see {self.log_path}")
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=15)
+        terminate(self.proc)
 
     def __enter__(self) -> App:
         return self

@@ -1,5 +1,5 @@
 """Concurrency benchmark: 16 gradio_client sessions, each holding a different two-turn
-conversation, against a real `python app.py` over the seeds.
+conversation from eval/seeds-dev.jsonl, against a real `python app.py` over the seeds.
 
     python bench/concurrency.py                       # sessions 16, limits 1 and 4
     python bench/concurrency.py --limits 1 --json /tmp/c.json
@@ -21,6 +21,7 @@ deterministic, so any difference is a defect. Results go to bench/results/concur
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 import threading
@@ -33,35 +34,18 @@ if __package__ in (None, ""):  # `python bench/concurrency.py` puts bench/, not 
 from bench import common  # noqa: E402
 from bench.app import data_dir  # noqa: E402
 
-# (first turn, follow-up that leans on it): 16 different conversations on the seeds.
-CONVERSATIONS = [
-    ("What trade target did Vietnam and New Zealand set?", "And with Kazakhstan?"),
-    ("When did Vietnam and Kazakhstan establish diplomatic relations?",
-     "And with New Zealand?"),
-    ("Tổng Bí thư Tô Lâm hội đàm với Tổng thống Kazakhstan ở đâu?", "Khi nào?"),
-    ("Việt Nam và New Zealand nâng cấp quan hệ lên mức nào?", "Còn với Kazakhstan?"),
-    ("Who visited Hanoi from New Zealand in February 2025?", "Who did he meet?"),
-    ("What did Christopher Luxon say impressed him about Vietnam?", "When did he visit?"),
-    ("Why was Tô Lâm's 2025 trip to Kazakhstan called a historic milestone?",
-     "Which documents were signed?"),
-    ("What did President Tokayev suggest would make it easier for Vietnamese companies "
-     "to operate in Kazakhstan?", "What did Tô Lâm ask in return?"),
-    ("Since 2020, through which channels have Vietnam and New Zealand stepped up political "
-     "cooperation?", "What about education?"),
-    ("How will Vietnam–New Zealand farm-sector cooperation help Vietnam's plant-health "
-     "testing facilities?", "And trade in farm products?"),
-    ("Which anniversary of Vietnam–New Zealand diplomatic relations did Luxon's 2025 visit "
-     "coincide with?", "When were relations established?"),
-    ("Trong cuộc điện đàm giữa Bộ trưởng Bùi Thanh Sơn và ông Winston Peters, hai bên muốn "
-     "đẩy mạnh hợp tác trong lĩnh vực nào?", "Còn giáo dục thì sao?"),
-    ("Tổng Bí thư Tô Lâm đã cảm ơn Kazakhstan về những sự ủng hộ nào?",
-     "Kazakhstan đề nghị gì?"),
-    ("When did the Vietnamese and New Zealand education ministries sign their education "
-     "cooperation agreement?", "Who signed it?"),
-    ("What is the capital of Peru?", "And of Chile?"),
-    ("Which Vietnamese leader met Christopher Luxon in February 2025?",
-     "Did he also meet Tokayev?"),
-]
+DEV = common.ROOT / "eval" / "seeds-dev.jsonl"
+
+
+def conversations(n: int) -> list[tuple[str, str]]:
+    """``n`` two-turn conversations from the dev set: its follow-ups after their context
+    first, then consecutive pairs of its other questions."""
+    items = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line]
+    convs = [(i["context"], i["question"]) for i in items if i.get("context")]
+    rest = [i["question"] for i in items if not i.get("context")]
+    return (convs + list(zip(rest[::2], rest[1::2])))[:n]
+
+
 _BUTTON = re.compile(r'value="([^"]+:\d+)"')
 
 
@@ -85,24 +69,24 @@ def _converse(url: str, conversation: tuple[str, str]) -> tuple[list, list[float
 
 
 def run_limit(url: str, sessions: int) -> dict:
-    conversations = [CONVERSATIONS[i % len(CONVERSATIONS)] for i in range(sessions)]
+    convs = conversations(sessions)
     baseline, alone_ms = [], []
-    for conv in conversations:
+    for conv in convs:
         keys, ms = _converse(url, conv)
         baseline.append(keys)
         alone_ms += ms
-    barrier = threading.Barrier(sessions)
+    barrier = threading.Barrier(len(convs))
     results: dict[int, tuple[list, list[float]]] = {}
     errors: list[str] = []
 
     def worker(i: int) -> None:
         try:
             barrier.wait(timeout=120)
-            results[i] = _converse(url, conversations[i])
+            results[i] = _converse(url, convs[i])
         except Exception as exc:  # noqa: BLE001 - counted and reported
             errors.append(f"session {i}: {type(exc).__name__}: {str(exc)[:200]}")
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(sessions)]
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(convs))]
     t0 = time.perf_counter()
     for t in threads:
         t.start()

@@ -26,15 +26,14 @@ span hit (a gold span of either language in the answer; refusal = miss,
 ``bench.answer_xquad.contains``) and answered rate.
 
 The seedqa index of each corpus lives in bench/.cache/evaluate/ (reruns embed nothing
-new), as do the baselines' vectors and the per-item rows; results go to
-bench/results/evaluate.{md,json}.
+new), as do the baselines' vectors; results go to bench/results/evaluate.{md,json},
+per-item rows to bench/results/raw/evaluate.jsonl (git-ignored).
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import os
 import random
 import sys
@@ -233,7 +232,9 @@ def evaluate_set(evalset: EvalSet, systems: Iterable[str] = SYSTEMS) -> tuple[di
         all_rows += rows
         for split in REPORT_FIRST:
             mine = [r for r in rows if r["split"] == split]
-            out[split][system] = {"overall": summarise(mine), "groups": groups(mine)}
+            out[split][system] = {"overall": summarise(mine), "groups": {
+                g: {k: v for k, v in m.items() if k == "items" or k in dict(MEASURES)}
+                for g, m in groups(mine).items()}}
     if isinstance(built.get("llama-index"), DenseBaseline):
         baseline_embedder().save()
     return out, all_rows
@@ -394,12 +395,8 @@ def main(argv: list[str] | None = None) -> int:
                                     "folder with xquad.en.json and xquad.vi.json")
         common.log("XQuAD skipped: " + results["xquad_skipped"])
     results["headline"] = headline(results)
-    CACHE.mkdir(parents=True, exist_ok=True)
-    raw = CACHE / f"{Path(args.out).stem}.rows.jsonl"
-    raw.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
-                   encoding="utf-8")
-    common.log(f"per-item rows: {raw}")
-    common.write_results(Path(args.out), results, markdown(results, results["command"]))
+    # per-item rows go to bench/results/raw/ (git-ignored), the summary beside the tables
+    common.write_results(Path(args.out), results, markdown(results, results["command"]), rows)
     return 0
 
 

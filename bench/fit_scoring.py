@@ -97,14 +97,24 @@ def read_xquad(folder: Path) -> dict:
 
 
 def held_out_indices(paras: list[tuple[str, str]]) -> tuple[set[int], str]:
-    """Paragraph indices held out, and where the rule came from."""
-    try:
-        from bench.evaluate import xquad_split  # the shared rule, once it exists
+    """Paragraph indices held out, and where the rule came from.
 
-        return set(xquad_split(paras)), "bench.evaluate.xquad_split"
-    except (ImportError, AttributeError, TypeError):
-        order = sorted(range(len(paras)), key=lambda i: (paras[i][0], i))
-        return {i for pos, i in enumerate(order) if pos % 4 == 0}, "local (same rule)"
+    Sorted by (article title, index), every 4th position (0, 4, 8, ...) is held
+    out. ``bench.evaluate.xquad_split`` states the same rule (by position inside
+    the article, which orders an article's paragraphs the same way); it is used,
+    and checked against this one, when it can be imported.
+    """
+    order = sorted(range(len(paras)), key=lambda i: (paras[i][0], i))
+    held = {i for pos, i in enumerate(order) if pos % 4 == 0}
+    try:
+        from bench.evaluate import xquad_split
+    except ImportError:
+        return held, "local rule (bench.evaluate.xquad_split not importable)"
+    _, shared = xquad_split([SimpleNamespace(index=i, article=a) for i, (a, _) in
+                             enumerate(paras)])
+    if set(shared) != held:
+        raise SystemExit("bench.evaluate.xquad_split disagrees with the documented rule")
+    return set(shared), "bench.evaluate.xquad_split"
 
 
 # --------------------------------------------------------------------------- vectors

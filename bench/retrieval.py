@@ -81,21 +81,16 @@ def report(results: dict, n: int) -> tuple[dict, str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    common.add_xquad_arg(parser)
-    parser.add_argument("--quick", action="store_true",
-                        help=f"first {QUICK_PARAGRAPHS} paragraphs and their questions")
-    parser.add_argument("--limit", type=int, help="first N paragraphs per language")
+    xquad.add_args(parser, QUICK_PARAGRAPHS)
     parser.add_argument("--systems", default=",".join(evaluate.SYSTEMS),
                         help=f"comma-separated subset of {','.join(evaluate.SYSTEMS)}")
     parser.add_argument("--json", "--out", dest="out", type=Path,
                         help="results JSON (default bench/results/retrieval[.quick].json)")
     args = parser.parse_args(argv)
-    limit = args.limit or (QUICK_PARAGRAPHS if args.quick else None)
-    data = xquad.load(common.xquad_or_skip(args.xquad), limit=limit)
-    common.log(f"XQuAD: {data.summary()}")
+    data, subset = xquad.from_args(args, QUICK_PARAGRAPHS)
     results = run(data, [s.strip() for s in args.systems.split(",") if s.strip()])
     result, md = report(results, len(data.paragraphs["en"]))
-    common.write_results(args.out or common.RESULTS / f"retrieval{'.quick' if limit else ''}.json",
+    common.write_results(args.out or common.RESULTS / f"retrieval{'.quick' * subset}.json",
                          result, md)
     return 0
 

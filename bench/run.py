@@ -83,10 +83,6 @@ def run_step(step: Step, full: bool, results: Path) -> dict:
     return {"status": status, "seconds": round(seconds), "command": " ".join(cmd)}
 
 
-def summary_name(full: bool) -> str:
-    return "summary.full.md" if full else "summary.md"
-
-
 def _verdict(ok: bool | None) -> str:
     return "–" if ok is None else ("PASS" if ok else "**MISS**")
 
@@ -130,7 +126,7 @@ def write_summary(full: bool, runs: dict[str, dict], results: Path) -> str:
         *(f"| {t['name']} | {t['measured']} | {_verdict(t['pass'])} |" for t in targets),
         "", *sections])
     results.mkdir(parents=True, exist_ok=True)
-    (results / summary_name(full)).write_text(text, encoding="utf-8")
+    (results / f"summary{'.full' * full}.md").write_text(text, encoding="utf-8")
     return text
 
 

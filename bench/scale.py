@@ -137,8 +137,7 @@ class Server:
                 time.sleep(0.1)
 
     def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=20)
+        common.terminate(self.proc)
         self.log.close()
 
 
@@ -213,11 +212,9 @@ def report(rows: list[dict], sweeps: dict, size: int) -> tuple[dict, str]:
             f"scale {name}/embedded: some swept setting meets both{note}",
             "M {max_neighbors}, ef_search {ef_search}: {recall_at_10:.3f}, {p50_ms:.2f} ms"
             .format(**best[name]) if best[name] else "none", best[name] is not None))
-    e5 = {r["config"]: r for r in rows if r["size"] == size and r["data"] == "e5like"
-          and r["mode"] == "embedded"}
-    headline = (f"Chroma with synthetic 384-d vectors, {size:,} vectors" + "".join(
-        f"; e5like embedded {c}: recall@10 {r['recall_at_10']:.3f}, p50 {r['p50_ms']:.2f} ms"
-        for c, r in e5.items()) + ".")
+    headline = f"Chroma with synthetic 384-d vectors, {size:,} vectors: " + "; ".join(
+        f"{r['data']} {r['mode']} {r['config']} recall@10 {r['recall_at_10']:.3f}, p50 "
+        f"{r['p50_ms']:.2f} ms" for r in rows if r["size"] == size and r["mode"] == "embedded")
     return {"benchmark": "scale", "size": size, "configs": CONFIGS, "rows": rows,
             "sweeps": sweeps, "best": best, "targets": targets, "headline": headline}, \
         "\n".join(lines)

@@ -152,3 +152,24 @@ def cache_dir(name: str, paragraphs: list[XParagraph]) -> Path:
     digest = hashlib.sha256("\x1f".join(f"{p.key}\x1e{p.text}" for p in paragraphs)
                             .encode("utf-8")).hexdigest()[:12]
     return Path(__file__).resolve().parent / ".cache" / f"{name}-{len(paragraphs)}-{digest}"
+
+
+def add_args(parser, quick: int) -> None:
+    """--xquad DIR, --quick (the first ``quick`` paragraphs per language) and --limit N."""
+    from bench.common import add_xquad_arg
+
+    add_xquad_arg(parser)
+    parser.add_argument("--quick", action="store_true",
+                        help=f"the first {quick} paragraphs per language")
+    parser.add_argument("--limit", type=int, help="the first N paragraphs per language")
+
+
+def from_args(args, quick: int) -> tuple[XQuAD, bool]:
+    """The paragraphs ``add_args``' options select (exit SKIPPED without XQuAD); and whether
+    that is a subset (results then go to ``<name>.quick.json``)."""
+    from bench.common import log, xquad_or_skip
+
+    limit = args.limit or (quick if args.quick else None)
+    data = load(xquad_or_skip(args.xquad), limit=limit)
+    log(f"XQuAD: {data.summary()}")
+    return data, limit is not None

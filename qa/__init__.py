@@ -52,6 +52,10 @@ def __getattr__(name: str):
         from qa.assistant import Assistant
 
         return Assistant
+    import importlib.util
+
+    if importlib.util.find_spec(f"qa.{name}") is not None:  # a submodule, e.g. qa.llm
+        return importlib.import_module(f"qa.{name}")
     raise AttributeError(f"module 'qa' has no attribute {name!r}")
 
 

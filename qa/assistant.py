@@ -74,9 +74,30 @@ class Assistant:
         """The store, opened on first use."""
         with self._load_lock:
             if self._store is None:
-                self._store = make_store(self.config, self.embedder.name)
+                self._store = self._open()
                 self._adopt_recorded_corpus()
             return self._store
+
+    def _open(self, *, recreate: bool = False, fresh: bool = False) -> VectorStore:
+        """Open the store; an embedded store whose files cannot be opened or read is
+        damaged for sure: it is moved aside (never deleted) and a new one is created."""
+        c = self.config
+        try:
+            store = make_store(c, self.embedder.name, recreate=recreate, fresh=fresh)
+            store.probe()
+            return store
+        except StoreFull:
+            raise
+        except StoreError as exc:
+            if c.chroma_host:
+                raise
+            from vectorstore.chroma import local_path, move_aside
+
+            aside = move_aside(c.data_dir)
+            log.warning("the Chroma store in %s is missing or damaged (%s); %srebuilding the "
+                        "index from the documents", local_path(c.data_dir), exc,
+                        f"moved it to {aside}; " if aside else "")
+            return make_store(c, self.embedder.name, fresh=True)
 
     def _adopt_recorded_corpus(self) -> None:
         if self._corpus_chosen:
@@ -100,17 +121,24 @@ class Assistant:
                     else:
                         self._reload()
             return self._pipeline
+        try:
+            self._check_files()  # a stat: cheap enough for every request
+        except StoreError as exc:
+            return self._recover(exc, current)
         now = time.monotonic()
+        newer = False
         if now - self._checked >= FRESHNESS.check_seconds:
             self._checked = now
             try:
                 newer = current.index.store.version() != current.index.version
-            except StoreError as exc:
-                return self._recover(exc, current)
-            if newer:
-                with self._load_lock:
-                    if self._pipeline is current:
-                        self._reload(fresh=True)
+            except StoreError:
+                # Unreachable (a stopped server): what is loaded still serves lookups; the
+                # next search or ask reports the error and reconnects.
+                return current
+        if newer:
+            with self._load_lock:
+                if self._pipeline is current:
+                    self._reload(fresh=True)
         return self._pipeline
 
     @property
@@ -118,10 +146,20 @@ class Assistant:
         """Every indexed paragraph (of the current version)."""
         return self.pipeline.index.catalog
 
+    def _check_files(self) -> None:
+        """StoreError if the embedded store's files vanished while in use (Chroma would
+        keep answering from memory, then fail on the next write)."""
+        from vectorstore.chroma import local_path, local_store_exists
+
+        c = self.config
+        if self._store is not None and not c.chroma_host and not local_store_exists(c.data_dir):
+            raise StoreError(f"the Chroma store in {local_path(c.data_dir)} was deleted while "
+                             "in use")
+
     def _reload(self, fresh: bool = False) -> None:
         with self._load_lock:
             if fresh or self._store is None:
-                self._store = make_store(self.config, self.embedder.name, fresh=fresh)
+                self._store = self._open(fresh=fresh)
             self._pipeline = Pipeline.build(self._store, self.embedder)
             self._checked = time.monotonic()
 
@@ -139,12 +177,25 @@ class Assistant:
                 self._corpus_chosen = True
             if rebuild:
                 with self._load_lock:
-                    self._store = make_store(self.config, self.embedder.name, recreate=True)
-            store = self.store
+                    self._store = self._open(recreate=True)
             on_progress = on_progress or (_print_progress if progress else None)
-            report = Ingestor(store, self.embedder).run(
-                self.config.corpus_dir, self.uploads_dir, on_progress=on_progress,
-                remove=remove)
+
+            def run(store: VectorStore) -> IngestReport:
+                return Ingestor(store, self.embedder).run(
+                    self.config.corpus_dir, self.uploads_dir, on_progress=on_progress,
+                    remove=remove)
+
+            try:
+                self._check_files()
+                report = run(self.store)
+            except StoreFull:
+                raise
+            except StoreError as exc:
+                log.warning("the store at %s failed during ingest (%s); reconnecting to check "
+                            "it", self.config.data_dir, exc)
+                with self._load_lock:
+                    self._store = self._open(fresh=True)
+                report = run(self._store)
             self._reload()
             return report
 
@@ -162,19 +213,12 @@ class Assistant:
             if self._pipeline is not seen:
                 return self._pipeline  # another thread recovered already
             c = self.config
-            try:
-                probe = make_store(c, self.embedder.name, fresh=True)
-                probe.count()
-            except StoreError as probe_exc:
-                if c.chroma_host:
-                    raise probe_exc from exc
-                from vectorstore.chroma import local_store_exists, move_aside
-
-                aside = move_aside(c.data_dir) if local_store_exists(c.data_dir) else None
-                log.warning("the Chroma store in %s cannot be opened (%s)%s; rebuilding it "
-                            "from the documents", c.data_dir, probe_exc,
-                            f"; the damaged copy was moved to {aside}" if aside else "")
-                probe = make_store(c, self.embedder.name, fresh=True)
+            if c.chroma_host:
+                log.warning("Chroma server %s:%s failed (%s); reconnecting", c.chroma_host,
+                            c.chroma_port, exc)
+            log.warning("the store at %s failed (%s); reconnecting to check it",
+                        seen.index.store.where, exc)
+            probe = self._open(fresh=True)
             self._store = probe
             if not probe.version():
                 # An empty store (a server that lost its data, a rebuilt folder): re-sync it.
@@ -232,7 +276,11 @@ class Assistant:
     def backend(self) -> str:
         """What writes answers: 'extractive' or the LLM's model name."""
         llm = self._llm()
-        return llm.name if llm else "extractive"
+        if not llm:
+            return "extractive"
+        from qa.llm import model_name
+
+        return model_name(llm)
 
     def ask(self, question: str, history: list | None = None, k: int | None = None) -> Answer:
         """Answer ``question`` from the documents, citing paragraphs as [1], [2], ..."""

@@ -122,7 +122,8 @@ def format_summary(result: dict) -> str:
             "answer_accuracy", "refusal_rate", "false_refusal_rate", "latency_p50_ms",
             "latency_p95_ms"]
     rows = [("overall", result["overall"])] + list(result["groups"].items())
-    lines = ["group".ljust(22) + "".join(c[:14].rjust(15) for c in cols)]
+    labels = {"search_recall_at_5": "recall@5"}
+    lines = ["group".ljust(22) + "".join(labels.get(c, c)[:14].rjust(15) for c in cols)]
     for name, summary in rows:
         cells = ["-" if summary.get(c) is None else str(summary[c]) for c in cols]
         lines.append(name.ljust(22) + "".join(cell.rjust(15) for cell in cells))

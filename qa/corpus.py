@@ -18,7 +18,7 @@ from qa import language
 from qa.errors import CorpusError
 from qa.formats import SECTION_SEP, Extracted, Part
 from qa.markdown import PROSE_KINDS, MarkdownSplitter
-from qa.text import match_text
+from qa.text import match_text, sentences
 from qa.types import Document, Paragraph
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,7 @@ HTML_SUFFIXES = (".html", ".htm")
 SUFFIXES = TEXT_SUFFIXES + MARKDOWN_SUFFIXES + PDF_SUFFIXES + HTML_SUFFIXES
 MAX_FILE_BYTES = 50 * 1024 * 1024
 TITLE_CHARS = 110
+LEAD_CHARS = 300  # at most this much of a lead-in sentence is embedded (a long sentence)
 _DATE_PREFIX = re.compile(r"^\s*date\s+(\d{4}-\d{2}(?:-\d{2})?)(?:\s+|$)")
 _BLANK_LINES = re.compile(r"\n[^\S\n]*\n")  # any whitespace, NBSP included
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]*\s+(?=[\"“'(]?[A-ZÀ-ỸĐ0-9])")
@@ -193,22 +194,36 @@ def build_document(doc_id: str, path: str, extracted: Extracted) -> Document:
         first = next(p for p in parts if p.kind != "markup")
         title = make_title(match_text(first.text) or first.text)
     clean = [match_text(p.text) for p in parts]
-    prose = [c for p, c in zip(parts, clean) if p.kind in PROSE_KINDS or p.kind == "heading"]
-    doc_lang = language.majority(prose)
+    is_prose = [p.kind in PROSE_KINDS or p.kind == "heading" for p in parts]
+    detected = [language.detect(c) if prose else "und" for c, prose in zip(clean, is_prose)]
+    doc_lang = language.majority([c for c, prose in zip(clean, is_prose) if prose],
+                                 [d for d, prose in zip(detected, is_prose) if prose])
     canon = canonical_numbers([p.text for p in parts])
+    leads = [_lead_in(parts, clean, i) for i in range(len(parts))]
     paragraphs = tuple(
         Paragraph(
             id=f"{doc_id}:{n}", doc_id=doc_id, number=n, text=part.text, title=title,
             date=extracted.date,
-            language=(language.detect_block(c, doc_lang)
-                      if part.kind in PROSE_KINDS or part.kind == "heading" else doc_lang),
+            language=language.detect_block(c, doc_lang, lang) if prose else doc_lang,
             canonical_id=f"{doc_id}:{canon[n - 1]}", section=part.section, kind=part.kind,
-            page=part.page,
+            page=part.page, lead=lead,
         )
-        for n, (part, c) in enumerate(zip(parts, clean), start=1)
+        for n, (part, c, prose, lang, lead)
+        in enumerate(zip(parts, clean, is_prose, detected, leads), start=1)
     )
     return Document(id=doc_id, path=path, title=title, date=extracted.date,
                     paragraphs=paragraphs)
+
+
+def _lead_in(parts: list[Part], clean: list[str], i: int) -> str:
+    """The text block ending in ':' right before a list/table/code block, else ""."""
+    if i == 0 or parts[i].kind not in ("list", "table", "code") or parts[i - 1].kind != "text":
+        return ""
+    before = clean[i - 1].rstrip()
+    if not before.endswith(":"):
+        return ""
+    start, end = sentences(before)[-1]  # its last sentence introduces the block
+    return before[start:end][-LEAD_CHARS:]
 
 
 def _front_date(value: str | None) -> str | None:

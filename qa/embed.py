@@ -45,17 +45,18 @@ MAX_PASSAGE_CHARS = 2000
 def passage_text(p: Paragraph) -> str:
     """What is embedded for a paragraph: a short header, then the clean text.
 
-    The header is the document title (and date), then the heading path above
-    the block. It lets a paragraph like "He also expressed gratitude..." match
-    questions that name the visit it belongs to, and a short paragraph match
-    the subject its section heading names. The text is ``match_text`` (links as
+    The header is the document title (and date), the heading path above the
+    block and, for a list, table or code block, the sentence that introduces it
+    ("Some typical models are:"). It lets a paragraph like "He also expressed
+    gratitude..." match questions that name the visit it belongs to, a short
+    paragraph match the subject its section heading names, and a list of names
+    match the question its lead-in answers. The text is ``match_text`` (links as
     their text, no tags or emphasis markers), cut to ``MAX_PASSAGE_CHARS``.
     """
     head = f"{p.title} ({p.date})" if p.date else p.title
     body = match_text(p.text)[:MAX_PASSAGE_CHARS] or p.text[:MAX_PASSAGE_CHARS]
     lines = [head] if head != body else []
-    if p.section:
-        lines.append(p.section)
+    lines += [line for line in (p.section, p.lead) if line]
     return "\n".join([*lines, body])
 
 

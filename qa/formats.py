@@ -155,6 +155,9 @@ _WHOLE = {"ul": "list", "ol": "list", "dl": "list", "table": "table", "blockquot
 _BLOCK = {"p", "div", "section", "article", "main", "header", "aside", "figure",
           "figcaption", "address", "details", "summary", "li", "dt", "dd", "tr", "hr", "body",
           "html", "center"} | _HEADINGS | set(_WHOLE)
+# Line breaks and list indentation the parser itself puts in (source newlines are
+# only whitespace outside <pre>): private-use characters, resolved in flush().
+_BREAK, _INDENT = "\ue000", "\ue001"  # Private Use Area: never in real text
 _DATE_META = {"date", "dc.date", "dcterms.date", "article:published_time", "citation_date",
               "pubdate"}
 
@@ -217,7 +220,7 @@ class _BlockParser(HTMLParser):
             self._inner_start(tag)
             return
         if tag == "br":
-            self.buf.append("\n")
+            self.buf.append(_BREAK)
         elif tag in _BLOCK:
             self.flush()
             if tag in _WHOLE:
@@ -258,27 +261,27 @@ class _BlockParser(HTMLParser):
             self.whole.append(tag)
         depth = sum(1 for t in self.whole if t in ("ul", "ol", "dl"))
         if tag in ("li", "dt", "dd"):
-            self.buf.append("\n" + "  " * max(0, depth - 1) + ("- " if tag == "li" else ""))
+            self.buf.append(_BREAK + _INDENT * max(0, depth - 1) + ("- " if tag == "li" else ""))
         elif tag == "tr":
-            self.buf.append("\n")
+            self.buf.append(_BREAK)
             self.row_cells = 0
         elif tag in ("td", "th"):
             self.buf.append("| " if self.row_cells == 0 else " | ")
             self.row_cells += 1
         elif tag == "br" or (tag in ("p", "div") and self.whole[0] != "pre"):
-            self.buf.append("\n")
+            self.buf.append("\n" if self.whole[0] == "pre" else _BREAK)
 
     def flush(self, heading_level: int = 0):
         raw = "".join(self.buf)
         self.buf = []
         kind, self.kind = self.kind, "text"
         if kind == "code":
-            text = raw.strip("\n").rstrip()
+            text = raw.replace(_BREAK, "\n").replace(_INDENT, "").strip("\n").rstrip()
         else:
-            lines = (_SPACES.sub(" ", ln).strip() for ln in raw.split("\n"))
-            text = "\n".join(ln for ln in lines if ln)
-            if kind not in ("list", "table"):
-                text = " ".join(text.split("\n")) if kind in ("text", "heading") else text
+            lines = (_SPACES.sub(" ", ln.replace("\n", " ")).strip().replace(_INDENT, "  ")
+                     for ln in raw.split(_BREAK))
+            sep = " " if kind in ("text", "heading") else "\n"
+            text = sep.join(ln for ln in lines if ln.strip())
         if not text.strip():
             return
         if kind == "heading" and heading_level:

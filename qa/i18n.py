@@ -27,11 +27,13 @@ LABELS: dict[str, dict[str, str]] = {
         "paragraph_id": "Paragraph id",
         "show": "Show",
         "shelf": "Documents",
-        "add_documents": "Add documents (.txt / .md)",
+        "add_documents": "Add documents (.txt / .md / .html / .pdf)",
         "files": "Files",
         "add": "Add to the collection",
         "remove_id": "Document id to remove (uploads only)",
         "remove": "Remove",
+        # Gradio's own label on the saved-conversations panel (it has no Vietnamese).
+        "chat_interface.new_chat": "New chat",
     },
     "vi": {
         "heading": "## seedqa: câu trả lời từ tài liệu của bạn, kèm trích dẫn từng đoạn",
@@ -45,11 +47,12 @@ LABELS: dict[str, dict[str, str]] = {
         "paragraph_id": "Mã đoạn",
         "show": "Xem",
         "shelf": "Tài liệu",
-        "add_documents": "Thêm tài liệu (.txt / .md)",
+        "add_documents": "Thêm tài liệu (.txt / .md / .html / .pdf)",
         "files": "Tệp",
         "add": "Thêm vào bộ sưu tập",
         "remove_id": "Mã tài liệu cần gỡ (chỉ tài liệu tải lên)",
         "remove": "Gỡ",
+        "chat_interface.new_chat": "Cuộc trò chuyện mới",
     },
 }
 

@@ -33,7 +33,7 @@ from qa.question import Question
 from qa.retrieve import Scored
 from qa.sentvec import spans
 from qa.types import Answer, Paragraph
-from qa.verify import MARKER, ClaimSplitter, Verifier, strip_markers
+from qa.verify import MARKER, ClaimSplitter, Verifier, default_model, strip_markers
 
 log = logging.getLogger(__name__)
 NOT_FOUND_TOKEN = "NOT_IN_DOCUMENTS"
@@ -111,6 +111,22 @@ def _redact(text: str) -> str:
     return text.replace(key, "***") if key else text
 
 
+def model_name(llm: LLM) -> str:
+    """The name an answer's ``backend`` reports for ``llm``."""
+    return getattr(llm, "model", None) or "llm"
+
+
+def condense(llm: LLM, q: Question, history: list[tuple[str, str]]) -> str:
+    """A standalone version of a follow-up question (one short LLM call)."""
+    turns = "\n".join(f"User: {u}\nAssistant: {a}" for u, a in history[-3:])
+    prompt = CONDENSE.format(history=turns, question=q.text)
+    try:
+        text = llm.complete(prompt).text.strip()
+    except Exception as exc:
+        raise LLMError(describe(exc)) from exc
+    return text.splitlines()[0][:1000] if text else q.standalone
+
+
 class LLMAnswerer:
     """Generates answers with an LLM, then verifies and renumbers their citations."""
 
@@ -121,18 +137,12 @@ class LLMAnswerer:
         self.vectors = vectors
         self.embedder = embedder
         self._verifier: Verifier | None = None
-        self.name = getattr(llm, "model", "llm")
+        self.name = model_name(llm)
         self.timeout = float(getattr(llm, "timeout", 30.0) or 30.0)
 
     def condense(self, q: Question, history: list[tuple[str, str]]) -> str:
         """A standalone version of a follow-up question (one short LLM call)."""
-        turns = "\n".join(f"User: {u}\nAssistant: {a}" for u, a in history[-3:])
-        prompt = CONDENSE.format(history=turns, question=q.text)
-        try:
-            text = self.llm.complete(prompt).text.strip()
-        except Exception as exc:
-            raise LLMError(describe(exc)) from exc
-        return text.splitlines()[0][:1000] if text else q.standalone
+        return condense(self.llm, q, history)
 
     def messages(self, q: Question, sources: list[Scored]) -> list[ChatMessage]:
         """System rules plus the numbered sources and the question."""
@@ -196,7 +206,9 @@ class LLMAnswerer:
     def verifier(self) -> Verifier:
         """The citation checker over this answerer's sentence vectors and embedder."""
         if self._verifier is None:
-            self._verifier = Verifier(self.vectors.get, self.embedder.embed_documents, spans)
+            model = default_model(self.embedder.name)
+            self._verifier = Verifier(self.vectors.get, self.embedder.embed_documents, spans,
+                                      model)
         return self._verifier
 
     def in_language(self, p, lang: str):
@@ -254,7 +266,8 @@ class _Composer:
             self.pending = ""
         piece += sep if (self.text or piece) else ""
         offset = len(self.text) + len(piece)
-        for m in re.finditer(r"\[(\d+)\]", rewritten):
+        # Every [n] left is one the Renumberer wrote (it removes out-of-range ones).
+        for m in re.finditer(r"\[(\d{1,3})\]", rewritten):
             self.markers.append((offset + m.start(), offset + m.end(), int(m.group(1))))
         piece += rewritten
         self.text += piece
@@ -269,8 +282,9 @@ class _Composer:
             # The cited paragraph or one of its translations must state the claim.
             families.append([p] + [cat.paragraphs[i] for i in cat.parallel(p.id)
                                    if i in cat.paragraphs])
-        flat = [x.text for family in families for x in family]
-        verdicts = iter(self.answerer.verifier().check(statement, flat))
+        flat = [x for family in families for x in family]
+        verdicts = iter(self.answerer.verifier().check(
+            statement, [x.text for x in flat], [x.language for x in flat]))
         keep = set()
         for n, family in zip(cited, families):
             judged = {x.id: next(verdicts) for x in family}
@@ -294,8 +308,8 @@ class _Composer:
         answered = bool(citations)
         note = ""
         if answered and self.dropped:
-            note = (f"{self.dropped} sentence(s) of the model's answer were left out: the "
-                    "sources they cited do not state them.")
+            note = (f"{self.dropped} sentence(s) of the model's answer were left out: no "
+                    "source they cited states them.")
         extra = {"markers": tuple(self.markers)} if _HAS_MARKERS else {}
         return Answer(text=self.text if answered else "", answered=answered,
                       citations=citations, question=self.q.text, backend=a.name, note=note,

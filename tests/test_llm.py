@@ -245,10 +245,13 @@ BULLETIN = [
     "Officials said the Hải Phòng harbour began operating in May 2025.",
     "A lantern festival in Hội An drew 40,000 visitors last weekend.",
 ]
+AIRPORT = ["Tin hạ tầng",
+           "Sân bay Long Thành sẽ đón 25 triệu hành khách mỗi năm khi hoàn thành giai đoạn một."]
 Q_HARBOUR = "When did the new harbour in Hải Phòng open?"
+ALL = 10  # paragraphs (titles included) of the three documents: every one is a source
 # Keys of the paragraphs the crafted replies cite (a word only that paragraph has).
 KEY = {"open": "after two years", "cost": "US$300", "rice": "Rice", "cup": "football",
-       "bulletin": "Officials", "lantern": "lantern"}
+       "bulletin": "Officials", "lantern": "lantern", "airport": "Long Thành"}
 
 
 @pytest.fixture(scope="module")
@@ -260,6 +263,7 @@ def port_index(tmp_path_factory, seeds):
     (corpus / "port.txt").write_text(" date 2025-05-02 " + "\n\n".join(PORT) + "\n",
                                      encoding="utf-8")
     (corpus / "bulletin.txt").write_text("\n\n".join(BULLETIN) + "\n", encoding="utf-8")
+    (corpus / "airport.txt").write_text("\n\n".join(AIRPORT) + "\n", encoding="utf-8")
     qa.Assistant(corpus_dir=corpus, data_dir=root / "data").ingest(progress=False)
     return corpus, root / "data"
 
@@ -305,6 +309,12 @@ CASES = {
                      "rose by ten percent [9].",
                      "The harbour in Hải Phòng opened in May 2025 [1].", ["open"], 1),
     "only-out-of-range": ("The harbour in Hải Phòng opened in May 2025 [9].", "", [], 1),
+    "cross-language": ("Long Thanh airport will handle 25 million passengers a year once its "
+                       "first phase is complete [{airport}].",
+                       "Long Thanh airport will handle 25 million passengers a year once its "
+                       "first phase is complete [1].", ["airport"], 0),
+    "cross-language-wrong-number": ("Long Thanh airport will handle 40 million passengers a "
+                                    "year [{airport}].", "", [], 1),
     "list": ("The paragraphs name these places:\n- Hải Phòng, where a harbour opened [{open}]"
              "\n- Bangkok, where rice is grown [{cup}]\n- Hội An, with its lantern festival "
              "[{lantern}]",
@@ -317,9 +327,10 @@ CASES = {
 def test_each_claim_must_be_supported_by_the_paragraph_it_cites(fake, port, case):
     reply, text, cited, dropped = CASES[case]
     fake.always(crafted(reply))
-    pieces, answer, _ = run_stream(port, Q_HARBOUR, k=6)
+    pieces, answer, _ = run_stream(port, Q_HARBOUR, k=ALL)
 
-    assert len(the_answer_request(fake).sources()) == 6
+    prompted = [text for _, text in the_answer_request(fake).sources().values()]
+    assert all(any(v in text for text in prompted) for v in KEY.values()), prompted
     assert answer.backend == MODEL
     if not cited:  # nothing supported: a refusal, and nothing was shown before it
         assert not answer.answered and answer.citations == [] and pieces == []
@@ -347,7 +358,7 @@ def test_split_markers_and_dropped_claims_never_reach_the_stream(fake, port, chu
         return Reply(chunks=[c.format(**nums) for c in chunks])
 
     fake.always(reply)
-    pieces, answer, _ = run_stream(port, Q_HARBOUR, k=6)
+    pieces, answer, _ = run_stream(port, Q_HARBOUR, k=ALL)
     assert answer.answered
     assert answer.text == ("The harbour opened in May 2025 [1]. Rice exports rose by ten "
                            "percent [2].")

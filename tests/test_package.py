@@ -9,7 +9,6 @@ editable install is not), and asked from a working directory outside the reposit
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -17,6 +16,7 @@ import subprocess
 import sys
 import sysconfig
 import zipfile
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pytest
@@ -43,6 +43,13 @@ def _run(*cmd, **kw) -> subprocess.CompletedProcess:
     return proc
 
 
+def _setuptools_major() -> int:
+    try:
+        return int(version("setuptools").split(".")[0])
+    except PackageNotFoundError:
+        return 0
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     src, dist = tmp_path_factory.mktemp("src"), tmp_path_factory.mktemp("dist")
@@ -53,8 +60,9 @@ def wheel(tmp_path_factory) -> Path:
             shutil.copytree(path, src / name, ignore=ignore)
         elif path.exists():
             shutil.copy2(path, src / name)
-    # Offline and fast with setuptools at hand; otherwise pip fetches the build backend.
-    flags = ("--no-build-isolation",) if importlib.util.find_spec("setuptools") else ()
+    # Offline and fast when this environment's setuptools can build the project (77 reads
+    # pyproject's `license = "MIT"` expression); otherwise pip fetches a build backend.
+    flags = ("--no-build-isolation",) if _setuptools_major() >= 77 else ()
     _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", *flags, src, "-w", dist,
          timeout=600)
     (built,) = dist.glob("seedqa-*.whl")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import time
 import traceback
 import urllib.error
 import urllib.request
@@ -293,3 +294,93 @@ def test_upload_size_limit_is_enforced_by_server_and_handler(note, tmp_path):
             api_name="/add_ui")
         assert "Added 1 document(s)" in report[0]
     assert sorted(p.name for p in note.uploads_dir.iterdir()) == ["fine.txt"]
+
+
+# --- logins, Host names, cross-origin uploads ----------------------------------------------
+
+
+def _login(url: str, password: str) -> tuple[int, float]:
+    start = time.monotonic()
+    status = http(url + "login", f"username=ann&password={password}".encode(),
+                  "application/x-www-form-urlencoded")[0]
+    return status, time.monotonic() - start
+
+
+def test_logins_are_slowed_after_failures(note, monkeypatch):
+    monkeypatch.setenv("QA_AUTH", "ann:correct")
+    with served(note) as app:
+        quick = [_login(app.url, "wrong") for _ in range(3)]  # a person mistyping: no delay
+        assert [s for s, _ in quick] == [400, 400, 400]
+        assert all(t < 0.9 for _, t in quick), quick
+        status, waited = _login(app.url, "wrong")  # the 4th failure waited 1 s first
+        assert status == 400 and waited >= 1.0
+        status, waited = _login(app.url, "wrong")  # then 2 s
+        assert status == 400 and waited >= 2.0
+        status, waited = _login(app.url, "correct")  # the right password still works
+        assert status == 200 and waited >= 4.0
+        status, waited = _login(app.url, "wrong")  # and clears the count
+        assert status == 400 and waited < 0.9
+
+
+def test_only_loopback_host_names_are_served_by_default(note, monkeypatch):
+    monkeypatch.delenv("GRADIO_SERVER_NAME", raising=False)
+    monkeypatch.delenv("QA_ALLOWED_HOSTS", raising=False)
+    with served(note) as app:
+        for host, expected in ((f"127.0.0.1:{app.port}", 200), (f"localhost:{app.port}", 200),
+                               (f"rebound.example:{app.port}", 400), ("evil.example", 400)):
+            req = urllib.request.Request(app.url + "config", headers={"Host": host})
+            try:
+                with urllib.request.urlopen(req, timeout=10) as r:
+                    status, body = r.status, r.read()
+            except urllib.error.HTTPError as exc:
+                status, body = exc.code, exc.read()
+            assert status == expected, (host, status)
+            if expected == 400:
+                assert b"QA_ALLOWED_HOSTS" in body
+    monkeypatch.setenv("QA_ALLOWED_HOSTS", "qa.example.org")
+    with served(note) as app:
+        req = urllib.request.Request(app.url + "config", headers={"Host": "qa.example.org"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            assert r.status == 200
+
+
+def test_cross_origin_uploads_are_refused_off_loopback(note, monkeypatch):
+    monkeypatch.setenv("GRADIO_SERVER_NAME", "0.0.0.0")
+    monkeypatch.delenv("QA_ALLOWED_HOSTS", raising=False)
+    with served(note) as app:
+        body, ctype = multipart("x.txt", b"X\n\nCross-site upload.\n")
+
+        def upload(origin: str | None) -> tuple[int, bytes]:
+            req = urllib.request.Request(app.url + "gradio_api/upload", data=body,
+                                         method="POST", headers={"Content-Type": ctype})
+            if origin:
+                req.add_header("Origin", origin)
+            try:
+                with urllib.request.urlopen(req, timeout=30) as r:
+                    return r.status, r.read()
+            except urllib.error.HTTPError as exc:
+                return exc.code, exc.read()
+
+        status, answer = upload("http://evil.example")
+        assert status == 403 and b"cross-origin upload" in answer
+        assert upload(f"http://127.0.0.1:{app.port}")[0] == 200  # the app's own page
+        assert upload(None)[0] == 200  # not a browser
+
+
+def test_malformed_api_arguments_get_their_message(note):
+    with served(note) as app:
+        client = Client(app.url, verbose=False)
+        for args, api, says in (
+                (("crane?", 5), "/ask", "history must be a list"),
+                (("crane?", [[1, 2]]), "/ask", "not a [question, answer] pair"),
+                ((5, None), "/ask", "must be text"),
+                (("crane", "5"), "/search", "k must be"),
+                (("crane", 0), "/search", "k must be")):
+            with pytest.raises(Exception) as info:  # noqa: B017 - gradio_client's AppError
+                client.predict(*args, api_name=api)
+            assert says in str(info.value), (args, str(info.value))
+            assert str(info.value).strip() != "None"
+        assert client.predict(5, api_name="/cite")["found"] is False
+        # The chat never fails: a bad question is a message in the conversation.
+        message = client.predict("", api_name="/chat")
+        assert "seedqa-error" in message and "question is empty" in message

@@ -10,6 +10,7 @@ from testkit import (
     clean_env,
     free_port,
     last_json,
+    passages,
     run_python,
 )
 
@@ -71,7 +72,7 @@ def test_incremental_edit_through_server(chroma_server, tmp_corpus, data_dir, co
     tmp_corpus.write_paragraphs("a.txt", ["Heading", "First fact.", "Second fact, revised."])
     r = a.ingest(progress=False)
     assert (r.added, r.updated, r.removed, r.unchanged) == (0, 1, 0, 2)
-    assert len(emb.texts) == 1
+    assert len(passages(emb, a)) == 1
     assert a.cite("a:3").text == "Second fact, revised."
     tmp_corpus.remove("a.txt")
     tmp_corpus.write_paragraphs("b.txt", ["Other heading", "Other fact."])

@@ -608,7 +608,7 @@ def test_session_capacity_is_bounded():
 
 def test_login_delay_schedule():
     throttle = ui.LoginThrottle("ann", "pw")
-    assert [throttle.delay(n) for n in range(9)] == [0, 0, 0, 0, 1, 2, 4, 8, 8]
+    assert [throttle.delay(n) for n in range(9)] == [0, 0, 0, 1, 2, 4, 8, 8, 8]
 
 
 def test_login_throttle_slows_failures_and_a_success_clears_it():
@@ -628,7 +628,7 @@ def test_login_throttle_slows_failures_and_a_success_clears_it():
 
     results = asyncio.run(attempts())
     assert results == [False] * 7 + [True, False]
-    assert waits == [1, 2, 4, 8]  # after 3 free failures: 1, 2, 4, 8 s; none after success
+    assert waits == [1, 2, 4, 8, 8]  # after 3 free failures: 1, 2, 4, 8, 8 s; none after success
 
 
 @pytest.mark.parametrize("value, server, allowed", [

@@ -7,11 +7,13 @@ from testkit import HashEmbedder
 
 from qa.sentvec import spans
 from qa.verify import (
+    FEATURES,
     ClaimSplitter,
     SupportModel,
     Verifier,
+    agreement,
+    anchors,
     fold_diacritics,
-    lexical,
     missing_numbers,
     strip_markers,
 )
@@ -62,15 +64,30 @@ def test_fold_diacritics(text, folded):
     assert fold_diacritics(text) == folded
 
 
-@pytest.mark.parametrize("claim, paragraph, share", [
-    ("Pham Minh Chinh visited Hanoi", "Phạm Minh Chính visited Hà Nội in May.", 1.0),
-    ("The harbour opened in May", "The new harbour opened in May 2025.", 1.0),
-    ("The harbour closed in June", "The new harbour opened in May 2025.", 1 / 3),
-    ("the of and", "Anything at all.", 0.0),
-    ("Exports rose sharply", "Rice imports fell.", 0.0),
-], ids=["diacritics", "all", "third", "no-content", "none"])
-def test_lexical_is_the_share_of_claim_content_words_in_the_paragraph(claim, paragraph, share):
-    assert lexical(claim, paragraph) == pytest.approx(share)
+@pytest.mark.parametrize("claim, paragraph, shares", [
+    ("Pham Minh Chinh visited Hanoi", "Phạm Minh Chính visited Hà Nội in May.", (1.0, 1.0)),
+    ("The harbour opened in May", "The new harbour opened in May 2025.", (1.0, 1.0)),
+    ("The harbour closed in June", "The new harbour opened in May 2025.", (1 / 3, 0.0)),
+    ("the of and", "Anything at all.", (0.0, 0.0)),
+    ("Exports rose sharply", "Rice imports fell.", (0.0, 0.0)),
+    ("Kawann Short led the NFL with 11 sacks",
+     "Kawann Short dẫn đầu NFL về số lần vật ngã với 11 lần.", (2 / 3, 1.0)),
+    # The first word is not taken for a name (it is capitalised anyway).
+    ("Kawann Short led with 12 sacks", "Kawann Short dẫn đầu với 11 lần.", (0.4, 0.5)),
+], ids=["diacritics", "all", "third", "no-content", "none", "names-across-languages",
+        "names-and-a-wrong-number"])
+def test_agreement_is_the_share_of_content_words_and_of_names_found(claim, paragraph, shares):
+    assert agreement(claim, paragraph) == pytest.approx(shares)
+
+
+@pytest.mark.parametrize("text, names", [
+    ("The Panthers beat the Broncos in 2016", ["panthers", "broncos", "2016"]),
+    ("NFL players", ["nfl"]),
+    ("Tổng Bí thư Tô Lâm đến Astana", ["bi", "to", "lam", "astana"]),
+    ("nothing here", []),
+], ids=["english", "acronym-first", "vietnamese", "none"])
+def test_anchors_are_names_numbers_and_acronyms(text, names):
+    assert anchors(text) == names
 
 
 @pytest.mark.parametrize("claim, paragraph, missing", [
@@ -94,8 +111,9 @@ def test_strip_markers(text, stripped):
 
 # -- the verdict -------------------------------------------------------------------------
 
-# Fixed weights for exact expectations; the shipped ones are fitted (qa/support.json).
-MODEL = SupportModel(bias=-6.0, w_cosine=6.0, w_lexical=6.0, threshold=0.5)
+# Fixed weights for exact expectations (cosine + content share - 1.2 > 0); the shipped
+# ones are fitted (qa/support.json).
+MODEL = SupportModel(bias=-7.2, weights=(6.0, 6.0, 0.0, 0.0, 0.0), threshold=0.5)
 HARBOUR = "The new harbour in Hai Phong opened in May 2025. It cost US$300 million to build."
 RICE = "Rice exports rose by ten percent in the first quarter. Farmers welcomed the news."
 
@@ -116,27 +134,35 @@ def verifier():
 ], ids=["supported", "second-sentence", "wrong-number", "unrelated", "unrelated-no-number",
         "words"])
 def test_support_verdicts(verifier, claim, paragraph, supported, missing):
-    [v] = verifier.check(claim, [paragraph])
+    [v] = verifier.check(claim, [paragraph], ["en"])
     assert v.supported is supported
     assert set(v.missing) == missing
     assert paragraph[v.span[0]:v.span[1]] in [paragraph[s:e] for s, e in spans(paragraph)]
 
 
 def test_the_best_sentence_is_the_one_closest_to_the_claim(verifier):
-    [v] = verifier.check("It cost US$300 million to build.", [HARBOUR])
+    [v] = verifier.check("It cost US$300 million to build.", [HARBOUR], ["en"])
     assert HARBOUR[v.span[0]:v.span[1]] == "It cost US$300 million to build."
     assert v.cosine == pytest.approx(1.0, abs=1e-5)
 
 
+def test_same_language_is_a_feature():
+    model = SupportModel(bias=0.0, weights=(0.0, 0.0, 0.0, 1.0, 0.0), threshold=0.6)
+    v = Verifier(lambda t: None, lambda t: None, spans, model=model)
+    assert v.judge("Astana hosted it", "Astana hosted it.", 0.5, True).supported
+    assert not v.judge("Astana hosted it", "Astana hosted it.", 0.5, False).supported
+
+
 def test_several_paragraphs_are_judged_in_order(verifier):
-    verdicts = verifier.check("Rice exports rose by ten percent", [HARBOUR, RICE])
+    verdicts = verifier.check("Rice exports rose by ten percent", [HARBOUR, RICE], ["en", "en"])
     assert [v.supported for v in verdicts] == [False, True]
 
 
 def test_the_shipped_model_is_fitted_with_provenance():
     model = SupportModel.load()
     assert 0.0 < model.threshold < 1.0
-    assert model.w_cosine > 0 and model.w_lexical > 0
+    assert len(model.weights) == len(FEATURES)
+    assert model.weights[FEATURES.index("cosine")] > 0
     assert "bench/fit_support.py" in model.provenance and "XQuAD" in model.provenance
 
 

@@ -255,3 +255,12 @@ class served:
 
     def __exit__(self, *exc) -> None:
         self.demo.close()
+
+
+def passages(emb, assistant) -> list[str]:
+    """The paragraph texts (with header) ``emb`` embedded: ingest also embeds each
+    paragraph's sentences, which tests counting embedded paragraphs leave out."""
+    from qa.embed import passage_text
+
+    known = {passage_text(p) for p in assistant.catalog.paragraphs.values()}
+    return [t for t in emb.texts if t in known]

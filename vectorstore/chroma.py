@@ -173,7 +173,7 @@ def open_store(data_dir: Path, embedder_name: str, *, name: str | None = None,
             "QA_COLLECTION to another name (or unset it: each embedder gets its own collection)"
         )
     if meta.get("schema") != SCHEMA:
-        raise StoreError(f"collection {cname!r} at {where} was written by another seedqa "
+        raise EmbedderMismatch(f"collection {cname!r} at {where} was written by another seedqa "
                          f"version (schema {meta.get('schema')!r}, this one reads {SCHEMA!r}); "
                          "run `seedqa ingest --rebuild` to rebuild it")
     return ChromaStore(client, paragraphs, sentences, where)
@@ -226,6 +226,12 @@ class ChromaStore:
     def count(self) -> int:
         """Number of stored paragraphs."""
         return self._guard(self.collection.count)
+
+    def probe(self) -> None:
+        """Read a record and search with its vector: StoreError if either is damaged."""
+        got = self._guard(self.collection.get, limit=1, include=["embeddings"])
+        if got["ids"]:
+            self.query([float(x) for x in got["embeddings"][0]], 1)
 
     # -- paragraphs ------------------------------------------------------------------
     def records(self, include_text: bool = True) -> Iterator[tuple[str, str | None, dict]]:

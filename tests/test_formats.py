@@ -1,0 +1,181 @@
+"""PDF and HTML documents: text blocks in reading order, pages, refusals with a fix."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from pypdf import PdfWriter
+from testkit import SEEDS_DIR, TESTS_DIR
+
+from qa import CorpusError
+from qa.corpus import SUFFIXES, load_file, load_folder, parse_bytes
+from qa.formats import HtmlReader, PdfReader, _continues, _drop_running_lines, _join_lines
+
+PDF = TESTS_DIR / "data" / "pdf" / "seed-004.pdf"  # seed 004 printed by Chromium, 3 pages
+HTML = TESTS_DIR / "data" / "html" / "seed-003.html"  # seed 003 in a page with nav/script
+
+
+def _seed_blocks(name: str) -> list[str]:
+    text = (SEEDS_DIR / name).read_text(encoding="utf-8")
+    text = re.sub(r"^\s*date\s+\S+\s+", "", text)
+    return [" ".join(b.split()) for b in re.split(r"\n\s*\n", text) if b.strip()]
+
+
+# --- PDF -------------------------------------------------------------------------------------
+
+
+def test_pdf_paragraphs_are_the_seed_paragraphs_in_order_with_pages():
+    doc = load_file(PDF)
+    assert doc.id == "seed-004"
+    assert doc.title == "Việt Nam and Kazakhstan elevate ties"  # from the PDF metadata
+    assert [p.text for p in doc.paragraphs] == _seed_blocks("004_7ca57963d029bf3e.txt")
+    assert [p.id for p in doc.paragraphs] == [f"seed-004:{n}" for n in range(1, 24)]
+    pages = [p.page for p in doc.paragraphs]
+    assert pages == [1] * 9 + [2] * 9 + [3] * 5
+    # Paragraph 18 runs from page 2 onto page 3: one paragraph, numbered on page 2.
+    assert "particularly the United Nations (UN)" in doc.paragraphs[17].text
+    assert {p.language for p in doc.paragraphs} == {"en"}
+    assert {p.kind for p in doc.paragraphs} == {"text"}
+
+
+def _blank_pdf(pages: int = 2, password: str | None = None) -> bytes:
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=300, height=400)
+    if password:
+        writer.encrypt(password)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    (_blank_pdf(), "no text layer"),  # what a scanned (image-only) PDF looks like to a reader
+    (_blank_pdf(password="secret"), "password-protected"),
+    (b"%PDF-1.7\nnot really a pdf", "not a readable PDF"),
+    (b"", "not a readable PDF"),
+])
+def test_unusable_pdfs_are_refused_with_a_fix(raw, message):
+    with pytest.raises(CorpusError, match=message):
+        parse_bytes("x", raw, ".pdf")
+
+
+@pytest.mark.parametrize(("pages", "expected"), [
+    # Page numbers at a page's top or bottom go; the same number inside the text stays.
+    ([[["1"], ["Body one."]], [["Body two.", "2"]]], [["Body one."], ["Body two."]]),
+    ([[["Page 3 of 9"], ["Text 3 here."]]], [["Text 3 here."]]),
+    # A header on every page of 3+ pages goes (numbers in it may differ).
+    ([[["Report 2024 – p1"], ["A."]], [["Report 2024 – p2"], ["B."]],
+      [["Report 2024 – p3"], ["C."]]], [["A."], ["B."], ["C."]]),
+    # Lines are joined with a space, or without one after a hyphen at the line end.
+    ([[["Việt Nam-", "Kazakhstan ties", "grow."]]], [["Việt Nam-Kazakhstan ties grow."]]),
+])
+def test_drop_running_lines(pages, expected):
+    assert _drop_running_lines(pages) == expected
+
+
+@pytest.mark.parametrize(("previous", "first", "expected"), [
+    ("forums, particularly", "the United Nations.", True),
+    ("the number rose to", "45 per cent.", True),
+    ("It ended.", "the next one", False),
+    ("A heading", "New paragraph.", False),
+    ("a list of items,", "Then more.", True),
+])
+def test_continues_across_page_break(previous, first, expected):
+    assert _continues(previous, first) is expected
+
+
+def test_join_lines():
+    assert _join_lines(["co-", "operation and", "more"]) == "co-operation and more"
+
+
+def test_pdf_reader_is_a_component():
+    extracted = PdfReader().run(PDF.read_bytes())
+    assert len(extracted.parts) == 23 and extracted.date is None
+
+
+# --- HTML ------------------------------------------------------------------------------------
+
+
+def test_html_page_keeps_article_text_and_drops_nav_script_footer():
+    doc = load_file(HTML)
+    assert doc.title.startswith("Bộ trưởng Ngoại giao Bùi Thanh Sơn điện đàm")  # the <h1>
+    assert doc.date == "2024-01"
+    texts = [p.text for p in doc.paragraphs]
+    assert doc.paragraphs[0].kind == "heading"
+    assert texts[1:] == _seed_blocks("003_b1f4ff4c4e5086bb.txt")
+    joined = " ".join(texts)
+    for noise in ("Trang chủ", "analytics", "font-family", "Mọi quyền"):
+        assert noise not in joined
+    assert all(p.page is None and p.language == "vi" for p in doc.paragraphs)
+
+
+@pytest.mark.parametrize(("html", "expected"), [
+    ("<p>One <b>bold</b>\n  line.</p><p>Two<br>lines.</p>",
+     [("text", "One bold line.", ""), ("text", "Two lines.", "")]),
+    ("<h1>T</h1><p>a</p><h2>S</h2><p>b</p><h3>U</h3><p>c</p><h2>V</h2><p>d</p>",
+     [("heading", "T", ""), ("text", "a", ""), ("heading", "S", ""), ("text", "b", "S"),
+      ("heading", "U", "S"), ("text", "c", "S › U"), ("heading", "V", ""), ("text", "d", "V")]),
+    ("<ul><li>a</li><li>b<ul><li>c</li></ul></li></ul><ol><li>x</li></ol>",
+     [("list", "- a\n- b\n  - c", ""), ("list", "- x", "")]),
+    ("<table><tr><th>k</th><th>v</th></tr><tr><td>a</td><td>1</td></tr></table>",
+     [("table", "| k | v\n| a | 1", "")]),
+    ("<pre><code>x = 1\n\n    y = 2\n</code></pre>", [("code", "x = 1\n\n    y = 2", "")]),
+    ("<blockquote><p>Quoted.</p><p>Again.</p></blockquote>", [("quote", "Quoted.\nAgain.", "")]),
+    ("<div>Loose <i>text</i><p>inner</p>tail</div>",
+     [("text", "Loose text", ""), ("text", "inner", ""), ("text", "tail", "")]),
+    ("<script>var a = '<p>no</p>';</script><style>p{}</style><nav>menu</nav><p>yes &amp; ok</p>",
+     [("text", "yes & ok", "")]),
+])
+def test_html_blocks(html, expected):
+    extracted = HtmlReader().run(html)
+    assert [(p.kind, p.text, p.section) for p in extracted.parts] == expected
+
+
+@pytest.mark.parametrize(("html", "title", "date"), [
+    ("<title>Page | Site</title><h1>Head</h1><p>x</p>", "Head", None),
+    ("<title>Page | Site</title><p>x</p>", "Page | Site", None),
+    ('<meta property="article:published_time" content="2025-03-04T10:00:00Z"><p>x</p>', "",
+     "2025-03-04"),
+    ('<p>Posted <time datetime="2024-12-01">1 Dec</time></p>', "", "2024-12-01"),
+])
+def test_html_title_and_date(html, title, date):
+    extracted = HtmlReader().run(html)
+    assert (extracted.title, extracted.date) == (title, date)
+
+
+def test_html_without_text_is_refused():
+    with pytest.raises(CorpusError, match="no text"):
+        parse_bytes("x", b"<html><body><img src='a.png'><script>x()</script></body></html>",
+                    ".html")
+
+
+# --- folder and dispatch ---------------------------------------------------------------------
+
+
+def test_folder_loads_pdf_and_html_beside_text(tmp_corpus):
+    tmp_corpus.write("a.txt", "One.\n\nTwo.")
+    tmp_corpus.write("b.pdf", PDF.read_bytes())
+    tmp_corpus.write("c.html", HTML.read_bytes())
+    tmp_corpus.write("d.htm", b"<p>Short page.</p>")
+    tmp_corpus.write("e.pdf", _blank_pdf())
+    docs, skipped = load_folder(tmp_corpus.path)
+    assert [(d.id, len(d.paragraphs)) for d in docs] == [("a", 2), ("b", 23), ("c", 11), ("d", 1)]
+    assert [s.split(":")[0] for s in skipped] == ["e.pdf"]
+    assert "OCR" in skipped[0]
+
+
+@pytest.mark.parametrize(("suffix", "raw", "message"), [
+    (".docx", b"PK\x03\x04", "unsupported file type"),
+    (".md", b"caf\xe9", "UTF-8"),
+    (".html", b"<p>\x00</p>", "NUL"),
+])
+def test_parse_bytes_refusals(suffix, raw, message):
+    with pytest.raises(CorpusError, match=message):
+        parse_bytes("x", raw, suffix)
+
+
+def test_suffixes():
+    assert set(SUFFIXES) == {".txt", ".md", ".markdown", ".mdx", ".pdf", ".html", ".htm"}

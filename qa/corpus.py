@@ -199,7 +199,11 @@ def build_document(doc_id: str, path: str, extracted: Extracted) -> Document:
     doc_lang = language.majority([c for c, prose in zip(clean, is_prose) if prose],
                                  [d for d, prose in zip(detected, is_prose) if prose])
     canon = canonical_numbers([p.text for p in parts])
-    leads = [_lead_in(parts, clean, i) for i in range(len(parts))]
+    leads: list[str] = []
+    for i in range(len(parts)):
+        # Items of one list (list_items=True) share the list's lead-in.
+        same_list = i > 0 and parts[i].kind == parts[i - 1].kind == "list"
+        leads.append(leads[i - 1] if same_list else _lead_in(parts, clean, i))
     paragraphs = tuple(
         Paragraph(
             id=f"{doc_id}:{n}", doc_id=doc_id, number=n, text=part.text, title=title,

@@ -32,6 +32,7 @@ LABELS: dict[str, dict[str, str]] = {
         "add": "Add to the collection",
         "remove_id": "Document id to remove (uploads only)",
         "remove": "Remove",
+        "replace": "Replace uploads that have the same name",
         # Gradio's own label on the saved-conversations panel (it has no Vietnamese).
         "chat_interface.new_chat": "New chat",
     },
@@ -52,6 +53,7 @@ LABELS: dict[str, dict[str, str]] = {
         "add": "Thêm vào bộ sưu tập",
         "remove_id": "Mã tài liệu cần gỡ (chỉ tài liệu tải lên)",
         "remove": "Gỡ",
+        "replace": "Thay thế tài liệu tải lên cùng tên",
         "chat_interface.new_chat": "Cuộc trò chuyện mới",
     },
 }
@@ -97,7 +99,8 @@ TEXT: dict[str, dict[str, str]] = {
                          "{removed} removed, {unchanged} unchanged paragraphs; now {documents} "
                          "documents, {paragraphs} paragraphs.",
         "skipped": "Skipped by the indexer:",
-        "choose_files": "Choose one or more .txt or .md files first.",
+        "choose_files": "Choose one or more files first.",
+        "replaced": "replaced the earlier upload",
         "progress": "Embedding {file}: {done} of {total} paragraphs",
         "shelf_title": "Title",
         "shelf_date": "Date",
@@ -154,7 +157,8 @@ TEXT: dict[str, dict[str, str]] = {
                          "{updated}, xoá {removed}, giữ nguyên {unchanged} đoạn; hiện có "
                          "{documents} tài liệu, {paragraphs} đoạn.",
         "skipped": "Bộ lập chỉ mục bỏ qua:",
-        "choose_files": "Hãy chọn một hoặc nhiều tệp .txt hoặc .md trước.",
+        "choose_files": "Hãy chọn một hoặc nhiều tệp trước.",
+        "replaced": "thay cho bản tải lên trước",
         "progress": "Đang nhúng {file}: {done} trên {total} đoạn",
         "shelf_title": "Tiêu đề",
         "shelf_date": "Ngày",

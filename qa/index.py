@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -51,25 +51,53 @@ def parse_links(meta: dict) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class SentenceTable:
-    """Quotable sentence spans of every canonical paragraph, with their vectors."""
+    """Quotable sentence spans of every canonical paragraph, with their vectors.
+
+    ``centred`` holds the vectors minus their language's centroid (unit length): what
+    retrieval compares with a centred question vector (``qa.retrieve``).
+    """
 
     pids: tuple[str, ...] = ()
     spans: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
     vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    languages: tuple[str, ...] = ()
+    centred: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=np.float32))
+    _rows: dict = field(default_factory=dict)
+
+    def rows(self, pid: str) -> np.ndarray:
+        """Row indices of ``pid``'s sentences, in text order."""
+        return self._rows.get(pid, _NO_ROWS)
 
     def paragraph_vectors(self) -> dict[str, np.ndarray]:
         """Each paragraph's mean sentence vector (L2-normalised): header-free content."""
-        if not self.pids:
-            return {}
-        order = np.argsort(np.array(self.pids), kind="stable")
-        pids = np.array(self.pids)[order]
-        vecs = self.vectors[order]
-        cuts = np.flatnonzero(pids[1:] != pids[:-1]) + 1
         out = {}
-        for ids, block in zip(np.split(pids, cuts), np.split(vecs, cuts)):
-            v = block.mean(axis=0)
-            out[str(ids[0])] = v / max(float(np.linalg.norm(v)), 1e-12)
+        for pid, rows in self._rows.items():
+            v = self.vectors[rows].mean(axis=0)
+            out[pid] = v / max(float(np.linalg.norm(v)), 1e-12)
         return out
+
+
+_NO_ROWS = np.zeros(0, dtype=np.int64)
+
+
+def centroids(vectors: np.ndarray, languages: list[str]) -> dict[str, np.ndarray]:
+    """Mean vector of each language's rows, and of all rows under "*"."""
+    if not len(vectors):
+        return {}
+    out = {"*": vectors.mean(axis=0)}
+    langs = np.array(languages)
+    for lang in set(languages):
+        out[lang] = vectors[langs == lang].mean(axis=0)
+    return out
+
+
+def centre(vectors: np.ndarray, languages: list[str], mus: dict[str, np.ndarray]) -> np.ndarray:
+    """Rows minus their language's centroid, scaled to unit length."""
+    if not len(vectors):
+        return vectors
+    out = vectors - np.stack([mus[lang] for lang in languages])
+    return (out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)).astype(
+        np.float32)
 
 
 @dataclass(frozen=True)
@@ -82,23 +110,35 @@ class Index:
     sentences: SentenceTable
     idf: dict[str, float]
     origins: dict[str, str]  # doc id -> "corpus" or "upload"
+    paragraph_vectors: np.ndarray  # canonical paragraphs' stored vectors, one row each
+    paragraph_rows: dict[str, int]  # canonical paragraph id -> row
+    centroids: dict[str, dict[str, np.ndarray]]  # "paragraph"/"sentence" -> language -> mean
 
     @classmethod
     def load(cls, store: VectorStore) -> Index:
         """Read everything derived at ingest from ``store``; computes nothing heavy."""
         version = store.version()
-        paragraphs, links, origins = [], {}, {}
-        for pid, text, meta in store.records():
+        paragraphs, links, origins, vectors = [], {}, {}, {}
+        for pid, text, meta, vec in store.records(include_vectors=True):
             p = paragraph_from_record(pid, text, meta)
             paragraphs.append(p)
             origins[p.doc_id] = meta.get("origin", "corpus")
             if meta.get("parallel"):
                 links[pid] = parse_links(meta)
+            if p.is_canonical and vec is not None:
+                vectors[pid] = vec
         catalog = Catalog.build(paragraphs, links)
+        canon = [p for p in catalog.paragraphs.values() if p.id in vectors]
+        pvecs = np.asarray([vectors[p.id] for p in canon], dtype=np.float32)
+        plangs = [p.language for p in canon]
         table = load_sentences(store, catalog)
-        canon = [p for p in catalog.paragraphs.values() if p.is_canonical]
+        mus = {"paragraph": centroids(pvecs, plangs),
+               "sentence": centroids(table.vectors, list(table.languages))}
+        table = replace(table, centred=centre(table.vectors, list(table.languages),
+                                              mus["sentence"]))
         return cls(version, store, catalog, table,
-                   idf_table([f"{p.title} {p.text}" for p in canon]), origins)
+                   idf_table([f"{p.title} {p.text}" for p in canon]), origins, pvecs,
+                   {p.id: i for i, p in enumerate(canon)}, mus)
 
     def documents(self) -> list[DocumentInfo]:
         """Every document of this version, in id order."""
@@ -129,9 +169,14 @@ def load_sentences(store: VectorStore, catalog: Catalog) -> SentenceTable:
     if not rows:
         return SentenceTable()
     rows.sort(key=lambda r: (r[0], r[1]))
-    return SentenceTable(tuple(r[0] for r in rows),
-                         np.array([(r[1], r[2]) for r in rows], dtype=np.int64),
-                         np.asarray([r[3] for r in rows], dtype=np.float32))
+    pids = tuple(r[0] for r in rows)
+    index: dict[str, list[int]] = {}
+    for i, pid in enumerate(pids):
+        index.setdefault(pid, []).append(i)
+    return SentenceTable(pids, np.array([(r[1], r[2]) for r in rows], dtype=np.int64),
+                         np.asarray([r[3] for r in rows], dtype=np.float32),
+                         tuple(catalog.paragraphs[pid].language for pid in pids),
+                         _rows={pid: np.array(ix, dtype=np.int64) for pid, ix in index.items()})
 
 
 def idf_table(texts: list[str]) -> dict[str, float]:

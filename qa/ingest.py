@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]  # (file name, paragraphs done, total)
 # Bumped when what is derived from a paragraph changes (sentence rules, stored fields),
 # so every paragraph is rebuilt once after an upgrade.
-DERIVED = "3"
+DERIVED = "4"
 CORPUS, UPLOAD = "corpus", "upload"
 
 
@@ -168,7 +168,8 @@ class Ingestor:
             # Old sentence rows of a changed paragraph go first: it may now have fewer.
             self.store.delete_sentences([p.id for p in batch])
             self.store.write_sentences(
-                (f"{p.id}#{s}", [float(x) for x in v], {"pid": p.id, "start": s, "end": e})
+                (f"{p.id}#{s}", [float(x) for x in v],
+                 {"pid": p.id, "start": s, "end": e, "language": p.language})
                 for (p, s, e), v in zip(rows, svecs))
             pending += [_node(p, v, wanted[p.id][1]) for p, v in zip(batch, embs)]
             vectors.update({p.id: v for p, v in zip(batch, embs)})

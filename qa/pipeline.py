@@ -63,9 +63,8 @@ class Pipeline:
         cal = load_calibration()
         cat = index.catalog
         vectors = index.sentence_vectors(embedder)
-        retriever = Retriever(store, embedder, cat, cross_bonus=cal.get("cross_lingual_bonus"))
-        extractive = ExtractiveAnswerer(cat, vectors, index.idf, bias=retriever.bias,
-                                        calibration=cal)
+        retriever = Retriever(index, embedder)
+        extractive = ExtractiveAnswerer(cat, vectors, index.idf, calibration=cal)
         return cls(index, embedder, vectors, retriever, StatementDedup(cat), extractive)
 
     def query_vector(self, q: Question) -> np.ndarray:

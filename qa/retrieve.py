@@ -1,29 +1,31 @@
-"""Hybrid retrieval: dense vectors from Chroma + BM25, fused by reciprocal rank.
+"""Retrieval: dense paragraph and sentence matching, language-centred, plus lexical candidates.
 
-The multilingual embedder ranks paragraphs in the question's language first even
-when the answer is only stated in the other language. Dense candidates are
-therefore drawn per language (a quota each) and each language's scores are
-standardised before they are merged, so the best English paragraph can beat a
-merely on-topic Vietnamese one for a Vietnamese question, and vice versa.
+A multilingual embedder puts every text of one language near that language's centroid,
+so a question scores paragraphs of its own language higher whatever their relevance
+(the seeds: Vietnamese questions ranked Vietnamese paragraphs first even when only an
+English one held the answer). Subtracting each language's centroid from the vectors
+(question: its language's centroid) removes that shared offset and leaves the content
+(mean-centring, as in LAReQA, Roy et al. 2020); the centroids are computed from the
+corpus at ingest (``qa.index``), so no constant is fitted.
+
+A paragraph scores by its whole-paragraph match plus its best sentence's match: a long
+paragraph is found by the one sentence that answers (llama-index sentence-window style).
+Candidates come from Chroma per language (dense paragraphs, dense sentences) and from
+a diacritic-insensitive BM25 over all languages (names and numbers are shared across
+languages: "Phạm Minh Chính" / "Pham Minh Chinh", "1982").
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 import bm25s
 import numpy as np
 
-from qa.citations import Catalog
-from qa.embed import Embedder
+from qa.index import Index
 from qa.language import detect
-from qa.text import tokens
-from vectorstore.chroma import ChromaStore
-
-log = logging.getLogger(__name__)
-RRF_K = 60
-DENSE_POOL = 30
+from qa.text import ascii_fold, tokens
+from qa.tuning import RETRIEVAL
 
 
 @dataclass(frozen=True)
@@ -31,102 +33,120 @@ class Scored:
     """A candidate paragraph with every signal that ranked it."""
 
     id: str
-    score: float  # fused; higher is better
-    dense: float  # cosine similarity to the question (0 if not a dense candidate)
+    score: float  # combined; higher is better
+    dense: float  # language-centred cosine of question and paragraph
+    sentence: float  # language-centred cosine of question and the paragraph's best sentence
     lexical: float  # BM25 score (0 if no shared term)
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
+
+
+class Lexicon:
+    """Diacritic-insensitive BM25 over the canonical paragraphs of an index."""
+
+    def __init__(self, ids: list[str], texts: list[str]) -> None:
+        self.ids = ids
+        self.bm25 = bm25s.BM25()
+        if texts:
+            self.bm25.index([tokens(ascii_fold(t)) or ["∅"] for t in texts], show_progress=False)
+
+    def run(self, query: str, n: int) -> dict[str, float]:
+        """id -> BM25 score of the ``n`` best paragraphs sharing a term with ``query``."""
+        if not self.ids:
+            return {}
+        vocab = self.bm25.vocab_dict
+        terms = [t for t in tokens(ascii_fold(query)) if t in vocab]
+        if not terms:
+            return {}
+        scores = self.bm25.get_scores(terms)
+        order = np.argsort(-scores)[:n]
+        return {self.ids[i]: float(scores[i]) for i in order if scores[i] > 0}
 
 
 class Retriever:
     """Finds the canonical paragraphs most relevant to a question."""
 
-    def __init__(self, store: ChromaStore, embedder: Embedder, catalog: Catalog,
-                 *, fusion: bool = True, quotas: bool = True, lexical_weight: float = 0.5,
-                 cross_bonus: dict[str, float] | None = None) -> None:
-        self.store = store
+    def __init__(self, index: Index, embedder, *, pool: int = RETRIEVAL.dense_pool,
+                 sentence_weight: float = RETRIEVAL.sentence_weight,
+                 lexical_weight: float = RETRIEVAL.lexical_weight) -> None:
+        self.index = index
         self.embedder = embedder
-        self.fusion = fusion
-        self.quotas = quotas
+        self.pool = pool
+        self.sentence_weight = sentence_weight
         self.lexical_weight = lexical_weight
-        self.cross_bonus = cross_bonus or {}
-        self.ids = [p.id for p in catalog.paragraphs.values() if p.is_canonical]
-        self._known = set(self.ids)
-        self.languages = sorted({catalog.paragraphs[i].language for i in self.ids})
-        self._langs = np.array([catalog.paragraphs[i].language for i in self.ids])
-        self._bm25 = _build_bm25([catalog.paragraphs[i] for i in self.ids])
+        cat = index.catalog
+        canon = [p for p in cat.paragraphs.values() if p.is_canonical]
+        self.languages = sorted({p.language for p in canon})
+        self.lexicon = Lexicon([p.id for p in canon],
+                               [f"{p.title} {getattr(p, 'section', '')} {p.text}" for p in canon])
+
+    def centred(self, vector: np.ndarray, language: str, kind: str = "paragraph") -> np.ndarray:
+        """``vector`` minus the centroid of ``language`` (the corpus mean if unknown)."""
+        centroids = self.index.centroids.get(kind, {})
+        mu = centroids.get(language)
+        if mu is None:
+            mu = centroids.get("*")
+        return _unit(vector - mu) if mu is not None else vector
 
     def search(self, question: str, k: int = 5, vector: np.ndarray | None = None,
                language: str | None = None) -> list[Scored]:
         """The ``k`` best canonical paragraphs for ``question``, best first."""
-        if not self.ids:
+        cat = self.index.catalog
+        if not cat.paragraphs:
             return []
         if vector is None:
             vector = self.embedder.embed_query(question)
         lang = language or detect(question)
-        pool = max(DENSE_POOL, 4 * k)
-        dense = self.dense(vector, pool, lang)
-        lexical = self.lexical(question, pool, lang) if self.fusion else {}
-        fused = _rrf([(dense, 1.0), (lexical, self.lexical_weight)])
-        ranked = sorted(fused.items(), key=lambda kv: -kv[1])[:k]
-        return [Scored(pid, score, dense.get(pid, 0.0), lexical.get(pid, 0.0))
-                for pid, score in ranked]
+        pool = max(self.pool, 4 * k)
+        cands = self._candidates(vector, pool)
+        lexical = self.lexicon.run(question, pool)
+        cands.update(lexical)
+        ids = [pid for pid in cands if pid in self.index.paragraph_rows]
+        if not ids:
+            return []
+        dense = self._dense(ids, vector, lang)
+        sent = self._sentences(ids, vector, lang)
+        top = max(lexical.values(), default=0.0) or 1.0
+        lex = np.array([lexical.get(pid, 0.0) / top for pid in ids])
+        score = dense + self.sentence_weight * sent + self.lexical_weight * lex
+        order = np.argsort(-score, kind="stable")[:k]
+        return [Scored(ids[i], float(score[i]), float(dense[i]), float(sent[i]),
+                       float(lexical.get(ids[i], 0.0))) for i in order]
 
-    def dense(self, vector: np.ndarray, n: int, language: str = "und") -> dict[str, float]:
-        """id -> bias-corrected cosine of the dense candidates, best first."""
+    def _candidates(self, vector: np.ndarray, n: int) -> dict[str, float]:
+        """Paragraph ids near ``vector`` in each language, by paragraph and by sentence."""
+        store = self.index.store
         vec = [float(x) for x in vector]
-        if not self.quotas or len(self.languages) < 2:
-            pools = {None: self.store.query(vec, n, where={"is_canonical": True})}
-        else:
-            pools = {lang: self.store.query(vec, n, where={"$and": [
-                {"is_canonical": True}, {"language": lang}]}) for lang in self.languages}
-        # The store may already hold a newer version than this retriever's catalog
-        # (an ingest running alongside): only ids of that catalog can be answered from.
-        merged = [(pid, s + (self.bias(language, lang) if lang else 0.0))
-                  for lang, pool in pools.items() for pid, s in pool if pid in self._known]
-        merged.sort(key=lambda t: -t[1])
-        return dict(merged[:n])
+        langs = self.languages if len(self.languages) > 1 else [None]
+        out: dict[str, float] = {}
+        for lang in langs:
+            where = {"language": lang} if lang else None
+            pwhere = {"$and": [{"is_canonical": True}, where]} if where else {"is_canonical": True}
+            out.update(store.query(vec, n, where=pwhere))
+            for sid, _ in store.sentence_query(vec, n, where=where):
+                out.setdefault(sid.rsplit("#", 1)[0], 0.0)
+        return out
 
-    def bias(self, question_lang: str, paragraph_lang: str) -> float:
-        """Score bonus for a paragraph in another language than the question.
+    def _dense(self, ids: list[str], vector: np.ndarray, lang: str) -> np.ndarray:
+        rows = [self.index.paragraph_rows[pid] for pid in ids]
+        vecs = self.index.paragraph_vectors[rows]
+        langs = [self.index.catalog.paragraphs[pid].language for pid in ids]
+        out = np.empty(len(ids))
+        for language in set(langs):
+            mask = np.array([x == language for x in langs])
+            mu = self.index.centroids.get("paragraph", {}).get(language)
+            pv = _unit(vecs[mask] - mu) if mu is not None else vecs[mask]
+            out[mask] = pv @ self.centred(vector, lang)
+        return out
 
-        The embedder scores same-language pairs higher whatever their relevance;
-        the gap was measured on parallel XQuAD paragraphs (bench/calibrate.py).
-        """
-        if question_lang == paragraph_lang or question_lang not in ("en", "vi"):
-            return 0.0
-        return float(self.cross_bonus.get(f"{question_lang}->{paragraph_lang}", 0.0))
-
-    def lexical(self, question: str, n: int, language: str | None = None) -> dict[str, float]:
-        """id -> BM25 score of paragraphs sharing terms with the question.
-
-        Only paragraphs in the question's language compete: across languages
-        BM25 matches nothing but names and numbers, and measured on XQuAD
-        (vi questions, English paragraphs) fusing that noise cost recall@1.
-        """
-        vocab = self._bm25.vocab_dict
-        terms = [t for t in tokens(question) if t in vocab]
-        if not terms:
-            return {}
-        scores = self._bm25.get_scores(terms)
-        if language and language != "und":
-            scores = np.where(self._langs == language, scores, 0.0)
-        order = np.argsort(-scores)[:n]
-        return {self.ids[i]: float(scores[i]) for i in order if scores[i] > 0}
-
-
-def _build_bm25(paragraphs) -> bm25s.BM25:
-    index = bm25s.BM25()
-    # Titles stay out: shared by every paragraph of a document, they would make
-    # BM25 rank a whole document's headings above the one paragraph that answers.
-    corpus = [tokens(p.text) or ["∅"] for p in paragraphs]
-    if corpus:
-        index.index(corpus, show_progress=False)
-    return index
-
-
-def _rrf(rankings: list[tuple[dict[str, float], float]]) -> dict[str, float]:
-    """Weighted reciprocal-rank fusion of (ordered dict best first, weight) rankings."""
-    fused: dict[str, float] = {}
-    for ranking, weight in rankings:
-        for rank, pid in enumerate(ranking, start=1):
-            fused[pid] = fused.get(pid, 0.0) + weight / (RRF_K + rank)
-    return fused
+    def _sentences(self, ids: list[str], vector: np.ndarray, lang: str) -> np.ndarray:
+        table = self.index.sentences
+        q = self.centred(vector, lang, "sentence")
+        out = np.zeros(len(ids))
+        for i, pid in enumerate(ids):
+            rows = table.rows(pid)
+            if len(rows):
+                out[i] = float(np.max(table.centred[rows] @ q))
+        return out

@@ -179,3 +179,16 @@ def _unmark_inline(prose: str) -> str:
     for pattern, repl in _MD_RULES:
         prose = pattern.sub(repl, prose)
     return html.unescape(prose)
+
+
+def markup_only(text: str) -> bool:
+    """True when ``text`` shows no words: a fence line, a table rule, a bare tag or
+    component, a ``> [!TIP]`` marker. Such a piece is never an answer sentence."""
+    return not any(ch.isalnum() for ch in match_text(text))
+
+
+def ascii_fold(text: str) -> str:
+    """``fold`` without diacritics ("Phạm Minh Chính" -> "pham minh chinh", "đ" -> "d"):
+    lexical matching across documents that spell names with and without marks."""
+    decomposed = unicodedata.normalize("NFD", fold(text)).replace("đ", "d")
+    return "".join(c for c in decomposed if not unicodedata.combining(c))

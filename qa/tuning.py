@@ -34,6 +34,11 @@ class Retrieval:
     dense_pool: int = 30
     # bound: candidate paragraphs whose sentences are scored for an answer.
     answer_pool: int = 8
+    # measured: weight of the best sentence's centred cosine next to the paragraph's
+    # (equal weight; see bench/results/retrieval-sweep.md, fit splits only).
+    sentence_weight: float = 1.0
+    # measured: weight of the (max-normalised) diacritic-insensitive BM25 score.
+    lexical_weight: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -131,9 +131,15 @@ def _labels(assistant: Assistant, ids, lang: str = "en") -> dict[str, str]:
     return {pid: link_label(paragraphs[pid], lang) for pid in ids if pid in paragraphs}
 
 
+def _uploads(assistant: Assistant) -> set[str]:
+    """Ids of the documents that came in as uploads."""
+    return {d.id for d in assistant.documents() if d.origin == "upload"}
+
+
 def _answer_html(assistant: Assistant, answer: Answer, lang: str) -> str:
     ids = {pid for c in answer.citations for pid in c.parallel}
-    return render_answer(answer, lang, labels=_labels(assistant, ids, lang))
+    return render_answer(answer, lang, labels=_labels(assistant, ids, lang),
+                         uploads=_uploads(assistant))
 
 
 def chat(assistant: Assistant, message: str, history: list | None,
@@ -328,12 +334,19 @@ def check_upload(path: Path, name: str, taken: set[str]) -> tuple[str, str | Non
     return clean, None
 
 
-def _taken_ids(assistant: Assistant) -> set[str]:
+def _taken_ids(assistant: Assistant, replace: bool = False) -> set[str]:
+    """Document ids a new upload may not use (casefolded); with ``replace``, earlier
+    uploads may be overwritten, corpus documents never."""
     taken = {d.casefold() for d in assistant.catalog.documents}
     for folder in assistant.folders:
         if folder.is_dir():
             taken |= {p.stem.casefold() for p in folder.iterdir()
                       if p.suffix.lower() in SUFFIXES}
+    if replace:
+        corpus = Path(assistant.config.corpus_dir)
+        in_corpus = ({p.stem.casefold() for p in corpus.iterdir()
+                      if p.suffix.lower() in SUFFIXES} if corpus.is_dir() else set())
+        taken -= {d.casefold() for d in _uploads(assistant)} - in_corpus
     return taken
 
 
@@ -347,18 +360,20 @@ def _upload_path_and_name(item) -> tuple[Path, str]:
 
 
 def add_documents(assistant: Assistant, files: list | None, lang: str = "en",
-                  on_progress=None) -> str:
+                  on_progress=None, replace: bool = False) -> str:
     """Copy valid uploads into ``uploads_dir`` and ingest; HTML report.
 
     Every file is checked first (type, name collision, size, empty, binary,
     UTF-8, parseable); files are written under a hidden temporary name and
     renamed, then one incremental ingest adds them (``on_progress(file, done,
-    total)`` while embedding). Nothing indexed before is touched; if the ingest
-    fails, the new files are removed again and the error is shown.
+    total)`` while embedding). With ``replace``, a file named like an earlier
+    upload replaces it (re-indexed incrementally). Nothing else indexed before is
+    touched; if the ingest fails, the new files are removed again, replaced ones
+    restored, and the error is shown.
     """
     accepted: list[tuple[str, Path]] = []
     rejected: list[tuple[str, str]] = []
-    taken = _taken_ids(assistant)
+    taken = _taken_ids(assistant, replace)
     for item in files or []:
         path, name = _upload_path_and_name(item)
         clean, why = check_upload(path, name, taken)
@@ -372,6 +387,7 @@ def add_documents(assistant: Assistant, files: list | None, lang: str = "en",
     folder = assistant.uploads_dir
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
+    kept: list[tuple[Path, Path]] = []  # (hidden copy of a replaced upload, its place)
     kwargs = {}
     if on_progress is not None and "on_progress" in inspect.signature(
             assistant.ingest).parameters:
@@ -381,6 +397,12 @@ def add_documents(assistant: Assistant, files: list | None, lang: str = "en",
             target = folder / clean
             tmp = folder / f".{clean}.part"
             shutil.copyfile(source, tmp)
+            for old in folder.iterdir():  # the upload this one replaces (any suffix)
+                if old.is_file() and old.stem.casefold() == target.stem.casefold() and \
+                        not old.name.startswith("."):
+                    hidden = folder / f".{old.name}.old"
+                    os.replace(old, hidden)
+                    kept.append((hidden, old))
             os.replace(tmp, target)
             written.append(target)
         with friendly():
@@ -388,10 +410,15 @@ def add_documents(assistant: Assistant, files: list | None, lang: str = "en",
     except BaseException:
         for target in written:
             target.unlink(missing_ok=True)
+        for hidden, place in kept:
+            os.replace(hidden, place)
         raise
+    for hidden, _ in kept:
+        hidden.unlink(missing_ok=True)
     docs = assistant.catalog.documents
     done = [(Path(clean).stem, len(docs.get(Path(clean).stem, ()))) for clean, _ in accepted]
-    return render_upload(done, rejected, report, lang)
+    replaced = {place.stem for _, place in kept}
+    return render_upload(done, rejected, report, lang, replaced=replaced)
 
 
 def load_examples(assistant: Assistant, env: dict | None = None) -> list[str]:
@@ -534,16 +561,20 @@ def build(assistant: Assistant, examples: list[str] | None = None) -> gr.Blocks:
                     files = gr.File(label=I18N("files"), file_count="multiple",
                                     file_types=list(SUFFIXES), type="filepath",
                                     elem_id="seedqa-upload")
+                    replace_box = gr.Checkbox(False, label=I18N("replace"),
+                                              elem_id="seedqa-replace")
+                    # Kept server-side, so /add_ui keeps its one argument (the files).
+                    replace_state = gr.State(False)
                     add_btn = gr.Button(I18N("add"), elem_id="seedqa-add")
                     upload_out = gr.HTML(elem_id="seedqa-upload-report")
 
-        def lookup_ui(pid: str, span: str, request: gr.Request) -> str:
+        def lookup_cited(pid: str, span: str, request: gr.Request) -> str:
             return lookup(assistant, pid, span, request_lang(request))
 
-        def lookup_typed(pid: str, request: gr.Request) -> str:
+        def lookup_ui(pid: str, request: gr.Request) -> str:
             return lookup(assistant, pid, "", request_lang(request))
 
-        def add_ui(items: list | None, request: gr.Request,
+        def add_ui(items: list | None, replace: bool, request: gr.Request,
                    progress=gr.Progress()) -> tuple[str, str, None, str]:  # noqa: B008
             lang_now = request_lang(request)
 
@@ -551,7 +582,7 @@ def build(assistant: Assistant, examples: list[str] | None = None) -> gr.Blocks:
                 progress((done, max(total, 1)), desc=i18n.text(
                     lang_now, "progress", file=name, done=done, total=total))
 
-            report = add_documents(assistant, items, lang_now, on_progress)
+            report = add_documents(assistant, items, lang_now, on_progress, bool(replace))
             return report, status(assistant, lang_now), None, shelf(assistant, lang_now)
 
         def remove_ui(doc_id: str, request: gr.Request) -> tuple[str, str, str]:
@@ -564,12 +595,14 @@ def build(assistant: Assistant, examples: list[str] | None = None) -> gr.Blocks:
             return (status(assistant, code), shelf(assistant, code),
                     render_notice(i18n.text(code, "lookup_start")))
 
-        lookup_btn.click(lookup_ui, [lookup_box, span_box], lookup_out,
+        lookup_btn.click(lookup_cited, [lookup_box, span_box], lookup_out,
                          api_visibility="undocumented", show_progress="minimal")
-        lookup_box.submit(lookup_typed, lookup_box, lookup_out, api_visibility="undocumented",
+        lookup_box.submit(lookup_ui, lookup_box, lookup_out, api_visibility="undocumented",
                           show_progress="minimal")
         # One ingest at a time (uploads and removals share the slot); answers go on meanwhile.
-        add_btn.click(add_ui, files, [upload_out, header, files, shelf_out],
+        replace_box.change(lambda on: bool(on), replace_box, replace_state, queue=False,
+                           api_visibility="undocumented")
+        add_btn.click(add_ui, [files, replace_state], [upload_out, header, files, shelf_out],
                       api_visibility="undocumented", concurrency_id="ingest",
                       concurrency_limit=1)
         remove_btn.click(remove_ui, remove_box, [remove_out, header, shelf_out],

@@ -211,17 +211,24 @@ def render_partial(text: str) -> str:
     return _render("partial.html", text=text)
 
 
-def render_answer(answer: Answer, lang: str = "en", labels: dict[str, str] | None = None) -> str:
+def render_answer(answer: Answer, lang: str = "en", labels: dict[str, str] | None = None,
+                  uploads: frozenset[str] | set[str] = frozenset()) -> str:
     """A finished answer: text with clickable markers, its sources (or, under a verdict
     first, the related paragraphs collapsed), and a hidden plain-text copy.
 
-    ``labels`` maps paragraph ids to readable link labels (for "also stated in").
+    ``labels`` maps paragraph ids to readable link labels (for "also stated in");
+    sources from documents in ``uploads`` (ids) are labelled as uploads.
     """
-    sources = [{"id": c.id, "label": source_label(c, n, lang), "span": quote_span(c),
+    tag = " — " + i18n.text(lang, "origin_upload")
+
+    def label(c: Citation, n: int | None) -> str:
+        return source_label(c, n, lang) + (tag if c.doc_id in uploads else "")
+
+    sources = [{"id": c.id, "label": label(c, n), "span": quote_span(c),
                 "html": Markup(highlight(c.text, c.start, c.end, c.quote)),
                 "also": _also(c.parallel, labels)}
                for n, c in enumerate(answer.citations, start=1)]
-    related = [{"id": c.id, "label": source_label(c, None, lang), "text": c.text}
+    related = [{"id": c.id, "label": label(c, None), "text": c.text}
                for c in answer.related]
     return _render("answer.html", lang, answer=answer, pieces=_pieces(answer),
                    sources=sources, related=related,
@@ -326,9 +333,12 @@ def render_status(backend: str, documents: int, paragraphs: int, lang: str = "en
 
 
 def render_upload(accepted: list[tuple[str, int]], rejected: list[tuple[str, str]],
-                  report: IngestReport | None, lang: str = "en") -> str:
-    """What an upload did: files added (with paragraph counts), files refused and why."""
-    return _render("upload.html", lang, accepted=accepted, rejected=rejected, report=report)
+                  report: IngestReport | None, lang: str = "en",
+                  replaced: frozenset[str] | set[str] = frozenset()) -> str:
+    """What an upload did: files added (with paragraph counts; ``replaced`` ids replaced
+    an earlier upload), files refused and why."""
+    return _render("upload.html", lang, accepted=accepted, rejected=rejected, report=report,
+                   replaced=replaced)
 
 
 def render_shelf(documents: list, lang: str = "en") -> str:

@@ -8,6 +8,7 @@ A second, in-process app checks the QA_AUTH login.
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -114,6 +115,28 @@ def test_ask_follow_up_with_history_pairs(client):
 def test_ask_empty_question_is_an_error_with_its_message(client):
     with pytest.raises(Exception, match="question is empty"):
         client.predict("   ", None, api_name="/ask")
+
+
+@pytest.mark.parametrize("question, history, says", [
+    (NZ, 5, "history must be a list"),
+    (NZ, "not a list", "history must be a list"),
+    (NZ, [[1, 2]], "not a [question, answer] pair"),
+    (5, None, "the question must be text"),
+    ("x" * 6000, None, "6,000 characters long"),
+])
+def test_ask_malformed_arguments_are_messages(client, question, history, says):
+    with pytest.raises(Exception, match=re.escape(says)) as info:  # gradio_client's AppError
+        client.predict(question, history, api_name="/ask")
+    assert "Traceback" not in str(info.value)
+
+
+def test_chat_answers_bad_questions_with_a_message_and_goes_on(app):
+    session = Client(app["url"], verbose=False)
+    for bad, says in (("", "question is empty"), ("x" * 6000, "6,000 characters long")):
+        message = session.predict(bad, api_name="/chat")
+        assert 'class="seedqa-msg seedqa-error"' in message and says in message
+    final = session.predict(NZ, api_name="/chat")
+    assert "seedqa-answered" in final and "billion" in message_text(final)
 
 
 def test_cite_known_and_unknown(client):

@@ -426,7 +426,7 @@ CONDENSED = "What trade target did Vietnam and Kazakhstan set?"
 def _condense_then_answer(req: Request) -> Reply | str:
     if not req.stream:
         return CONDENSED
-    return "They aim to raise bilateral trade to US$5 billion by 2030 [1]."
+    return f"{sentence(req, 1)} [1]."
 
 
 def test_follow_up_is_condensed_first_and_the_standalone_question_is_asked(

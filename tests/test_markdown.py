@@ -13,7 +13,7 @@ from qa.corpus import load_folder, parse_markdown
 from qa.embed import passage_text
 from qa.language import detect_block
 from qa.markdown import PROSE_KINDS, MarkdownSplitter, strip_front_matter
-from qa.text import match_text, tokens
+from qa.text import markup_only, match_text, tokens
 from qa.types import Citation
 
 HF_COURSE = PROJECT_ROOT / "eval" / "hf-course" / "corpus"
@@ -174,6 +174,15 @@ def test_duplicate_blocks_point_to_the_first():
 ])
 def test_match_text(text, expected):
     assert match_text(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("```python", True), ("|---|:-:|", True), ("> [!TIP]", True), ('<Youtube id="x" />', True),
+    ('<img src="a.png" alt="x"/>', True), ("```", True), ("- [ALBERT](https://x.invalid)", False),
+    ("Run `pip install x`.", False), ("| `r` | rank |", False),
+])
+def test_markup_only(text, expected):
+    assert markup_only(text) is expected
 
 
 def test_tokens_ignore_zero_width_characters():

@@ -369,6 +369,9 @@ def test_cross_origin_uploads_are_refused_off_loopback(note, monkeypatch):
 
 def test_malformed_api_arguments_get_their_message(note):
     with served(note) as app:
+        # Bounded: sessions kept in memory, answers computed at once.
+        assert app.demo.state_session_capacity == ui.SESSION_CAPACITY
+        assert app.demo._queue.default_concurrency_limit == ui.default_concurrency()
         client = Client(app.url, verbose=False)
         for args, api, says in (
                 (("crane?", 5), "/ask", "history must be a list"),

@@ -685,3 +685,38 @@ def test_host_guard_refuses_cross_origin_uploads(origin, status):
     assert r.status_code == status, r.text
     assert client.get("/", headers={"host": "10.0.0.5:7860",
                                     "origin": "http://evil.example"}).status_code == 200
+
+
+def test_an_upload_can_replace_an_earlier_upload_only(small, tmp_path):
+    first = tmp_path / "a" / "prices.txt"
+    first.parent.mkdir()
+    first.write_text("Prices\n\nCloves sold at 9 dollars a kilo.\n", encoding="utf-8")
+    second = tmp_path / "b" / "prices.txt"
+    second.parent.mkdir()
+    second.write_text("Prices\n\nCloves sold at 12 dollars a kilo.\n\nVanilla held.\n",
+                      encoding="utf-8")
+    assert "Added 1 document(s)" in ui.add_documents(small, [str(first)])
+    assert "already exists" in ui.add_documents(small, [str(second)])  # not without replace
+    out = ui.add_documents(small, [str(second)], replace=True)
+    assert "<code>prices</code>: 3 paragraphs (replaced the earlier upload)" in out
+    assert small.cite("prices:2").text == "Cloves sold at 12 dollars a kilo."
+    assert sorted(p.name for p in small.uploads_dir.iterdir()) == ["prices.txt"]
+    # A corpus document is never replaced by an upload.
+    clash = tmp_path / "c" / "spices.txt"
+    clash.parent.mkdir()
+    clash.write_text("Clash\n\nSame id as a corpus document.\n", encoding="utf-8")
+    assert "already exists" in ui.add_documents(small, [str(clash)], replace=True)
+
+
+def test_sources_from_uploads_are_labelled(small, tmp_path):
+    f = tmp_path / "pepper.txt"
+    f.write_text("Pepper\n\nPemba exported 17 tonnes of pepper in 2024.\n", encoding="utf-8")
+    ui.add_documents(small, [str(f)])
+    html_out = list(ui.chat(small, "How many tonnes of pepper did Pemba export in 2024?", []))[-1]
+    if "seedqa-answered" in html_out:
+        assert "Pepper — undated — ¶2 — upload</button>" in html_out
+    c = citation("x", doc_id="up", id="up:2")
+    out = render_answer(Answer(text="x [1]", answered=True, citations=[c]), uploads={"up"})
+    assert ">[1] A title — 2025-02-26 — ¶2 — upload</button>" in out
+    assert "— upload</button>" not in render_answer(Answer(text="x [1]", answered=True,
+                                                           citations=[c]))

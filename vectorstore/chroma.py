@@ -234,10 +234,13 @@ class ChromaStore:
             self.query([float(x) for x in got["embeddings"][0]], 1)
 
     # -- paragraphs ------------------------------------------------------------------
-    def records(self, include_text: bool = True) -> Iterator[tuple[str, str | None, dict]]:
-        """Every stored (id, text, metadata), paged so large collections stream."""
-        yield from self._pages(self.collection, ["metadatas", "documents"] if include_text
-                               else ["metadatas"])
+    def records(self, include_text: bool = True, include_vectors: bool = False
+                ) -> Iterator[tuple]:
+        """Every stored (id, text, metadata[, vector]), paged so large collections stream."""
+        include = ["metadatas", "documents"] if include_text else ["metadatas"]
+        if include_vectors:
+            include.append("embeddings")
+        yield from self._pages(self.collection, include)
 
     def _pages(self, collection, include: list[str], where: dict | None = None):
         offset = 0

@@ -33,6 +33,7 @@ from qa.errors import (  # noqa: E402
     QAError,
     QuestionError,
     StoreError,
+    StoreFull,
 )
 from qa.types import (  # noqa: E402
     Answer,
@@ -61,8 +62,9 @@ def __getattr__(name: str):
 
 __all__ = [
     "Answer", "Assistant", "Citation", "CitationNotFound", "Config", "ConfigError", "CorpusError",
-    "Document", "DocumentInfo", "EmbedderError", "EmbedderMismatch", "Hit", "IngestReport", "LLMError",
-    "Paragraph", "QAError", "QuestionError", "StoreError", "ask", "ask_stream", "cite",
+    "Document", "DocumentInfo", "EmbedderError", "EmbedderMismatch", "Hit", "IngestReport",
+    "LLMError", "Paragraph", "QAError", "QuestionError", "StoreError", "StoreFull", "ask",
+    "ask_stream", "cite",
     "default_assistant", "ingest", "search",
 ]
 

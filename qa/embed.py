@@ -12,8 +12,6 @@ import threading
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
-from llama_index.core.base.embeddings.base import BaseEmbedding
-from llama_index.core.bridge.pydantic import PrivateAttr
 
 from qa.config import Config, openai_settings
 from qa.errors import ConfigError, EmbedderError
@@ -183,38 +181,20 @@ def _variant(query_prefix: str, passage_prefix: str, input_type: bool) -> str:
     return "-" + hashlib.sha1(raw).hexdigest()[:8]
 
 
-class LlamaEmbedding(BaseEmbedding):
-    """Any ``Embedder`` as a llama-index ``BaseEmbedding``, to pass explicitly."""
+def as_llama(embedder: Embedder):
+    """The llama-index ``BaseEmbedding`` for ``embedder`` (its own ``llama`` model if any)."""
+    from qa.llama import LlamaEmbedding
 
-    _embedder: Any = PrivateAttr()
-
-    def __init__(self, embedder: Embedder, **kwargs: Any) -> None:
-        super().__init__(model_name=embedder.name, embed_batch_size=32, **kwargs)
-        self._embedder = embedder
-
-    @classmethod
-    def class_name(cls) -> str:
-        return "SeedQAEmbedding"
-
-    def _get_query_embedding(self, query: str) -> list[float]:
-        return self._embedder.embed_query(query).tolist()
-
-    def _get_text_embedding(self, text: str) -> list[float]:
-        return self._embedder.embed_documents([text])[0].tolist()
-
-    def _get_text_embeddings(self, texts: list[str]) -> list[list[float]]:
-        return self._embedder.embed_documents(texts).tolist()
-
-    async def _aget_query_embedding(self, query: str) -> list[float]:
-        return self._get_query_embedding(query)
-
-    async def _aget_text_embedding(self, text: str) -> list[float]:
-        return self._get_text_embedding(text)
-
-
-def as_llama(embedder: Embedder) -> BaseEmbedding:
-    """The llama-index embedding for ``embedder`` (its own ``llama`` model if it has one)."""
     return getattr(embedder, "llama", None) or LlamaEmbedding(embedder)
+
+
+def __getattr__(name: str):
+    # llama-index takes seconds to import: its adapter loads only when asked for.
+    if name == "LlamaEmbedding":
+        from qa.llama import LlamaEmbedding
+
+        return LlamaEmbedding
+    raise AttributeError(name)
 
 
 _SHARED: dict[str, Embedder] = {}

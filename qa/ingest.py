@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
-from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
 
 from qa.corpus import load_folder
 from qa.embed import Embedder, passage_text
@@ -80,7 +79,10 @@ def load_corpus(folders: Iterable[tuple[Path, str]]) -> tuple[list[tuple[Documen
     return documents, skipped
 
 
-def _node(p: Paragraph, vector, meta: dict) -> TextNode:
+def _node(p: Paragraph, vector, meta: dict):
+    # llama-index's node format, so ChromaVectorStore reads the records as its own.
+    from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
     node = TextNode(id_=p.id, text=p.text, metadata=meta, embedding=[float(x) for x in vector])
     # ref_doc_id = document id, so llama-index's delete(ref_doc_id) drops a whole document.
     node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=p.doc_id)

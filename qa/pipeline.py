@@ -23,10 +23,6 @@ from qa.store import VectorStore
 from qa.tuning import RETRIEVAL
 from qa.types import Answer, Hit
 
-# measured (first session, dev set): a follow-up that names its own topic but leans on
-# a pronoun keeps the previous question in view at this weight.
-PREVIOUS_WEIGHT = 0.35
-
 
 class StatementDedup:
     """Keeps one hit per statement: a hit whose translation ranked higher is dropped."""
@@ -68,11 +64,8 @@ class Pipeline:
         return cls(index, embedder, vectors, retriever, StatementDedup(cat), extractive)
 
     def query_vector(self, q: Question) -> np.ndarray:
-        vec = self.embedder.embed_query(q.standalone)
-        if q.previous and q.standalone == q.text:
-            vec = vec + PREVIOUS_WEIGHT * self.embedder.embed_query(q.previous)
-            vec = vec / max(float((vec @ vec) ** 0.5), 1e-12)
-        return vec
+        """The question's vector (of its standalone form, for follow-ups)."""
+        return self.embedder.embed_query(q.standalone)
 
     def retrieve(self, q: Question, k: int = RETRIEVAL.answer_pool
                  ) -> tuple[list[Scored], np.ndarray]:

@@ -58,10 +58,16 @@ _EXPECTS = (
 )
 _RECENT = re.compile(r"\b(most recent(ly)?|latest|newest|last time|gần đây nhất|mới nhất|"
                      r"lần gần nhất|gần nhất)\b", re.IGNORECASE)
-_ELLIPTICAL = re.compile(r"^(and|what about|how about|and what about|also|còn|thế còn|vậy còn|"
-                         r"và|còn với|thế với)\b", re.IGNORECASE)
-_ANAPHORA = re.compile(r"\b(he|she|they|him|her|them|his|their|it|its|that|this|these|those|"
-                       r"ông ấy|bà ấy|họ|đó|này|ấy|nước này|hai bên)\b", re.IGNORECASE)
+# Follow-ups are recognised by grammar, not by topic: closed-class words of English and
+# Vietnamese (standard grammars), never words taken from evaluation questions.
+# A connector at the start marks an elliptical question ("And ...?", "What about ...?",
+# "Còn ...?", "Thế còn ...?") that reuses the previous question's predicate.
+_ELLIPTICAL = re.compile(r"^(and|also|what about|how about|as for|còn|thế còn|vậy còn|"
+                         r"còn về|và|thế|vậy)\b", re.IGNORECASE)
+# Personal and demonstrative pronouns that point back to something named earlier.
+_ANAPHORA = re.compile(r"\b(he|she|they|him|her|them|his|hers|their|theirs|it|its|this|that|"
+                       r"these|those|there|then|ông ấy|bà ấy|anh ấy|chị ấy|cô ấy|họ|nó|đó|"
+                       r"này|ấy|kia|khi đó|lúc đó)\b", re.IGNORECASE)
 _WORD = re.compile(r"\w[\w'’-]*")
 
 
@@ -96,33 +102,42 @@ class Question:
         return key_terms(self.text)
 
 
-def analyse(question: str, history: list[tuple[str, str]] | None = None) -> Question:
-    """Check ``question`` and resolve it against the last turn of ``history``."""
+def analyse(question: str, history: list | None = None) -> Question:
+    """Check ``question`` and decide, from its form alone, whether it leans on the last turn.
+
+    - Elliptical ("And with Kazakhstan?", or no content word at all: "When?"): retrieval
+      uses the question plus the previous question's predicate (its words minus its
+      names), so the new names replace the old.
+    - A pronoun and no topic of its own ("What posts does he hold?"): retrieval uses the
+      question plus the names of the previous question and answer (the antecedent).
+    - Anything that names its own topic is answered on its own, however short.
+    """
     text = check_question(question)
     lang = language.detect(text)
     previous = ""
     standalone = text
     if history:
-        prev = check_history(history)
-        short = len(content_tokens(text)) <= 3
-        if prev and (short or _ANAPHORA.search(text) or _ELLIPTICAL.search(text)):
-            if short:
-                standalone = f"{prev} {text}"
-                previous = prev
-            elif not _new_names(text, prev):
-                # A full question leaning on a pronoun ("Who did he invite?").
-                previous = prev
+        prev_q, prev_a = last_turn(history)
+        if prev_q:
+            if _ELLIPTICAL.search(text) or not content_tokens(text):
+                own = names(text)[1:] or key_terms(text)
+                carried = prev_q if not own else " ".join(
+                    w for i, w in enumerate(_WORD.findall(prev_q)) if i == 0 or not w[0].isupper())
+                standalone, previous = f"{text} {carried}", prev_q
+            elif _ANAPHORA.search(text) and not has_topic(text):
+                # Sentence-initial capitals are not names: skip each text's first word.
+                antecedents = " ".join(dict.fromkeys(names(prev_q)[1:] + names(prev_a)[1:7]))
+                standalone, previous = f"{text} {antecedents}".strip(), prev_q
     expects = {kind for kind, pattern in _EXPECTS if re.search(pattern, text, re.IGNORECASE)}
     if _RECENT.search(text):
         expects.add("recent")
-    expects = frozenset(expects)
-    return Question(text, standalone, lang, expects, previous)
+    return Question(text, standalone, lang, frozenset(expects), previous)
 
 
-def _new_names(text: str, previous: str) -> set[str]:
-    """Capitalised words of ``text`` (after its first word) that ``previous`` lacks."""
-    before = {w.lower() for w in names(previous)}
-    return {w for w in names(text)[1:] if w.lower() not in before}
+def has_topic(text: str) -> bool:
+    """Does the question name something itself: a name (a capitalised word after the
+    first), a number or an acronym?"""
+    return bool(names(text)[1:] or key_terms(text))
 
 
 def history_pairs(history: object, text=None) -> list[tuple[str, str]]:
@@ -167,15 +182,20 @@ def _plain_text(content: object) -> str:
     return content if isinstance(content, str) else ""
 
 
-def check_history(history: object) -> str:
-    """The last user question of a history of (question, answer) pairs, or ''."""
+def last_turn(history: object) -> tuple[str, str]:
+    """The last (question, answer) of a history whose question is usable, or ("", "")."""
     if not isinstance(history, (list, tuple)):
         raise QuestionError("history must be a list of (question, answer) pairs or of "
                             "{'role', 'content'} messages")
-    for question, _ in reversed(history_pairs(history)):
+    for question, answer in reversed(history_pairs(history)):
         if question.strip():
             try:
-                return check_question(question)
+                return check_question(question), answer or ""
             except QuestionError:
-                return ""
-    return ""
+                return "", ""
+    return "", ""
+
+
+def check_history(history: object) -> str:
+    """The last user question of a history of (question, answer) pairs, or ''."""
+    return last_turn(history)[0]

@@ -418,7 +418,7 @@ CSS = """
 #   clipboard (the hidden .seedqa-copytext) instead of its HTML.
 # - a new answer is scrolled to its start, not its end (the chat's autoscroll is off).
 # - window.seedqaSetLocale(lang) switches the page's translated labels.
-JS = """
+JS = r"""
 () => {
   if (window.__seedqa) return;
   window.__seedqa = true;
@@ -443,7 +443,7 @@ JS = """
       }
       return;
     }
-    const m = el.value.match(/^(.*?)(#\\d+-\\d+)?$/);
+    const m = el.value.match(/^(.*?)(#\d+-\d+)?$/);
     const pid = m[1];
     setBox('#seedqa-lookup-span', m[2] ? pid + m[2] : '');
     if (!setBox('#seedqa-lookup-id', pid)) return;
@@ -455,14 +455,26 @@ JS = """
     }, 60);
   }, true);
 
+  // Each rendered message in the copied string (one, or the whole conversation) becomes
+  // its text; anything else (the user's questions) is left exactly as it was.
+  const decode = (h) => {
+    const t = document.createElement('textarea');  // RCDATA: entities decoded, nothing run
+    t.innerHTML = h.replace(/<br>/g, '\n');
+    return t.value;
+  };
+  const NOT_NEXT = '(?:(?!<div class="seedqa-msg)[\\s\\S])*?';  // within one message
+  const TEXT = '((?:[^<]|<br>)*)';
+  const ANSWER = new RegExp('<div class="seedqa-msg [^"]*">' + NOT_NEXT
+    + '<div class="seedqa-copytext">([^<]*)</div></div>', 'g');
+  const ERROR = new RegExp('<div class="seedqa-msg seedqa-error"><div class="seedqa-notice-h">'
+    + '([^<]*)</div><div class="seedqa-answer">' + TEXT + '</div></div>', 'g');
+  const STREAMING = new RegExp('<div class="seedqa-msg seedqa-streaming">'
+    + '<div class="seedqa-answer">' + TEXT + '</div>' + NOT_NEXT + '</span></div>', 'g');
   const plain = (s) => {
-    if (typeof s !== 'string' || s.indexOf('seedqa-msg') < 0) return s;
-    const doc = new DOMParser().parseFromString(s, 'text/html');
-    doc.querySelectorAll('.seedqa-msg').forEach((msg) => {
-      const copy = msg.querySelector('.seedqa-copytext');
-      msg.replaceWith(doc.createTextNode(copy ? copy.textContent : msg.innerText || ''));
-    });
-    return doc.body.textContent.trim();
+    if (typeof s !== 'string' || s.indexOf('class="seedqa-msg') < 0) return s;
+    return s.replace(ANSWER, (m, t) => decode(t))
+      .replace(ERROR, (m, h, t) => decode(h) + ': ' + decode(t))
+      .replace(STREAMING, (m, t) => decode(t));
   };
   window.seedqaPlain = plain;
   if (navigator.clipboard && navigator.clipboard.writeText) {
@@ -495,7 +507,7 @@ JS = """
   window.seedqaSetLocale = async (lang) => {
     try {
       const url = performance.getEntriesByType('resource').map((e) => e.name)
-        .find((n) => /\\/assets\\/core-[^/]+\\.js(\\?|$)/.test(n));
+        .find((n) => /\/assets\/core-[^/]+\.js(\?|$)/.test(n));
       if (!url) return;
       const core = await import(url);
       if (typeof core.changeLocale === 'function') core.changeLocale(lang);

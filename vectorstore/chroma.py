@@ -31,9 +31,6 @@ import chromadb  # noqa: E402  (telemetry must be off before chromadb is importe
 import httpx  # noqa: E402
 from chromadb.config import Settings  # noqa: E402
 from chromadb.errors import ChromaError  # noqa: E402
-from llama_index.core.schema import TextNode  # noqa: E402
-from llama_index.core.vector_stores.utils import node_to_metadata_dict  # noqa: E402
-from llama_index.vector_stores.chroma import ChromaVectorStore  # noqa: E402
 
 from qa.errors import EmbedderMismatch, StoreError, StoreFull  # noqa: E402
 
@@ -187,9 +184,14 @@ class ChromaStore:
         self.collection = collection
         self.sentence_collection = sentences
         self.where = where or collection.name
-        # llama-index's view of the paragraphs, for plain llama-index retrieval over them.
-        self.vector_store = ChromaVectorStore(chroma_collection=collection)
         self.batch = max(1, min(1000, client.get_max_batch_size()))
+
+    @property
+    def vector_store(self):
+        """llama-index's view of the paragraphs (``VectorStoreIndex.from_vector_store``)."""
+        from llama_index.vector_stores.chroma import ChromaVectorStore  # slow import
+
+        return ChromaVectorStore(chroma_collection=self.collection)
 
     @property
     def name(self) -> str:
@@ -267,8 +269,11 @@ class ChromaStore:
         return {pid: (meta or {}).get("origin", "corpus") for pid, _, meta in
                 self.records(False)}
 
-    def write(self, nodes: list[TextNode]) -> None:
-        """Insert or replace nodes (which carry their embeddings), in llama-index's format."""
+    def write(self, nodes: list) -> None:
+        """Insert or replace llama-index ``TextNode``s (which carry their embeddings), in
+        the record format ``ChromaVectorStore`` reads."""
+        from llama_index.core.vector_stores.utils import node_to_metadata_dict  # slow import
+
         for i in range(0, len(nodes), self.batch):
             chunk = nodes[i:i + self.batch]
             self._guard(

@@ -1,0 +1,172 @@
+"""Unit layer: each pipeline component on tiny inputs with exact expectations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from qa.citations import Catalog, Renumberer
+from qa.index import SentenceTable, centre, centroids, paragraph_from_record
+from qa.ingest import metadata
+from qa.pipeline import StatementDedup
+from qa.retrieve import Lexicon, Retriever, Scored
+from qa.sentvec import spans
+from qa.text import ascii_fold
+from qa.types import Paragraph
+
+
+def para(pid: str, text: str = "x", language: str = "en", canonical: str | None = None,
+         date: str | None = None) -> Paragraph:
+    doc, num = pid.rsplit(":", 1)
+    return Paragraph(id=pid, doc_id=doc, number=int(num), text=text, title=f"Title {doc}",
+                     date=date, language=language, canonical_id=canonical or pid)
+
+
+def scored(*ids: str) -> list[Scored]:
+    return [Scored(pid, 1.0 - i / 10, 0.0, 0.0, 0.0) for i, pid in enumerate(ids)]
+
+
+# -- statement dedup ------------------------------------------------------------------------
+
+LINKS = {"en:1": ("vi:1",), "vi:1": ("en:1",)}
+
+
+@pytest.mark.parametrize("ranked, kept", [
+    (("en:1", "vi:1", "en:2"), ["en:1", "en:2"]),  # the translation ranked lower is dropped
+    (("vi:1", "en:2", "en:1"), ["vi:1", "en:2"]),  # whichever version ranked first stays
+    (("en:2", "en:2"), ["en:2"]),                  # a repeated id counts once
+    ((), []),
+])
+def test_statement_dedup_keeps_one_hit_per_statement(ranked, kept):
+    cat = Catalog.build([para("en:1"), para("en:2"), para("vi:1", language="vi")], LINKS)
+    assert [h.id for h in StatementDedup(cat).run(scored(*ranked))] == kept
+
+
+# -- stored metadata round trip -------------------------------------------------------------
+
+@pytest.mark.parametrize("p", [
+    para("doc:3", "Some text.", date="2025-02-26"),
+    para("doc:4", "Repeat.", canonical="doc:2"),
+    para("d-é:1", "Không có ngày.", language="vi"),  # no date: stored as "" and back to None
+])
+def test_metadata_round_trips_every_paragraph_field(p):
+    meta = metadata(p, "hash", "doc.txt", "corpus")
+    assert None not in meta.values()  # Chroma stores no None
+    assert paragraph_from_record(p.id, p.text, meta) == p
+
+
+# -- vectors: centroids, centring, sentence rows -----------------------------------------------
+
+def test_centroids_and_centring_remove_the_language_offset():
+    offset = {"en": np.array([0.0, 0.0, 1.0]), "vi": np.array([0.0, 0.0, -1.0])}
+    content = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    langs = ["en", "en", "vi", "vi"]
+    vecs = content + np.stack([offset[lang] for lang in langs])
+    mus = centroids(vecs, langs)
+    assert np.allclose(mus["en"], [0.5, 0.5, 1.0]) and np.allclose(mus["*"], [0.5, 0.5, 0.0])
+    c = centre(vecs, langs, mus)
+    # After centring, an English row and its Vietnamese counterpart are identical.
+    assert np.allclose(c[0], c[2]) and np.allclose(c[1], c[3])
+    assert np.allclose(np.linalg.norm(c, axis=1), 1.0)
+
+
+def test_sentence_table_rows_and_mean_paragraph_vectors():
+    table = SentenceTable(("a:1", "a:1", "b:1"), np.array([[0, 5], [6, 9], [0, 4]]),
+                          np.array([[1, 0], [0, 1], [1, 0]], dtype=np.float32), ("en",) * 3,
+                          _rows={"a:1": np.array([0, 1]), "b:1": np.array([2])})
+    assert table.rows("a:1").tolist() == [0, 1] and table.rows("zz:1").tolist() == []
+    means = table.paragraph_vectors()
+    assert np.allclose(means["a:1"], [2 ** -0.5, 2 ** -0.5]) and np.allclose(means["b:1"], [1, 0])
+
+
+# -- lexical matching -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, folded", [
+    ("Phạm Minh Chính", "pham minh chinh"),
+    ("Đà Nẵng", "da nang"),
+    ("Việt Nam", "vietnam"),
+    ("plain ASCII", "plain ascii"),
+])
+def test_ascii_fold(text, folded):
+    assert ascii_fold(text) == folded
+
+
+def test_lexicon_matches_names_across_diacritics_and_languages():
+    lex = Lexicon(["en:1", "vi:1", "en:2"],
+                  ["Pham Minh Chinh met the delegation.", "Thủ tướng Phạm Minh Chính tiếp đoàn.",
+                   "Rice exports grew."])
+    assert set(lex.run("Phạm Minh Chính", 5)) == {"en:1", "vi:1"}
+    assert lex.run("nothing shared", 5) == {}
+
+
+# -- sentence spans -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, quoted", [
+    ("One short. The second sentence is long enough here.",
+     ["The second sentence is long enough here."]),
+    ("1. The first numbered item says something useful.",
+     ["The first numbered item says something useful."]),
+    ("Heading only", ["Heading only"]),  # nothing quotable: the whole block
+])
+def test_spans_are_exact_offsets(text, quoted):
+    assert [text[s:e] for s, e in spans(text)] == quoted
+
+
+# -- marker renumbering across stream chunks ------------------------------------------------
+
+@pytest.mark.parametrize("chunks, shown", [
+    (["Rice [2] and coffee [1]."], "Rice [1] and coffee [2]."),
+    (["Rice [", "2", "] grew."], "Rice [1] grew."),           # a marker split over chunks
+    (["A [9] claim [1]."], "A  claim [1]."),                  # out of range: dropped
+    (["Both [1, 2] and [2][2]."], "Both [1][2] and [2]."),
+])
+def test_renumberer_across_chunks(chunks, shown):
+    r = Renumberer(n_sources=3)
+    assert "".join(r.feed(c) for c in chunks) + r.close() == shown
+
+
+# -- retrieval on a real store with a controlled embedder --------------------------------------
+
+class PlantedEmbedder:
+    """Vectors chosen by hand: content axis + a language offset the embedder adds to every
+    text of one language, as multilingual models do."""
+
+    name = "planted-5"
+    AXES = {"rice": 0, "coffee": 1, "tea": 2, "gạo": 0, "cà phê": 1, "chè": 2}
+
+    def _vec(self, text: str) -> np.ndarray:
+        v = np.zeros(5, dtype=np.float32)
+        for word, axis in self.AXES.items():
+            if word in text.lower():
+                v[axis] += 1.0
+        v[3] = 1.5 if any(c in text for c in "ạàảãáăđ") else 0.0  # the "Vietnamese" offset
+        v[4] = 0.1
+        return v / np.linalg.norm(v)
+
+    def embed_documents(self, texts):
+        return np.stack([self._vec(t) for t in texts]) if texts else np.zeros((0, 5))
+
+    def embed_query(self, text):
+        return self._vec(text)
+
+
+def test_centred_retrieval_prefers_the_answer_in_the_other_language(tmp_path):
+    import qa
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "en.txt").write_text("Rice exports reached a record high this year.\n\n"
+                                   "Coffee prices fell in the spring.\n", encoding="utf-8")
+    (corpus / "vi.txt").write_text("Nông dân trồng cà phê ở Tây Nguyên mở rộng.\n\n"
+                                   "Đồi chè ở Thái Nguyên được mùa.\n", encoding="utf-8")
+    a = qa.Assistant(corpus_dir=corpus, data_dir=tmp_path / "data", embedder=PlantedEmbedder(),
+                     llm=False)
+    a.ingest(progress=False)
+    index = a.pipeline.index
+    question = "Xuất khẩu gạo đạt bao nhiêu?"  # a Vietnamese question about rice
+    raw = Retriever(index, a.embedder, sentence_weight=0.0)
+    # Without centring the shared language offset wins: the Vietnamese coffee paragraph.
+    plain = {pid: float(index.paragraph_vectors[index.paragraph_rows[pid]]
+                        @ a.embedder.embed_query(question)) for pid in ("en:1", "vi:1", "vi:2")}
+    assert plain["vi:1"] > plain["en:1"] and plain["vi:2"] > plain["en:1"]
+    assert raw.search(question, k=1)[0].id == "en:1"

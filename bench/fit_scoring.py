@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import math
 import os
 import sys
 import tempfile
@@ -51,6 +50,7 @@ if str(ROOT) not in sys.path:
 from qa.answertype import LABELS, AnswerType, label_answer, question_features  # noqa: E402
 from qa.extractive import _coverage, focus_text, idf_table  # noqa: E402
 from qa.scoring import (  # noqa: E402
+    ANSWERABILITY_FEATURES,
     FEATURES,
     SCORING,
     SCORING_VERSION,
@@ -311,7 +311,7 @@ class XquadCandidates:
         hand = (HAND["sim"] * sims + HAND["focus"] * fsims + HAND["para"] * p_cos[s_para]
                 + HAND["lexical"] * np.array([_coverage(weights, t) for t in texts]))
         return {"X": X, "gold": gold, "span": span, "hand": hand, "texts": texts,
-                "pair": f"{ql}->{pl}"}
+                "pair": f"{ql}->{pl}", "group": q["index"]}
 
 
 def collect(cands: XquadCandidates, qidx: list[int], pool: tuple[int, ...], type_of,
@@ -340,6 +340,69 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, C: float = 1.0) -> tuple[np.ndarr
     return coef, float(m.intercept_[0] - coef @ mu)
 
 
+def fit_conditional_logit(items: list[dict], l2: float) -> np.ndarray:
+    """Weights maximising, summed over questions, log P(a gold sentence | its candidates)
+    under a softmax of X @ w (a listwise ranking objective, L2-penalised on
+    standardised features); returned in raw feature units."""
+    from scipy.optimize import minimize
+
+    its = [it for it in items if it["gold"].any()]
+    X = np.concatenate([it["X"] for it in its])
+    g = np.concatenate([it["gold"] for it in its]).astype(float)
+    mu, sd = X.mean(axis=0), X.std(axis=0)
+    sd[sd == 0] = 1.0
+    Z = (X - mu) / sd
+    sizes = [len(it["gold"]) for it in its]
+    starts = np.cumsum([0, *sizes])[:-1]
+    seg = np.repeat(np.arange(len(its)), sizes)
+
+    def loss(w):
+        s = Z @ w
+        e = np.exp(s - np.maximum.reduceat(s, starts)[seg])
+        den, num = np.add.reduceat(e, starts), np.add.reduceat(e * g, starts)
+        grad = Z.T @ (e / den[seg] - e * g / num[seg]) + l2 * w
+        return float(np.sum(np.log(den) - np.log(num)) + 0.5 * l2 * w @ w), grad
+
+    w = minimize(loss, np.zeros(Z.shape[1]), jac=True, method="L-BFGS-B").x
+    return w / sd
+
+
+def fit_scorer(items: list[dict]) -> tuple[np.ndarray, float, dict]:
+    """The sentence scorer: the model (pointwise logistic, or conditional logit with
+    L2 0.1 / 1 / 10) with the best top-1 accuracy in 5-fold cross-validation over
+    fit paragraphs, refitted on all fit items; its scores are then turned into
+    probabilities by a one-feature logistic fit (Platt scaling) on the fit items."""
+    from sklearn.linear_model import LogisticRegression
+
+    def pointwise(its):
+        X = np.concatenate([it["X"] for it in its])
+        coef, _ = fit_logistic(X, np.concatenate([it["gold"] for it in its]))
+        return coef
+
+    makers = {"pointwise": pointwise}
+    for l2 in (0.1, 1.0, 10.0):
+        makers[f"conditional_logit_l2_{l2:g}"] = (
+            lambda its, l2=l2: fit_conditional_logit(its, l2))
+    groups = sorted({it["group"] for it in items})
+    fold = {g: n % 5 for n, g in enumerate(groups)}
+    cv = {}
+    for name, make in makers.items():
+        hits = []
+        for k in range(5):
+            w = make([it for it in items if fold[it["group"]] != k])
+            hits += [bool(it["gold"][int(np.argmax(it["X"] @ w))])
+                     for it in items if fold[it["group"]] == k]
+        cv[name] = round(float(np.mean(hits)), 4)
+        log(f"  scorer {name}: 5-fold top-1 on fit {cv[name]}")
+    chosen = max(cv, key=cv.get)
+    w = makers[chosen](items)
+    s = np.concatenate([it["X"] @ w for it in items])
+    y = np.concatenate([it["gold"] for it in items])
+    platt = LogisticRegression(C=1e6, max_iter=1000).fit(s[:, None], y)
+    a, b = float(platt.coef_[0, 0]), float(platt.intercept_[0])
+    return w * a, b, {"cv_top1": cv, "chosen": chosen}
+
+
 def ranking_metrics(items: list[dict], scorer: SentenceScorer | None) -> dict:
     """Per pair: top-1 sentence = gold sentence, top-1 holds a gold span, gold in candidates."""
     per: dict[str, dict[str, list]] = {}
@@ -358,9 +421,7 @@ def ranking_metrics(items: list[dict], scorer: SentenceScorer | None) -> dict:
 
 
 def best_row(it: dict, scorer: SentenceScorer) -> np.ndarray:
-    probs = scorer.run(it["X"])
-    b = int(np.argmax(probs))
-    return answerability_features(it["X"][b], probs[b])
+    return answerability_features(it["X"], scorer.run(it["X"]))
 
 
 def refusal_rates(conf_pos, conf_neg, threshold: float) -> dict:
@@ -416,14 +477,16 @@ def seeds_rows(types_model: AnswerType, scorer: SentenceScorer, vc: VectorCache)
                     texts.append(p.text[s:e])
                     s_para.append(j)
                     s_pos.append(n)
+            if not texts:  # nothing retrieved: the answerer refuses
+                out[item["id"]] = (None, [], item)
+                continue
             s_vecs = embedder.embed_documents(texts)
             X = sentence_features(q.standalone, qv, q.language, types_model.run(q.standalone),
                                   texts, s_vecs, s_para, s_pos, [p.text for p in paras],
                                   pv @ qv, [p.language for p in paras], idf, fv)
             probs = scorer.run(X)
             order = np.argsort(-probs)
-            b = int(order[0])
-            out[item["id"]] = (answerability_features(X[b], probs[b]),
+            out[item["id"]] = (answerability_features(X, probs),
                                [texts[i] for i in order[:3]], item)
     return out
 
@@ -471,16 +534,15 @@ def main() -> None:
     log("held-out candidates (corpus: all 240 paragraphs)")
     held_items = collect(cands, held_q, all_pool, model_types)
 
-    X = np.concatenate([it["X"] for it in fit_items])
     y = np.concatenate([it["gold"] for it in fit_items])
-    coef, intercept = fit_logistic(X, y)
+    coef, intercept, selection = fit_scorer(fit_items)
     scorer = SentenceScorer({"coef": coef, "intercept": intercept})
     sentence = {
         "held_out": {"learned": ranking_metrics(held_items, scorer),
                      "hand_set": ranking_metrics(held_items, None)},
         "fit": {"learned": ranking_metrics(fit_items, scorer),
                 "hand_set": ranking_metrics(fit_items, None)},
-        "candidates_fit": int(len(y)), "positives_fit": int(y.sum()),
+        "candidates_fit": int(len(y)), "positives_fit": int(y.sum()), "selection": selection,
     }
     log(f"sentence scorer: {json.dumps(sentence['held_out'])}")
 
@@ -492,8 +554,11 @@ def main() -> None:
     a_coef, a_int = fit_logistic(np.concatenate([A_pos, A_neg]),
                                  np.r_[np.ones(len(A_pos)), np.zeros(len(A_neg))])
     ans = Answerability({"coef": a_coef, "intercept": a_int, "threshold": 0.5})
-    conf = lambda rows: np.array([ans.confidence(r[:-1], 1 / (1 + math.exp(-r[-1])))
-                                  for r in rows])
+
+    def conf(rows) -> np.ndarray:
+        if rows is None:  # no candidate at all
+            return np.float64(0.0)
+        return 1 / (1 + np.exp(-(np.asarray(rows) @ ans.coef + ans.intercept)))
     c_pos, c_neg = conf(A_pos), conf(A_neg)
     # The highest cut that still answers >= 90 % of the answerable fit questions.
     xquad_threshold = float(np.quantile(c_pos, TARGET_FALSE_REFUSAL))
@@ -518,10 +583,8 @@ def main() -> None:
             return [rows[i] for i in splits[name] if i in rows]
 
         def rates(subset, t):
-            pos = [ans.confidence(r[:-1], 1 / (1 + math.exp(-r[-1])))
-                   for r, _, it in subset if it["answerable"]]
-            neg = [ans.confidence(r[:-1], 1 / (1 + math.exp(-r[-1])))
-                   for r, _, it in subset if not it["answerable"]]
+            pos = [float(conf(r)) for r, _, it in subset if it["answerable"]]
+            neg = [float(conf(r)) for r, _, it in subset if not it["answerable"]]
             return refusal_rates(pos, neg, t), pos, neg
 
         fit_rates, pos, neg = rates(part("fit"), xquad_threshold)
@@ -561,7 +624,7 @@ def main() -> None:
         "answer_type": at_params,
         "sentence": {"features": list(FEATURES), "coef": np.round(coef, 6).tolist(),
                      "intercept": round(intercept, 6)},
-        "answerability": {"features": [*FEATURES, "sentence_logit"],
+        "answerability": {"features": list(ANSWERABILITY_FEATURES),
                           "coef": np.round(a_coef, 6).tolist(), "intercept": round(a_int, 6),
                           "threshold": round(threshold, 4),
                           "xquad_threshold": round(xquad_threshold, 4)},

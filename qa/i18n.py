@@ -90,6 +90,8 @@ TEXT: dict[str, dict[str, str]] = {
                         "under an answer.",
         "lookup_start": "Click a source under an answer, or type a paragraph id.",
         "no_such": "No such paragraph: {error}.",
+        "removed_doc": "{pid} is gone: its document {doc} was removed from the collection, "
+                       "so answers no longer cite it.",
         "status": "Answers by <b>{backend}</b> · collection: <b>{documents}</b> documents, "
                   "<b>{paragraphs}</b> paragraphs",
         "added": "Added {n} document(s):",
@@ -148,6 +150,8 @@ TEXT: dict[str, dict[str, str]] = {
                         "dưới câu trả lời.",
         "lookup_start": "Bấm vào một nguồn dưới câu trả lời, hoặc nhập mã đoạn.",
         "no_such": "Không có đoạn này: {error}.",
+        "removed_doc": "{pid} không còn: tài liệu {doc} của nó đã bị gỡ khỏi bộ sưu tập, nên "
+                       "câu trả lời không còn trích dẫn nó.",
         "status": "Trả lời bởi <b>{backend}</b> · bộ sưu tập: <b>{documents}</b> tài liệu, "
                   "<b>{paragraphs}</b> đoạn",
         "added": "Đã thêm {n} tài liệu:",

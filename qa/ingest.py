@@ -29,7 +29,7 @@ from qa.corpus import load_folder
 from qa.embed import Embedder, passage_text
 from qa.errors import CorpusError
 from qa.parallel import find_links
-from qa.sentvec import spans
+from qa.sentvec import quotable_spans
 from qa.store import VectorStore
 from qa.tuning import INGEST
 from qa.types import Document, IngestReport, Paragraph
@@ -159,7 +159,7 @@ class Ingestor:
             t = time.perf_counter()
             texts = [passage_text(p) for p in batch]
             embs = self.embedder.embed_documents(texts)
-            rows = [(p, s, e) for p in batch for s, e in spans(p.text)]
+            rows = [(p, s, e) for p in batch for s, e in quotable_spans(p)]
             # A sentence that is its whole, header-less paragraph (a heading) has its vector.
             same = dict(zip(texts, embs))
             todo = list(dict.fromkeys(p.text[s:e] for p, s, e in rows

@@ -20,8 +20,8 @@ Call sequence (per question, after retrieval)::
     X = sentence_features(question, q_vec, q_lang, types, sentences, s_vecs, s_para,
                           s_pos, paragraphs, p_cos, p_langs, idf)
     probs = SentenceScorer(params["sentence"]).run(X)
-    best = int(np.argmax(probs))
-    answered, confidence = Answerability(params["answerability"]).run(X[best], probs[best])
+    best = int(np.argmax(probs))  # the sentence to quote first
+    answered, confidence = Answerability(params["answerability"]).run(X, probs)
 """
 
 from __future__ import annotations
@@ -59,6 +59,8 @@ FEATURES = (
     "position",  # log(1 + the sentence's index in its paragraph)
     "log_words",  # log(1 + words in the sentence)
 )
+ANSWERABILITY_FEATURES = (*FEATURES, "best_logit", "max_cover_sentence",
+                          "max_cover_paragraph", "logit_margin", "log_total_probability")
 _REQUIRED = ("version", "provenance", "answer_type", "sentence", "answerability")
 _FIX = "run python bench/fit_scoring.py --xquad PATH (PATH: the folder of xquad.en.json)"
 _WORD = re.compile(r"\w[\w'’-]*")
@@ -80,6 +82,8 @@ def load_scoring(path: Path | str = SCORING) -> dict:
                                f"{SCORING_VERSION}; {_FIX}")
     if tuple(params["sentence"].get("features", ())) != FEATURES:
         raise CalibrationError(f"{path} was fitted on other sentence features; {_FIX}")
+    if tuple(params["answerability"].get("features", ())) != ANSWERABILITY_FEATURES:
+        raise CalibrationError(f"{path} was fitted on other answerability features; {_FIX}")
     return params
 
 
@@ -180,25 +184,43 @@ class SentenceScorer:
         return _sigmoid(self.logits(features))
 
 
-def answerability_features(best: np.ndarray, probability: float) -> np.ndarray:
-    """The best sentence's features followed by the log-odds of its probability."""
-    p = min(max(float(probability), 1e-9), 1 - 1e-9)
-    return np.append(np.asarray(best, dtype=np.float64), math.log(p / (1 - p)))
+def _logit(p: np.ndarray) -> np.ndarray:
+    p = np.clip(np.asarray(p, dtype=np.float64), 1e-9, 1 - 1e-9)
+    return np.log(p / (1 - p))
+
+
+def answerability_features(features: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
+    """``ANSWERABILITY_FEATURES`` of a question from all its candidates' features (n, F)
+    and ``SentenceScorer`` probabilities (n,): the best sentence's features, its
+    log-odds, the best sentence and paragraph coverage among all candidates, the
+    log-odds margin over the runner-up (20 when there is none) and the log of the
+    summed probabilities."""
+    X = np.asarray(features, dtype=np.float64)
+    z = _logit(probabilities)
+    order = np.argsort(-z)
+    best = int(order[0])
+    margin = z[best] - z[order[1]] if len(z) > 1 else 20.0
+    return np.concatenate([X[best], [z[best], X[:, FEATURES.index("cover_sentence")].max(),
+                                     X[:, FEATURES.index("cover_paragraph")].max(), margin,
+                                     math.log(float(np.sum(probabilities)) + 1e-12)]])
 
 
 class Answerability:
-    """Does the corpus answer the question? From the best candidate sentence."""
+    """Does the corpus answer the question? From its candidates' features and scores."""
 
     def __init__(self, params: Mapping) -> None:
-        self.coef = np.asarray(params["coef"], dtype=np.float64)  # (len(FEATURES) + 1,)
+        self.coef = np.asarray(params["coef"], dtype=np.float64)  # (ANSWERABILITY_FEATURES,)
         self.intercept = float(params["intercept"])
         self.threshold = float(params["threshold"])
 
-    def confidence(self, best: np.ndarray, probability: float) -> float:
-        z = answerability_features(best, probability) @ self.coef + self.intercept
+    def confidence(self, features: np.ndarray, probabilities: np.ndarray) -> float:
+        """P(answerable) for candidates' features (n, F) and probabilities (n,), n >= 1."""
+        z = answerability_features(features, probabilities) @ self.coef + self.intercept
         return float(_sigmoid(np.asarray(z)))
 
-    def run(self, best: np.ndarray, probability: float) -> tuple[bool, float]:
-        """(answered, confidence) for the best sentence's features and its probability."""
-        c = self.confidence(best, probability)
+    def run(self, features: np.ndarray, probabilities: np.ndarray) -> tuple[bool, float]:
+        """(answered, confidence); no candidates -> (False, 0.0)."""
+        if len(probabilities) == 0:
+            return False, 0.0
+        c = self.confidence(features, probabilities)
         return c >= self.threshold, c

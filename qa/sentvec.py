@@ -34,6 +34,23 @@ def spans(text: str) -> list[tuple[int, int]]:
     return out or [(0, len(text))]
 
 
+# Block kinds (qa.markdown.KINDS) quoted whole, and kinds never quoted.
+WHOLE_KINDS = frozenset({"code", "table"})
+UNQUOTED_KINDS = frozenset({"heading", "markup"})
+
+
+def quotable_spans(p) -> list[tuple[int, int]]:
+    """The spans of paragraph ``p`` an answer may quote: sentences of prose, a code block
+    or table whole (a broken piece of code proves nothing), nothing of a heading or of
+    markup (findable by retrieval, never an answer)."""
+    kind = getattr(p, "kind", "text")
+    if kind in UNQUOTED_KINDS:
+        return []
+    if kind in WHOLE_KINDS:
+        return [(0, len(p.text))]
+    return spans(p.text)
+
+
 def key(text: str) -> str:
     """The cache key of a sentence text (its content hash)."""
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:20]

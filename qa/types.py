@@ -103,6 +103,9 @@ class Answer:
     backend: str = "extractive"
     note: str = ""
     seconds: float = 0.0
+    # (start, end, n) of every marker the answerer placed: text[start:end] == f"[{n}]".
+    # Only these are citations; a bracketed number inside quoted document text is not.
+    markers: tuple[tuple[int, int, int], ...] = ()
 
     def to_dict(self) -> dict:
         """A JSON-ready dict of the answer."""
@@ -110,6 +113,7 @@ class Answer:
             "text": self.text, "answered": self.answered, "question": self.question,
             "citations": [c.to_dict() for c in self.citations],
             "related": [c.to_dict() for c in self.related],
+            "markers": [list(m) for m in self.markers],
             "backend": self.backend, "note": self.note, "seconds": round(self.seconds, 4),
         }
 

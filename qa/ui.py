@@ -166,12 +166,14 @@ def chat(assistant: Assistant, message: str, history: list | None,
         yield render_error(i18n.text(lang, "internal_error", kind=type(exc).__name__), lang)
 
 
-def citation_json(c: Citation) -> dict:
-    """The fields API clients need of a citation."""
+def citation_json(c: Citation, uploads: set[str] = frozenset()) -> dict:
+    """The fields API clients need of a citation; ``origin`` says whether its document
+    is in the collection ("corpus") or was uploaded ("upload", ids in ``uploads``)."""
     return {"id": c.id, "doc_id": c.doc_id, "title": c.title, "date": c.date,
             "paragraph": c.paragraph, "language": c.language, "quote": c.quote,
             "start": c.start, "end": c.end, "text": c.text, "canonical_id": c.canonical_id,
-            "section": getattr(c, "section", ""), "page": getattr(c, "page", None)}
+            "section": getattr(c, "section", ""), "page": getattr(c, "page", None),
+            "origin": "upload" if c.doc_id in uploads else "corpus"}
 
 
 def check_history(history: object) -> object:
@@ -207,9 +209,10 @@ def ask_json(assistant: Assistant, question: str, history: list | None = None) -
     with friendly():
         check_history(history)
         a = assistant.ask(question, history=history_pairs(history))
+    uploads = _uploads(assistant)
     out = {"question": a.question, "text": a.text, "answered": a.answered,
-           "citations": [citation_json(c) for c in a.citations],
-           "related": [citation_json(c) for c in a.related],
+           "citations": [citation_json(c, uploads) for c in a.citations],
+           "related": [citation_json(c, uploads) for c in a.related],
            "backend": a.backend, "note": a.note, "seconds": round(a.seconds, 4)}
     if hasattr(a, "markers"):
         out["markers"] = _markers_json(a)  # [start, end, n]: the only markers to link
@@ -223,7 +226,7 @@ def cite_json(assistant: Assistant, pid: str) -> dict:
         neighbours = assistant.catalog.neighbours(c.id, radius=1)
     except CitationNotFound as exc:
         return {"found": False, "id": pid if isinstance(pid, str) else None, "error": str(exc)}
-    out = {"found": True, **citation_json(c)}
+    out = {"found": True, **citation_json(c, _uploads(assistant))}
     out["neighbours"] = [{"id": p.id, "paragraph": p.number, "text": p.text}
                          for p in neighbours if p.id != c.id]
     return out
@@ -235,14 +238,18 @@ def search_json(assistant: Assistant, query: str, k: int = 5) -> list[dict]:
         # JSON clients may send 3.0 for 3; anything else is left for check_k to refuse.
         k = int(k) if isinstance(k, float) and k.is_integer() else k
         hits = assistant.search(query, k=k)
-    return [{**citation_json(h.citation), "score": round(float(h.score), 6)} for h in hits]
+    uploads = _uploads(assistant)
+    return [{**citation_json(h.citation, uploads), "score": round(float(h.score), 6)}
+            for h in hits]
 
 
-def lookup(assistant: Assistant, pid: str, span: str = "", lang: str = "en") -> str:
+def lookup(assistant: Assistant, pid: str, span: str = "", lang: str = "en",
+           removed: set[str] = frozenset()) -> str:
     """The lookup panel: a paragraph with its neighbours, or a friendly message.
 
     ``span`` ('<id>#start-end', set when a citation was clicked) highlights that
-    quote in the paragraph; it is ignored when it names another paragraph.
+    quote in the paragraph; it is ignored when it names another paragraph. A
+    paragraph of a document in ``removed`` (removed from the shelf) says so.
     """
     pid = (pid or "").strip() if isinstance(pid, str) else ""
     if not pid:
@@ -252,6 +259,9 @@ def lookup(assistant: Assistant, pid: str, span: str = "", lang: str = "en") -> 
         neighbours = assistant.catalog.neighbours(c.id, radius=1)
         size = len(assistant.catalog.documents.get(c.doc_id, ()))
     except CitationNotFound as exc:
+        doc = pid.rpartition(":")[0]
+        if doc in removed:
+            return render_notice(i18n.text(lang, "removed_doc", pid=pid, doc=doc))
         return render_notice(i18n.text(lang, "no_such", error=exc))
     labels = _labels(assistant, {c.canonical_id, *c.parallel}, lang)
     return render_lookup(c, neighbours, size, lang, span=parse_span(span, c.id), labels=labels)
@@ -568,11 +578,13 @@ def build(assistant: Assistant, examples: list[str] | None = None) -> gr.Blocks:
                     add_btn = gr.Button(I18N("add"), elem_id="seedqa-add")
                     upload_out = gr.HTML(elem_id="seedqa-upload-report")
 
+        removed: set[str] = set()  # documents removed from the shelf while serving
+
         def lookup_cited(pid: str, span: str, request: gr.Request) -> str:
-            return lookup(assistant, pid, span, request_lang(request))
+            return lookup(assistant, pid, span, request_lang(request), removed)
 
         def lookup_ui(pid: str, request: gr.Request) -> str:
-            return lookup(assistant, pid, "", request_lang(request))
+            return lookup(assistant, pid, "", request_lang(request), removed)
 
         def add_ui(items: list | None, replace: bool, request: gr.Request,
                    progress=gr.Progress()) -> tuple[str, str, None, str]:  # noqa: B008
@@ -583,11 +595,14 @@ def build(assistant: Assistant, examples: list[str] | None = None) -> gr.Blocks:
                     lang_now, "progress", file=name, done=done, total=total))
 
             report = add_documents(assistant, items, lang_now, on_progress, bool(replace))
+            removed.difference_update(assistant.catalog.documents)
             return report, status(assistant, lang_now), None, shelf(assistant, lang_now)
 
         def remove_ui(doc_id: str, request: gr.Request) -> tuple[str, str, str]:
             lang_now = request_lang(request)
             out = remove_document(assistant, doc_id, lang_now)
+            if isinstance(doc_id, str) and doc_id.strip() not in assistant.catalog.documents:
+                removed.add(doc_id.strip())
             return out, status(assistant, lang_now), shelf(assistant, lang_now)
 
         def relabel(code: str) -> tuple[str, str, str]:

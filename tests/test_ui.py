@@ -66,7 +66,8 @@ def small(tmp_corpus, data_dir) -> qa.Assistant:
 def test_answer_rendering_escapes_document_text():
     c = citation(f"Exports grew. {XSS} End.", quote="Exports grew.", start=0, end=13,
                  title="<b>bold</b> title")
-    answer = Answer(text=f"Exports grew. [1] {XSS}", answered=True, citations=[c])
+    answer = Answer(text=f"Exports grew. [1] {XSS}", answered=True, citations=[c],
+                    markers=((14, 17, 1),))
     out = render_answer(answer)
     assert "<script" not in out and "<img" not in out and "<b>bold" not in out
     assert "&lt;script&gt;window.__xss=2" in out
@@ -194,6 +195,7 @@ def test_cite_and_search_json(small):
     assert "paragraphs 1 to 3" in unknown["error"]
     hits = ui.search_json(small, "cloves Zanzibar", 2)
     assert len(hits) == 2 and {"id", "title", "date", "paragraph", "text", "score"} <= set(hits[0])
+    assert {h["origin"] for h in hits} == {"corpus"} and known["origin"] == "corpus"
 
 
 def test_lookup_shows_neighbours_and_metadata(small):
@@ -445,15 +447,15 @@ def test_only_the_answerers_markers_become_links():
     c = citation("As stated in [1], trade doubled.", quote="As stated in [1], trade doubled.",
                  start=0, end=32)
     text = "As stated in [1], trade doubled. [1]"
-    placed = SimpleNamespace(text=text, answered=True, citations=[c], related=[], note="",
-                             backend="extractive", seconds=0.0, markers=((33, 36, 1),))
+    placed = Answer(text=text, answered=True, citations=[c], markers=((33, 36, 1),))
     assert answer_markers(placed) == [(33, 36, 1)]
     out = render_answer(placed)
     assert out.count('class="seedqa-marker"') == 1
     assert "As stated in [1], trade doubled. <button" in out
     # Markers out of range or naming no citation are dropped, not linked.
-    bad = SimpleNamespace(**{**vars(placed), "markers": ((33, 36, 2), (30, 99, 1))})
+    bad = dataclasses.replace(placed, markers=((33, 36, 2), (30, 99, 1)))
     assert answer_markers(bad) == []
+    assert 'class="seedqa-marker"' not in render_answer(dataclasses.replace(placed, markers=()))
 
 
 @pytest.mark.parametrize("title, label", [
@@ -522,6 +524,9 @@ def test_shelf_lists_documents_and_removes_uploads_only(small, tmp_path):
     done = ui.remove_document(small, "mango")
     assert "Removed mango" in done and "mango" not in small.catalog.documents
     assert not (small.uploads_dir / "mango.txt").exists()
+    # An old citation of it now says what happened.
+    assert "its document mango was removed" in ui.lookup(small, "mango:2", removed={"mango"})
+    assert "No such paragraph" in ui.lookup(small, "mango:2")
     assert "Type the id" in ui.remove_document(small, "  ")
     assert "no document" in ui.remove_document(small, "mango")
     assert "2 tài liệu" in ui.shelf(small, "vi")

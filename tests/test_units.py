@@ -170,3 +170,35 @@ def test_centred_retrieval_prefers_the_answer_in_the_other_language(tmp_path):
                         @ a.embedder.embed_query(question)) for pid in ("en:1", "vi:1", "vi:2")}
     assert plain["vi:1"] > plain["en:1"] and plain["vi:2"] > plain["en:1"]
     assert raw.search(question, k=1)[0].id == "en:1"
+
+
+# -- follow-up questions: decided by form, not length ----------------------------------------
+
+PREV = [("Which port did the two ministers visit in March?", "They visited Haiphong. [1]")]
+
+
+@pytest.mark.parametrize("question, depends, must_contain", [
+    ("And in April?", True, "port did the two ministers visit"),      # connector
+    ("Còn tháng Tư thì sao?", True, "port did the two ministers visit"),
+    ("Why?", True, "Which port did the two ministers visit in March?"),  # no content word
+    ("Who greeted them there?", True, "Haiphong"),                    # pronoun, no own topic
+    ("How long is the Mekong River?", False, ""),                      # names its own topic
+    ("Population of Laos?", False, ""),                                # short but self-contained
+    ("What did the 2024 report say about it?", False, ""),             # a number: own topic
+])
+def test_follow_ups_by_form(question, depends, must_contain):
+    from qa.question import analyse
+
+    q = analyse(question, PREV)
+    assert bool(q.previous) is depends
+    if depends:
+        assert must_contain in q.standalone and q.standalone.startswith(question)
+    else:
+        assert q.standalone == question
+
+
+def test_elliptical_question_with_new_names_drops_the_old_names():
+    from qa.question import analyse
+
+    q = analyse("And with Cambodia?", [("What did Vietnam agree with Laos?", "")])
+    assert "Cambodia" in q.standalone and "Laos" not in q.standalone

@@ -9,7 +9,10 @@ with numpy, so the product does not need scikit-learn.
 Training labels come from each question's gold answer span (``label_answer``):
     1. a date or year pattern (a 4-digit year 1000-2099, an English month name
        next to a number, or Vietnamese "ngày/tháng/năm" + number) -> "date"
-    2. else any digit                                               -> "number"
+    2. else any digit, or a first word that is a cardinal number word
+       (two..twenty, hundred, thousand, million, billion; hai..mười, trăm,
+       nghìn/ngàn, triệu, tỷ -- not "one"/"một", which also mean "a"; unless
+       every word is capitalised, as in "Ba Tư")                     -> "number"
     3. else at least half of its letter-words start with a capital  -> "name"
     4. else                                                         -> "other"
 """
@@ -32,16 +35,26 @@ _DATE = re.compile(
     r"october|november|december)\b|"
     r"\b(ngày|tháng|năm)\s+\d", re.IGNORECASE)
 _LETTER_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+# Cardinal number words (general vocabulary): SQuAD-style answers often spell counts out.
+_CARDINAL = frozenset(
+    "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty thirty forty fifty hundred thousand million "
+    "billion hundreds thousands millions billions dozens "
+    "hai ba bốn năm sáu bảy tám chín mười trăm nghìn ngàn triệu tỷ tỉ".split())
 
 
 def label_answer(answer: str) -> str:
     """The answer type of a gold answer span (the rule in the module docstring)."""
     if _DATE.search(answer):
         return "date"
-    if any(c.isdigit() for c in answer):
-        return "number"
     words = _LETTER_WORD.findall(answer)
-    if words and 2 * sum(w[0].isupper() for w in words) >= len(words):
+    capitalised = sum(w[0].isupper() for w in words)
+    # "Ba Tư" (Persia) starts with "ba" (three): several capitalised words are a name.
+    spelled = words and words[0].lower() in _CARDINAL and not (
+        len(words) > 1 and capitalised == len(words))
+    if any(c.isdigit() for c in answer) or spelled:
+        return "number"
+    if words and 2 * capitalised >= len(words):
         return "name"
     return "other"
 

@@ -301,7 +301,9 @@ class Assistant:
         note = ""
         if llm and q.previous:
             try:
-                q = replace(q, standalone=llm.condense(q, history_pairs(history)))
+                from qa.llm import condense
+
+                q = replace(q, standalone=condense(llm, q, history_pairs(history)))
             except LLMError as exc:
                 if self.config.fallback == "error":
                     raise

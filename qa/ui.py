@@ -209,7 +209,7 @@ def ask_json(assistant: Assistant, question: str, history: list | None = None) -
     with friendly():
         check_history(history)
         a = assistant.ask(question, history=history_pairs(history))
-    uploads = _uploads(assistant)
+        uploads = _uploads(assistant)
     out = {"question": a.question, "text": a.text, "answered": a.answered,
            "citations": [citation_json(c, uploads) for c in a.citations],
            "related": [citation_json(c, uploads) for c in a.related],
@@ -226,7 +226,9 @@ def cite_json(assistant: Assistant, pid: str) -> dict:
         neighbours = assistant.catalog.neighbours(c.id, radius=1)
     except CitationNotFound as exc:
         return {"found": False, "id": pid if isinstance(pid, str) else None, "error": str(exc)}
-    out = {"found": True, **citation_json(c, _uploads(assistant))}
+    with friendly():
+        uploads = _uploads(assistant)
+    out = {"found": True, **citation_json(c, uploads)}
     out["neighbours"] = [{"id": p.id, "paragraph": p.number, "text": p.text}
                          for p in neighbours if p.id != c.id]
     return out
@@ -238,7 +240,7 @@ def search_json(assistant: Assistant, query: str, k: int = 5) -> list[dict]:
         # JSON clients may send 3.0 for 3; anything else is left for check_k to refuse.
         k = int(k) if isinstance(k, float) and k.is_integer() else k
         hits = assistant.search(query, k=k)
-    uploads = _uploads(assistant)
+        uploads = _uploads(assistant)
     return [{**citation_json(h.citation, uploads), "score": round(float(h.score), 6)}
             for h in hits]
 

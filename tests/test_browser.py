@@ -306,6 +306,13 @@ def test_reload_keeps_the_conversation(page):
     saved.click()
     page.locator('[data-testid="bot"] .seedqa-meta').first.wait_for(timeout=30_000)
     assert "1992" in page.locator('[data-testid="bot"]').first.inner_text()
+    # Clearing the reopened conversation deletes it from the list, for good.
+    page.locator("#seedqa-chat button[aria-label='Clear']").first.click()
+    page.wait_for_function("(t) => !document.body.innerText.includes(t)", arg=RELATIONS[:30])
+    page.reload(wait_until="load")
+    page.locator("#seedqa-question textarea").wait_for(timeout=60_000)
+    page.wait_for_timeout(1_000)
+    assert page.get_by_text(RELATIONS[:30]).count() == 0
     assert_nothing_ran(page)
 
 

@@ -15,11 +15,13 @@ import pytest
 from qa.answertype import AnswerType, label_answer, question_features
 from qa.errors import CalibrationError, QAError
 from qa.scoring import (
+    ANSWERABILITY_FEATURES,
     FEATURES,
     SCORING,
     SCORING_VERSION,
     Answerability,
     SentenceScorer,
+    answerability_features,
     ascii_fold,
     load_scoring,
     sentence_features,
@@ -31,6 +33,9 @@ from qa.scoring import (
     ("March 3", "date"),
     ("tháng 7", "date"),
     ("four 12-person crews", "number"),
+    ("seven dwarfs", "number"),
+    ("bảy chú lùn", "number"),
+    ("Ba Vì", "name"),  # starts with "ba" (three), but every word is capitalised
     ("3,5 tấn", "number"),
     ("Lake Ohrid", "name"),
     ("Hồ Tây", "name"),
@@ -111,15 +116,35 @@ def test_sentence_scorer_is_logistic():
     assert probs == pytest.approx([0.5, 1 / (1 + math.exp(-0.5))])
 
 
+def test_answerability_features_summarise_the_candidates():
+    X = np.zeros((2, len(FEATURES)))
+    X[:, FEATURES.index("cover_sentence")] = [0.2, 0.9]
+    X[:, FEATURES.index("cover_paragraph")] = [0.5, 0.4]
+    X[1, 0] = 7.0
+    row = answerability_features(X, np.array([0.5, 0.75]))
+    assert row[:len(FEATURES)] == pytest.approx(X[1])  # the best candidate's features
+    assert row[len(FEATURES):] == pytest.approx(
+        [math.log(3), 0.9, 0.5, math.log(3) - 0.0, math.log(1.25)])
+    assert len(row) == len(ANSWERABILITY_FEATURES)
+
+
 @pytest.mark.parametrize("probability, answered, confidence", [
     (0.75, True, 0.75),  # confidence = sigmoid(log-odds of 0.75) = 0.75 >= 0.6
     (0.5, False, 0.5),
 ])
 def test_answerability_threshold(probability, answered, confidence):
-    model = Answerability({"coef": [0.0, 0.0, 1.0], "intercept": 0.0, "threshold": 0.6})
-    got = model.run(np.array([5.0, 5.0]), probability)
+    coef = [0.0] * len(ANSWERABILITY_FEATURES)
+    coef[ANSWERABILITY_FEATURES.index("best_logit")] = 1.0
+    model = Answerability({"coef": coef, "intercept": 0.0, "threshold": 0.6})
+    got = model.run(np.ones((1, len(FEATURES))), np.array([probability]))
     assert got[0] is answered
     assert got[1] == pytest.approx(confidence)
+
+
+def test_answerability_without_candidates_refuses():
+    model = Answerability({"coef": [0.0] * len(ANSWERABILITY_FEATURES), "intercept": 9.0,
+                           "threshold": 0.5})
+    assert model.run(np.zeros((0, len(FEATURES))), np.zeros(0)) == (False, 0.0)
 
 
 def test_fitted_file_has_provenance_and_matching_shapes():
@@ -128,7 +153,7 @@ def test_fitted_file_has_provenance_and_matching_shapes():
     for key in ("command", "data", "split", "fitted_at", "scikit_learn"):
         assert params["provenance"][key]
     assert len(params["sentence"]["coef"]) == len(FEATURES)
-    assert len(params["answerability"]["coef"]) == len(FEATURES) + 1
+    assert len(params["answerability"]["coef"]) == len(ANSWERABILITY_FEATURES)
     at = params["answer_type"]
     assert np.asarray(at["coef"]).shape == (len(at["labels"]), len(at["vocab"]))
 

@@ -227,6 +227,9 @@ def evaluate_set(evalset: EvalSet, systems: Iterable[str] = SYSTEMS) -> tuple[di
         t0 = time.perf_counter()
         rows = run(bot, items)
         common.log(f"  {system}: {len(rows)} questions in {time.perf_counter() - t0:.1f} s")
+        if rows and not any(r["answered"] for r in rows):
+            common.log(f"  WARNING: {system} answered none of the {len(rows)} questions; "
+                       "check that it runs (e.g. `seedqa ask` on one of them)")
         for row in rows:
             row.update(set=evalset.name, system=system, split=split_of.get(str(row["id"]), ""))
         all_rows += rows
@@ -350,7 +353,54 @@ def markdown(results: dict, command: str) -> str:
         lines += ["", f"Data: XQuAD, {xquad.LICENSE}."]
     elif results.get("xquad_skipped"):
         lines += [f"XQuAD: skipped ({results['xquad_skipped']})."]
+    checks = results.get("targets") or []
+    if checks:
+        lines += ["", "## Targets (issue 11, report split)", "", "| target | measured | |",
+                  "|---|---|---|"]
+        lines += [f"| {t['name']} | {t['measured']} | "
+                  f"{'PASS' if t['pass'] else '–' if t['pass'] is None else 'MISS'} |"
+                  for t in checks]
     return "\n".join(lines) + "\n"
+
+
+# Issue 11's targets, checked on the report split: (set, measure, bound, at least?). Seeds:
+# the judged seed-set bars plus false refusal; hf-course: the documentation-set bars.
+TARGETS = (("seeds", "search_recall_at_5", 0.90, True), ("seeds", "citation_hit", 0.85, True),
+           ("seeds", "answer_accuracy", 0.70, True), ("seeds", "refusal_rate", 0.70, True),
+           ("seeds", "false_refusal_rate", 0.10, False),
+           ("hf-course", "search_recall_at_5", 0.80, True),
+           ("hf-course", "answer_accuracy", 0.50, True))
+XQUAD_TARGETS = (("en", "span_hit", 0.76), ("vi", "span_hit", 0.76),
+                 ("vi→en-only", "recall_at_5", 0.90))
+
+
+def targets(results: dict) -> list[dict]:
+    """PASS/MISS of seedqa's report-split figures against the issue's bars and against
+    plain llama-index (each measure at least as good; false refusal at most as high)."""
+    out = []
+    for name, measure, bound, at_least in TARGETS:
+        by_system = results.get("sets", {}).get(name, {}).get("report", {})
+        if "seedqa" not in by_system:
+            continue
+        x = by_system["seedqa"]["overall"][measure]
+        ok = x is not None and (x >= bound if at_least else x <= bound)
+        out.append(common.target(f"{name} report: seedqa {measure} {'>=' if at_least else '<='} "
+                                 f"{bound}", _cell(x), ok))
+    for name, by_split in results.get("sets", {}).items():
+        mine, base = by_split["report"].get("seedqa"), by_split["report"].get("llama-index")
+        if not (mine and base):
+            continue
+        for measure in ("search_recall_at_5", "citation_hit", "answer_accuracy"):
+            x, y = mine["overall"][measure], base["overall"][measure]
+            out.append(common.target(f"{name} report: seedqa {measure} >= plain llama-index",
+                                     f"{_cell(x)} vs {_cell(y)}",
+                                     None if x is None or y is None else x >= y))
+    for row, measure, bound in XQUAD_TARGETS:
+        m = results.get("xquad", {}).get("rows", {}).get(row, {}).get("seedqa")
+        if m:
+            out.append(common.target(f"XQuAD held-out {row}: seedqa {measure} >= {bound}",
+                                     _cell(m[measure]), m[measure] >= bound))
+    return out
 
 
 def headline(results: dict) -> str:
@@ -373,7 +423,8 @@ def main(argv: list[str] | None = None) -> int:
     common.add_xquad_arg(parser)
     parser.add_argument("--quick", action="store_true",
                         help=f"XQuAD: ~{QUICK_QUESTIONS} questions per row")
-    parser.add_argument("--out", type=Path, default=common.RESULTS / "evaluate.json",
+    parser.add_argument("--out", "--json", dest="out", type=Path,
+                        default=common.RESULTS / "evaluate.json",
                         help="results JSON; the tables go beside it as .md")
     args = parser.parse_args(argv)
     names = [] if args.sets == "none" else [s.strip() for s in args.sets.split(",") if s.strip()]
@@ -395,6 +446,7 @@ def main(argv: list[str] | None = None) -> int:
                                     "folder with xquad.en.json and xquad.vi.json")
         common.log("XQuAD skipped: " + results["xquad_skipped"])
     results["headline"] = headline(results)
+    results["targets"] = targets(results)
     # per-item rows go to bench/results/raw/ (git-ignored), the summary beside the tables
     common.write_results(Path(args.out), results, markdown(results, results["command"]), rows)
     return 0

@@ -23,7 +23,7 @@ from qa.errors import CorpusError, LLMError, StoreError, StoreFull
 from qa.ingest import UPLOAD, Ingestor, Progress
 from qa.pipeline import Pipeline
 from qa.question import analyse, check_k, check_question, history_pairs
-from qa.store import VectorStore, make_store
+from qa.store import VectorStore, check_files, open_checked
 from qa.tuning import FRESHNESS
 from qa.types import Answer, Citation, DocumentInfo, Hit, IngestReport
 
@@ -79,25 +79,7 @@ class Assistant:
             return self._store
 
     def _open(self, *, recreate: bool = False, fresh: bool = False) -> VectorStore:
-        """Open the store; an embedded store whose files cannot be opened or read is
-        damaged for sure: it is moved aside (never deleted) and a new one is created."""
-        c = self.config
-        try:
-            store = make_store(c, self.embedder.name, recreate=recreate, fresh=fresh)
-            store.probe()
-            return store
-        except StoreFull:
-            raise
-        except StoreError as exc:
-            if c.chroma_host:
-                raise
-            from vectorstore.chroma import local_path, move_aside
-
-            aside = move_aside(c.data_dir)
-            log.warning("the Chroma store in %s is missing or damaged (%s); %srebuilding the "
-                        "index from the documents", local_path(c.data_dir), exc,
-                        f"moved it to {aside}; " if aside else "")
-            return make_store(c, self.embedder.name, fresh=True)
+        return open_checked(self.config, self.embedder.name, recreate=recreate, fresh=fresh)
 
     def _adopt_recorded_corpus(self) -> None:
         if self._corpus_chosen:
@@ -147,14 +129,8 @@ class Assistant:
         return self.pipeline.index.catalog
 
     def _check_files(self) -> None:
-        """StoreError if the embedded store's files vanished while in use (Chroma would
-        keep answering from memory, then fail on the next write)."""
-        from vectorstore.chroma import local_path, local_store_exists
-
-        c = self.config
-        if self._store is not None and not c.chroma_host and not local_store_exists(c.data_dir):
-            raise StoreError(f"the Chroma store in {local_path(c.data_dir)} was deleted while "
-                             "in use")
+        if self._store is not None:
+            check_files(self.config)
 
     def _reload(self, fresh: bool = False) -> None:
         with self._load_lock:
@@ -213,9 +189,6 @@ class Assistant:
             if self._pipeline is not seen:
                 return self._pipeline  # another thread recovered already
             c = self.config
-            if c.chroma_host:
-                log.warning("Chroma server %s:%s failed (%s); reconnecting", c.chroma_host,
-                            c.chroma_port, exc)
             log.warning("the store at %s failed (%s); reconnecting to check it",
                         seen.index.store.where, exc)
             probe = self._open(fresh=True)
@@ -296,7 +269,6 @@ class Assistant:
         t0 = time.perf_counter()
         q = analyse(question, history)
         k = check_k(k) if k is not None else self.config.top_k
-        pipeline = self.pipeline
         llm = self._llm()
         note = ""
         if llm and q.previous:
@@ -308,13 +280,8 @@ class Assistant:
                 if self.config.fallback == "error":
                     raise
                 note = str(exc)
-        try:
-            hits, qvec = pipeline.retrieve(q)
-        except StoreFull:
-            raise
-        except StoreError as exc:
-            pipeline = self._recover(exc, pipeline)
-            hits, qvec = pipeline.retrieve(q)
+        # One version for the whole answer: hits, sentences and citations agree.
+        pipeline, hits, qvec = self._read(lambda p: (p, *p.retrieve(q)))
         answer = None
         if llm and not note:
             try:

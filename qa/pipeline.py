@@ -14,7 +14,7 @@ import numpy as np
 
 from qa.citations import Catalog
 from qa.embed import Embedder
-from qa.extractive import ExtractiveAnswerer, load_calibration
+from qa.extractive import ExtractiveAnswerer
 from qa.index import Index
 from qa.question import Question
 from qa.retrieve import Retriever, Scored
@@ -56,11 +56,10 @@ class Pipeline:
     @classmethod
     def build(cls, store: VectorStore, embedder: Embedder) -> Pipeline:
         index = Index.load(store)
-        cal = load_calibration()
         cat = index.catalog
         vectors = index.sentence_vectors(embedder)
         retriever = Retriever(index, embedder)
-        extractive = ExtractiveAnswerer(cat, vectors, index.idf, calibration=cal)
+        extractive = ExtractiveAnswerer(index, vectors, embedder)
         return cls(index, embedder, vectors, retriever, StatementDedup(cat), extractive)
 
     def query_vector(self, q: Question) -> np.ndarray:

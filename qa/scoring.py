@@ -37,7 +37,7 @@ import numpy as np
 
 from qa.answertype import _DATE
 from qa.errors import CalibrationError
-from qa.text import content_tokens, numbers
+from qa.text import content_tokens, numbers, tokens
 
 SCORING = Path(__file__).with_name("scoring.json")
 # Bumped whenever the features or the file layout change: an older file is stale.
@@ -50,6 +50,9 @@ FEATURES = (
     "gap_paragraph",  # cos_paragraph minus the best among the candidate paragraphs
     "cover_sentence",  # idf-weighted share of the question's content tokens in the sentence
     "cover_paragraph",  # the same in the whole paragraph
+    "key_missing",  # share of the question's numbers and acronyms (qa.question.key_terms)
+    #                 absent from the paragraph; 0 when the question has none
+    "cos_context",  # the best cos(question, adjacent sentence of the same paragraph)
     "type_number",  # P(number | question) x the sentence has a number the question lacks
     "type_date",  # P(date | question) x the sentence has a date the question lacks
     "type_name",  # P(name | question) x the sentence has a capitalised name the question lacks
@@ -147,13 +150,16 @@ def sentence_features(question: str, q_vec: np.ndarray, q_lang: str,
 
     para_cover = [cover(_folded(p)) for p in paragraphs]
     q_numbers, q_dates, q_words = numbers(question), _dates(question), _folded(question)
+    keys = {ascii_fold(t) for t in _key_terms(question)}
+    para_missing = [len(keys - {ascii_fold(t) for t in tokens(p)} - numbers(p)) / len(keys)
+                    if keys else 0.0 for p in paragraphs]
     q_words |= {ascii_fold(w) for w in _WORD.findall(question)}
     for i, text in enumerate(sentences):
         j = int(s_para[i])
         cross = float(p_langs[j] != q_lang)
         out[i] = (
             sims[i], fsims[i], p_cos[j], 0.0, 0.0,
-            cover(_folded(text)), para_cover[j],
+            cover(_folded(text)), para_cover[j], para_missing[j], 0.0,
             types.get("number", 0.0) * bool(numbers(text) - q_numbers),
             types.get("date", 0.0) * bool(_dates(text) - q_dates),
             types.get("name", 0.0) * bool(_names(text) - q_words),
@@ -162,7 +168,24 @@ def sentence_features(question: str, q_vec: np.ndarray, q_lang: str,
         )
     out[:, 3] = sims - sims.max()
     out[:, 4] = p_cos[s_para] - p_cos[s_para].max()
+    # Neighbours: the candidates of one paragraph are consecutive sentences.
+    s_pos = np.asarray(s_pos, dtype=int)
+    context = sims.copy()
+    for i in range(n):
+        near = [k for k in (i - 1, i + 1) if 0 <= k < n and s_para[k] == s_para[i]
+                and abs(int(s_pos[k]) - int(s_pos[i])) == 1]
+        if near:
+            context[i] = max(sims[k] for k in near)
+    out[:, FEATURES.index("cos_context")] = context
     return out
+
+
+def _key_terms(text: str) -> set[str]:
+    """Numbers and acronyms of at least 3 capitals ("2024", "ODA", "APEC"), lower-cased:
+    the rule of ``qa.question.key_terms``, on plain word tokens so that "2021-2024"
+    gives "2021" and "2024" as a paragraph's tokens do."""
+    return {w.lower() for w in re.findall(r"\w+", text)
+            if w[0].isdigit() or (len(w) >= 3 and w.isupper() and w.isalpha())}
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:

@@ -14,9 +14,10 @@ import numpy as np
 
 from qa.embed import Embedder
 from qa.text import sentences
+from qa.tuning import SENTENCES
 
-MIN_SENTENCE_CHARS = 12
-MIN_WORDS = 5  # shorter blocks are headings or captions: findable, not quotable
+MIN_SENTENCE_CHARS = SENTENCES.min_chars
+MIN_WORDS = SENTENCES.min_words  # shorter blocks are headings or captions: not quotable
 _LIST_MARKER_CHARS = 6
 
 
@@ -48,7 +49,19 @@ def quotable_spans(p) -> list[tuple[int, int]]:
         return []
     if kind in WHOLE_KINDS:
         return [(0, len(p.text))]
-    return spans(p.text)
+    found = spans(p.text)
+    if len(found) <= SENTENCES.max_per_block:
+        return found
+    # A very long block (a whole book pasted as one line): quote windows of consecutive
+    # sentences, so the work stays linear in its length and each vector fits the model.
+    windows, start, end = [], found[0][0], found[0][1]
+    for s, e in found[1:]:
+        if e - start > SENTENCES.window_chars:
+            windows.append((start, end))
+            start = s
+        end = e
+    windows.append((start, end))
+    return windows
 
 
 def key(text: str) -> str:

@@ -6,10 +6,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
 from qa.config import Config
+from qa.errors import StoreError, StoreFull
+
+log = logging.getLogger(__name__)
 
 
 class VectorStore(Protocol):
@@ -45,3 +49,38 @@ def make_store(config: Config, embedder_name: str, *, recreate: bool = False,
     return open_store(config.data_dir, embedder_name, name=config.collection,
                       host=config.chroma_host, port=config.chroma_port, recreate=recreate,
                       fresh=fresh)
+
+
+def open_checked(config: Config, embedder_name: str, *, recreate: bool = False,
+                 fresh: bool = False) -> VectorStore:
+    """Open the store and probe it. An embedded store whose files cannot be opened or
+    read is damaged for sure: it is moved aside (never deleted) and a new one created.
+    A full disk, another embedder's collection or an unreachable server is raised."""
+    try:
+        store = make_store(config, embedder_name, recreate=recreate, fresh=fresh)
+        store.probe()
+        return store
+    except StoreFull:
+        raise
+    except StoreError as exc:
+        if config.chroma_host:
+            raise
+        from vectorstore.chroma import local_path, move_aside
+
+        aside = move_aside(config.data_dir)
+        log.warning("the Chroma store in %s is missing or damaged (%s); %srebuilding the "
+                    "index from the documents", local_path(config.data_dir), exc,
+                    f"moved it to {aside}; " if aside else "")
+        return make_store(config, embedder_name, fresh=True)
+
+
+def check_files(config: Config) -> None:
+    """StoreError if an open embedded store's files vanished (Chroma would keep answering
+    from memory, then fail on the next write); a stat, cheap enough for every request."""
+    if config.chroma_host:
+        return
+    from vectorstore.chroma import local_path, local_store_exists
+
+    if not local_store_exists(config.data_dir):
+        raise StoreError(f"the Chroma store in {local_path(config.data_dir)} was deleted "
+                         "while in use")

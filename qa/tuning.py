@@ -42,6 +42,17 @@ class Retrieval:
 
 
 @dataclass(frozen=True)
+class Answer:
+    # bound: an answer quotes at most this many sentences (readable; precision).
+    max_quotes: int = 3
+    # measured: a runner-up sentence is quoted when its probability is at least this
+    # share of the best one's (swept on the seeds fit split: bench/sweep_answer.py).
+    runner_up: float = 0.5
+    # measured (first session, seeds): two sentences this close (cosine) say the same.
+    redundant: float = 0.93
+
+
+@dataclass(frozen=True)
 class Links:
     # measured on the seeds' joint statement (001/002) and XQuAD's parallel paragraphs
     # (bench/parallel.py): precision 1.0 on the seeds at these values.
@@ -60,6 +71,10 @@ class Sentences:
     # bound: shorter spans are headings, captions or list labels: findable, not quotable.
     min_chars: int = 12
     min_words: int = 5
+    # bound: a block with more sentences than this is quoted in windows of about
+    # window_chars (~1 model window of 512 tokens), so ingest stays linear in bytes.
+    max_per_block: int = 64
+    window_chars: int = 1500
 
 
 @dataclass(frozen=True)
@@ -71,6 +86,7 @@ class Freshness:
 
 INGEST = Ingest()
 RETRIEVAL = Retrieval()
+ANSWER = Answer()
 LINKS = Links()
 SENTENCES = Sentences()
 FRESHNESS = Freshness()

@@ -621,7 +621,7 @@ def build(assistant: Assistant, examples: list[str] | None = None) -> gr.Blocks:
                            api_visibility="undocumented")
         add_btn.click(add_ui, [files, replace_state], [upload_out, header, files, shelf_out],
                       api_visibility="undocumented", concurrency_id="ingest",
-                      concurrency_limit=1)
+                      concurrency_limit=1, show_progress_on=upload_out)
         remove_btn.click(remove_ui, remove_box, [remove_out, header, shelf_out],
                          api_visibility="undocumented", concurrency_id="ingest",
                          concurrency_limit=1)

@@ -281,6 +281,12 @@ def test_copy_gives_plain_text_with_sources(page):
     assert sources.startswith("[1] ") and f"— {KZ}:2\n" in sources
     assert "“The two countries officially established diplomatic relations in 1992.”" in sources
     assert "<" not in copied and "seedqa" not in copied
+    # "Copy conversation" gives the questions as typed and each answer as plain text.
+    page.evaluate("navigator.clipboard.writeText('')")
+    page.locator("button[aria-label='Copy conversation']").click()
+    page.wait_for_function("navigator.clipboard.readText().then(t => t.length > 0)")
+    everything = page.evaluate("navigator.clipboard.readText()")
+    assert everything == f"user: {RELATIONS}\n\nassistant: {copied}"
     assert_nothing_ran(page)
 
 

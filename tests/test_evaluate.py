@@ -254,3 +254,28 @@ def test_eval_sets_exist_in_the_repository():
     for evalset in SETS.values():
         assert evalset.questions.is_file() and evalset.corpus.is_dir()
         assert PROJECT_ROOT in evalset.questions.parents
+
+
+def test_targets_compare_with_bars_and_the_llama_index_baseline():
+    from bench.evaluate import targets
+
+    def res(**m):
+        base = {"search_recall_at_5": 0.5, "citation_hit": 0.5, "answer_accuracy": 0.5,
+                "refusal_rate": 0.0, "false_refusal_rate": 0.0}
+        return {"overall": {**base, **m}, "groups": {}}
+
+    results = {"sets": {"seeds": {"report": {
+        "seedqa": res(search_recall_at_5=0.95, citation_hit=0.4, answer_accuracy=0.7,
+                      refusal_rate=0.7, false_refusal_rate=0.2),
+        "llama-index": res()}, "fit": {}}}}
+    got = {t["name"]: t["pass"] for t in targets(results)}
+    assert got == {
+        "seeds report: seedqa search_recall_at_5 >= 0.9": True,
+        "seeds report: seedqa citation_hit >= 0.85": False,
+        "seeds report: seedqa answer_accuracy >= 0.7": True,
+        "seeds report: seedqa refusal_rate >= 0.7": True,
+        "seeds report: seedqa false_refusal_rate <= 0.1": False,
+        "seeds report: seedqa search_recall_at_5 >= plain llama-index": True,
+        "seeds report: seedqa citation_hit >= plain llama-index": False,
+        "seeds report: seedqa answer_accuracy >= plain llama-index": True,
+    }

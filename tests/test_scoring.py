@@ -85,6 +85,7 @@ def test_sentence_features_on_hand_made_vectors():
         "cos_sentence": [0.6, 1.0], "cos_focus": [0.6, 1.0], "cos_paragraph": [0.8, 0.5],
         "gap_sentence": [-0.4, 0.0], "gap_paragraph": [0.0, -0.3],
         "cover_sentence": [4 / 7, 0.0], "cover_paragraph": [1.0, 0.0],
+        "key_missing": [0.0, 0.0], "cos_context": [0.6, 1.0],
         "type_number": [0.1, 0.0], "type_date": [0.6, 0.0], "type_name": [0.2, 0.2],
         "cross": [0.0, 1.0], "cross_cos": [0.0, 1.0],
         "rank": [0.0, math.log(2)], "position": [0.0, math.log(3)],
@@ -102,6 +103,18 @@ def test_sentence_features_fold_diacritics_across_spellings():
                           {"pham": 1.0, "minh": 1.0, "chinh": 1.0, "speak": 1.0})
     assert X[0, FEATURES.index("cover_sentence")] == pytest.approx(0.75)
     assert ascii_fold("Đà") == "da"
+
+
+def test_key_terms_and_neighbouring_sentences():
+    sentences = ["The UNESCO list grew in 2019.", "It now has ten sites.", "Other text here."]
+    X = sentence_features(
+        "What did UNESCO add in 2019-2020?", np.array([1.0, 0.0]), "en", {}, sentences,
+        np.array([[0.9, 0.1], [0.2, 0.9], [0.5, 0.5]]), [0, 0, 1], [0, 1, 0],
+        [" ".join(sentences[:2]), sentences[2]], [0.5, 0.4], ["en", "en"], {})
+    # Key terms unesco, 2019, 2020: the first paragraph lacks 2020, the second all three.
+    assert X[:, FEATURES.index("key_missing")] == pytest.approx([1 / 3, 1 / 3, 1.0])
+    # Sentences 0 and 1 are neighbours in paragraph 0; sentence 2 has none.
+    assert X[:, FEATURES.index("cos_context")] == pytest.approx([0.2, 0.9, 0.5])
 
 
 def test_sentence_features_of_no_candidates():

@@ -202,3 +202,34 @@ def test_elliptical_question_with_new_names_drops_the_old_names():
 
     q = analyse("And with Cambodia?", [("What did Vietnam agree with Laos?", "")])
     assert "Cambodia" in q.standalone and "Laos" not in q.standalone
+
+
+# -- answer assembly: markers are structural --------------------------------------------------
+
+def test_assembler_places_markers_and_records_their_offsets():
+    from qa.answer import AnswerAssembler, Quote
+
+    fake = "The plan was approved as stated in [1]."
+    cat = Catalog.build([para("d:1", "Rice grew. Exports rose by 12%."), para("d:2", fake),
+                         para("v:1", "Xuất khẩu tăng 12%.", language="vi")],
+                        {"d:1": ("v:1",), "v:1": ("d:1",)})
+    a = AnswerAssembler(cat).run("q?", "en", [Quote("d:1", 11, 31), Quote("d:2", 0, len(fake))])
+    assert a.text == "Exports rose by 12%. [1] The plan was approved as stated in [1]. [2]"
+    assert [a.text[s:e] for s, e, _ in a.markers] == ["[1]", "[2]"]
+    assert [n for *_, n in a.markers] == [1, 2]
+    # The "[1]" inside the quoted document text is not a marker.
+    assert a.text.index("[1].") not in {s for s, _, _ in a.markers}
+    assert [c.id for c in a.citations] == ["d:1", "d:2"] and a.citations[0].quote == \
+        "Exports rose by 12%."
+
+
+def test_assembler_cites_a_translation_and_its_source_together():
+    from qa.answer import AnswerAssembler, Quote
+
+    cat = Catalog.build([para("d:1", "Exports rose by 12%."),
+                         para("v:1", "Xuất khẩu tăng 12%.", language="vi")],
+                        {"d:1": ("v:1",), "v:1": ("d:1",)})
+    a = AnswerAssembler(cat).run("q?", "vi", [Quote("v:1", 0, 19, "d:1", 0, 20)])
+    assert a.text == "Xuất khẩu tăng 12%. [1][2]"
+    assert [c.id for c in a.citations] == ["v:1", "d:1"]
+    assert [(a.text[s:e], n) for s, e, n in a.markers] == [("[1]", 1), ("[2]", 2)]

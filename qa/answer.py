@@ -1,0 +1,94 @@
+"""Answer assembly: quoted sentences -> text with markers, citations, and the refusal.
+
+Each quote is a verbatim span of a paragraph; its marker ``[n]`` is placed by this code
+and recorded in ``Answer.markers`` with its offsets, so a bracketed number inside a
+quoted document (``"... as stated in [1]."``) is never mistaken for a citation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from qa.citations import Catalog
+from qa.types import Answer, Citation
+
+# Said before a quote that is not in the question's language.
+SOURCE_NOTE = {
+    "en": {"vi": "(From a Vietnamese source.)"},
+    "vi": {"en": "(Trích nguồn tiếng Anh.)"},
+}
+NOT_FOUND = {
+    "en": "The documents do not say.",
+    "vi": "Tài liệu không đề cập đến điều này.",
+}
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A span of a paragraph chosen for the answer, and where it was found.
+
+    ``source`` is the paragraph the scorer chose; the quote may come from its
+    translation in the asker's language (``pid``), in which case both are cited.
+    """
+
+    pid: str
+    start: int
+    end: int
+    source: str = ""
+    source_start: int = 0
+    source_end: int = 0
+
+
+class AnswerAssembler:
+    """Joins quotes into an answer; each quote is followed by the markers of its paragraph
+    and, when it was moved into the asker's language, of the paragraph it translates."""
+
+    name = "extractive"
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+
+    def run(self, question: str, language: str, quotes: list[Quote]) -> Answer:
+        citations: list[Citation] = []
+        markers: list[tuple[int, int, int]] = []
+        foreign = set()
+        notes = []
+        for q in quotes:
+            p = self.catalog.paragraphs[q.pid]
+            if p.language != language:
+                foreign.add(p.language)
+        for lang in sorted(foreign):
+            note = SOURCE_NOTE.get(language, {}).get(lang)
+            if note:
+                notes.append(note)
+        text = " ".join(notes)
+        for q in quotes:
+            p = self.catalog.paragraphs[q.pid]
+            cited = [(p, q.start, q.end)]
+            if q.source and q.source != q.pid:
+                src = self.catalog.paragraphs[q.source]
+                cited.append((src, q.source_start, q.source_end))
+            text = f"{text} {p.text[q.start:q.end]} " if text else f"{p.text[q.start:q.end]} "
+            placed = set()
+            for para, s, e in cited:
+                n = self._number(citations, para, s, e)
+                if n in placed:
+                    continue
+                placed.add(n)
+                markers.append((len(text), len(text) + len(f"[{n}]"), n))
+                text += f"[{n}]"
+        return Answer(text=text, answered=True, citations=citations, question=question,
+                      backend=self.name, markers=tuple(markers))
+
+    def _number(self, citations: list[Citation], p, start: int, end: int) -> int:
+        for i, c in enumerate(citations, start=1):
+            if c.id == p.id:
+                return i
+        citations.append(self.catalog.citation(p, p.text[start:end], start, end))
+        return len(citations)
+
+    def refusal(self, question: str, language: str, related: list[str]) -> Answer:
+        """The honest 'not in the documents' answer, with the closest paragraphs as related."""
+        return Answer(text=NOT_FOUND.get(language, NOT_FOUND["en"]), answered=False,
+                      related=[self.catalog.cite(pid) for pid in related[:3]],
+                      question=question, backend=self.name)

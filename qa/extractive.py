@@ -66,8 +66,9 @@ class ExtractiveAnswerer:
 
     # -- scoring -------------------------------------------------------------------------
     def sentences(self, q: Question, qvec: np.ndarray, hits: list[Scored]
-                  ) -> tuple[list[Sentence], np.ndarray]:
-        """Every quotable sentence of the candidate paragraphs, best first, and features."""
+                  ) -> tuple[list[Sentence], np.ndarray, np.ndarray]:
+        """Every quotable sentence of the candidate paragraphs, best first; and the
+        feature matrix and probabilities of all of them (in candidate order)."""
         paras = [self.catalog.paragraphs[h.id] for h in hits]
         texts, s_para, s_pos, spans_ = [], [], [], []
         for j, p in enumerate(paras):
@@ -77,7 +78,7 @@ class ExtractiveAnswerer:
                 s_pos.append(n)
                 spans_.append((p.id, s, e))
         if not texts:
-            return [], np.zeros((0, 0))
+            return [], np.zeros((0, 0)), np.zeros(0)
         rows = [self.index.paragraph_rows.get(p.id) for p in paras]
         p_cos = np.array([float(self.index.paragraph_vectors[r] @ qvec) if r is not None else 0.0
                           for r in rows])
@@ -91,18 +92,18 @@ class ExtractiveAnswerer:
         out = [Sentence(pid, s, e, t, float(pr), i)
                for i, ((pid, s, e), t, pr) in enumerate(zip(spans_, texts, probs))]
         out.sort(key=lambda x: -x.probability)
-        return out, X
+        return out, X, probs
 
     def answer(self, q: Question, qvec: np.ndarray, hits: list[Scored]) -> Answer:
         """Quote the answer with citations, or say the documents do not hold it."""
         related = [h.id for h in hits]
         if not self.grounded(q):
             return self.refusal(q, hits)
-        ranked, X = self.sentences(q, qvec, hits)
+        ranked, X, probs = self.sentences(q, qvec, hits)
         ranked = [s for s in ranked if self._has_key_terms(q, s.pid)]
         if not ranked:
             return self.refusal(q, hits)
-        answered, _ = self.answerability.run(X[ranked[0].row], ranked[0].probability)
+        answered, _ = self.answerability.run(X, probs)
         if not answered:
             return self.assembler.refusal(q.text, q.language, related)
         quotes = [self.in_language(q.language, s) for s in self.choose(ranked)]

@@ -49,8 +49,8 @@ _BREAK_HYPHEN = re.compile(r"[^\W\d_]-$")  # "Việt Nam-" at a line end: join w
 class PdfReader:
     """PDF bytes -> Extracted: blocks numbered in reading order, each with its page.
 
-    ``min_chars`` (default 1): a PDF whose pages together hold fewer extractable
-    characters than this has no text layer (scanned or image-only) and is refused.
+    ``min_chars`` (rule, default 1: no text at all): a PDF whose pages together hold
+    fewer extractable characters has no text layer (scanned or image-only) and is refused.
     """
 
     def __init__(self, min_chars: int = 1) -> None:
@@ -110,7 +110,8 @@ def _drop_running_lines(pages: list[list[list[str]]]) -> list[list[str]]:
         for line in seen:
             key = re.sub(r"\d+", "#", line)
             edges[key] = edges.get(key, 0) + 1
-    # A line at a page's top or bottom on over half of 3+ pages is a running header.
+    # rule: a line at a page's top or bottom on over half of 3+ pages is a running header
+    # or footer (two pages cannot tell a header from a repeated heading).
     running = {k for k, n in edges.items() if len(pages) >= 3 and n > len(pages) / 2}
     out = []
     for blocks in pages:
@@ -157,7 +158,7 @@ _BLOCK = {"p", "div", "section", "article", "main", "header", "aside", "figure",
           "html", "center"} | _HEADINGS | set(_WHOLE)
 # Line breaks and list indentation the parser itself puts in (source newlines are
 # only whitespace outside <pre>): private-use characters, resolved in flush().
-_BREAK, _INDENT = "\ue000", "\ue001"  # Private Use Area: never in real text
+_BREAK, _INDENT = "\ue000", "\ue001"  # Private Use Area: not expected in web pages
 _DATE_META = {"date", "dc.date", "dcterms.date", "article:published_time", "citation_date",
               "pubdate"}
 

@@ -177,7 +177,7 @@ class Ingestor:
             vectors.update({p.id: v for p, v in zip(batch, embs)})
             # Chroma writes have a high fixed cost: write large batches, but at least every
             # flush_seconds, so a killed run loses little embedding work.
-            if len(pending) >= 1000 or time.perf_counter() - flushed >= self.flush_seconds:
+            if len(pending) >= INGEST.write_batch or time.perf_counter() - flushed >= self.flush_seconds:
                 self.store.write(pending)
                 pending, flushed = [], time.perf_counter()
             for p in batch:

@@ -12,15 +12,17 @@ from __future__ import annotations
 import numpy as np
 
 from qa.text import numbers
+from qa.tuning import LINKS
 from qa.types import Paragraph
 
-MIN_SIMILARITY = 0.80
-MIN_MARGIN = 0.015
-LENGTH_RATIO = (0.45, 2.2)
-BLOCK = 2048
-ROUNDS = 2
-FIGURE_BONUS = 0.02
-MAX_FIGURE_PAIRS = 250_000
+# Provenance of each constant: qa/tuning.py (Links).
+MIN_SIMILARITY = LINKS.min_similarity
+MIN_MARGIN = LINKS.min_margin
+LENGTH_RATIO = LINKS.length_ratio
+BLOCK = LINKS.block
+ROUNDS = LINKS.rounds
+FIGURE_BONUS = LINKS.figure_bonus
+MAX_FIGURE_PAIRS = LINKS.max_figure_pairs
 
 
 def _numbers_agree(a: str, b: str) -> bool:

@@ -10,6 +10,8 @@ from qa import language
 from qa.errors import QuestionError
 from qa.text import content_tokens
 
+# bound: a question longer than this is not a question (the embedder reads only its
+# first 512 tokens anyway); k above 50 is a dump, not a search.
 MAX_QUESTION_CHARS = 4000
 MAX_K = 50
 

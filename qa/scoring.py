@@ -9,9 +9,9 @@ stored in ``qa/scoring.json`` with their provenance; applied here with numpy
 - ``SentenceScorer``: P(this candidate sentence holds the answer) from
   ``sentence_features`` (logistic regression).
 - ``Answerability``: P(the corpus answers the question) from the best
-  sentence's features and score; ``answered`` when it reaches a threshold
-  chosen for <= 10 % false refusals on the fit data (then moved only on the
-  seeds' fit split, see the file's provenance).
+  candidates' features and scores; ``answered`` when it reaches a threshold
+  chosen for <= 10 % false refusals on the fit data (which may only be lowered
+  on the seeds' fit split, see bench/fit_scoring.py).
 
 Call sequence (per question, after retrieval)::
 

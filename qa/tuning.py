@@ -23,6 +23,9 @@ class Ingest:
     batch: int = 32
     # bound: a killed ingest loses at most this much embedding work.
     flush_seconds: float = 1.0
+    # bound: records per Chroma write (under get_max_batch_size(), 5461 here); Chroma's
+    # add has a high fixed cost, so large writes are cheaper per record.
+    write_batch: int = 1000
 
 
 @dataclass(frozen=True)

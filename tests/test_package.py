@@ -1,5 +1,5 @@
 """The package installs whole: a wheel built from the tree, installed into a new virtual
-environment, answers a seed question with its calibration and default corpus on board.
+environment, answers a seed question with its fitted models and default corpus on board.
 
 The wheel is built from a copy of the source (no stale build/ folder can leak in),
 installed with ``--no-deps`` into a venv whose dependencies come from this test's
@@ -31,7 +31,7 @@ home = pathlib.Path(qa.__file__).resolve().parent
 print(json.dumps({{"file": str(home), "answered": answer.answered, "text": answer.text,
                   "citations": [c.id for c in answer.citations],
                   "corpus": str(qa.Config.from_env().corpus_dir.resolve()),
-                  "calibration": (home / "calibration.json").is_file()}}))
+                  "fitted": sorted(p.name for p in home.glob("*.json"))}}))
 """
 
 pytestmark = pytest.mark.slow
@@ -71,7 +71,7 @@ def wheel(tmp_path_factory) -> Path:
 
 def test_wheel_holds_data_and_corpus(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    assert "qa/calibration.json" in names
+    assert {"qa/scoring.json", "qa/support.json"} <= names
     assert {f"qa/{p.name}" for p in (ROOT / "qa").glob("*.json")} <= names
     assert {f"qa/seeds/{p.name}" for p in (ROOT / "seeds").glob("*.txt")} <= names
     assert not any(n.startswith(("tests/", "bench/", "seeds/")) for n in names)
@@ -96,6 +96,6 @@ def test_installed_wheel_answers_a_seed_question(wheel, tmp_path):
                      .stdout.strip().splitlines()[-1])
     assert Path(out["file"]).is_relative_to(venv), out["file"]
     assert Path(out["corpus"]) == Path(out["file"]) / "seeds"
-    assert out["calibration"]
+    assert {"scoring.json", "support.json"} <= set(out["fitted"])  # fitted models on board
     assert out["answered"] and out["citations"], out
     assert "[1]" in out["text"]

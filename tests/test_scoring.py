@@ -64,6 +64,9 @@ def test_answer_type_applies_coefficients_exactly():
     ("How many kilograms does the anvil weigh?", "number"),
     ("In what year was the lighthouse painted?", "date"),
     ("Năm nào ngọn hải đăng được sơn lại?", "date"),
+    ("Ai đã sơn ngọn hải đăng?", "name"),
+    ("Bao nhiêu người sống trên đảo?", "number"),
+    ("Why did the lighthouse keeper leave?", "other"),
 ])
 def test_fitted_answer_type_on_unseen_wording(question, label):
     p = AnswerType(load_scoring()["answer_type"]).run(question)

@@ -35,7 +35,7 @@ if __package__ in (None, ""):  # `python bench/ingest.py` puts bench/, not the r
 
 from bench import common  # noqa: E402
 
-BATCH = 32  # the batch seedqa's ingest embeds in (qa/ingest.py), so bare runs alike
+BATCH = 32  # the batch seedqa's ingest embeds in (qa/ingestor.py), so bare runs alike
 TARGETS = {"cold_seconds": 8.0, "unchanged_seconds": 1.0, "throughput_ratio": 0.8,
            "first_ask_seconds": 1.0, "open_to_answer_seconds": 3.0, "import_seconds": 1.0}
 # Run in a new process over an existing index: times `import qa`, then to the first answer.

@@ -20,7 +20,7 @@ from pathlib import Path
 from qa.config import Config
 from qa.embed import Embedder, make_embedder
 from qa.errors import CorpusError, LLMError, StoreError, StoreFull
-from qa.ingest import UPLOAD, Ingestor, Progress
+from qa.ingestor import UPLOAD, Ingestor, Progress
 from qa.pipeline import Pipeline
 from qa.question import analyse, check_k, check_question, history_pairs
 from qa.store import VectorStore, check_files, open_checked

@@ -25,7 +25,7 @@ from qa.question import Question
 from qa.retrieve import Scored
 from qa.scoring import Answerability, SentenceScorer, load_scoring, sentence_features
 from qa.sentvec import SentenceVectors, quotable_spans
-from qa.text import content_tokens, tokens
+from qa.text import content_tokens, match_text, tokens
 from qa.tuning import ANSWER
 from qa.types import Answer
 
@@ -85,9 +85,9 @@ class ExtractiveAnswerer:
         focus = focus_text(q.standalone, paras)
         fvec = self.embedder.embed_query(focus) if focus else None
         X = sentence_features(q.standalone, qvec, q.language, self.types.run(q.standalone),
-                              texts, self.vectors.get(texts), s_para, s_pos,
-                              [p.text for p in paras], p_cos, [p.language for p in paras],
-                              self.index.idf, fvec)
+                              [match_text(t) for t in texts], self.vectors.get(texts), s_para,
+                              s_pos, [match_text(p.text) for p in paras], p_cos,
+                              [p.language for p in paras], self.index.idf, fvec)
         probs = self.scorer.run(X)
         out = [Sentence(pid, s, e, t, float(pr), i)
                for i, ((pid, s, e), t, pr) in enumerate(zip(spans_, texts, probs))]

@@ -18,7 +18,7 @@ import numpy as np
 from qa.citations import Catalog
 from qa.sentvec import SentenceVectors, key
 from qa.store import VectorStore
-from qa.text import content_tokens
+from qa.text import content_tokens, match_text
 from qa.types import DocumentInfo, Paragraph
 
 
@@ -137,7 +137,7 @@ class Index:
         table = replace(table, centred=centre(table.vectors, list(table.languages),
                                               mus["sentence"]))
         return cls(version, store, catalog, table,
-                   idf_table([f"{p.title} {p.text}" for p in canon]), origins, pvecs,
+                   idf_table([f"{p.title} {match_text(p.text)}" for p in canon]), origins, pvecs,
                    {p.id: i for i, p in enumerate(canon)}, mus)
 
     def documents(self) -> list[DocumentInfo]:

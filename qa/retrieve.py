@@ -24,7 +24,7 @@ import numpy as np
 
 from qa.index import Index
 from qa.language import detect
-from qa.text import ascii_fold, tokens
+from qa.text import ascii_fold, match_text, tokens
 from qa.tuning import RETRIEVAL
 
 
@@ -80,7 +80,7 @@ class Retriever:
         canon = [p for p in cat.paragraphs.values() if p.is_canonical]
         self.languages = sorted({p.language for p in canon})
         self.lexicon = Lexicon([p.id for p in canon],
-                               [f"{p.title} {getattr(p, 'section', '')} {p.text}" for p in canon])
+                               [f"{p.title} {p.section} {match_text(p.text)}" for p in canon])
 
     def centred(self, vector: np.ndarray, language: str, kind: str = "paragraph") -> np.ndarray:
         """``vector`` minus the centroid of ``language`` (the corpus mean if unknown)."""

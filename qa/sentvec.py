@@ -13,7 +13,7 @@ import threading
 import numpy as np
 
 from qa.embed import Embedder
-from qa.text import sentences
+from qa.text import markup_only, sentences
 from qa.tuning import SENTENCES
 
 MIN_SENTENCE_CHARS = SENTENCES.min_chars
@@ -49,7 +49,10 @@ def quotable_spans(p) -> list[tuple[int, int]]:
         return []
     if kind in WHOLE_KINDS:
         return [(0, len(p.text))]
-    found = spans(p.text)
+    # A fence line, a bare tag or an admonition marker ("> [!TIP]") proves nothing.
+    found = [(a, b) for a, b in spans(p.text) if not markup_only(p.text[a:b])]
+    if not found:
+        return []
     if len(found) <= SENTENCES.max_per_block:
         return found
     # A very long block (a whole book pasted as one line): quote windows of consecutive

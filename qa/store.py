@@ -57,8 +57,16 @@ def open_checked(config: Config, embedder_name: str, *, recreate: bool = False,
     read is damaged for sure: it is moved aside (never deleted) and a new one created.
     A full disk, another embedder's collection or an unreachable server is raised."""
     try:
-        store = make_store(config, embedder_name, recreate=recreate, fresh=fresh)
-        store.probe()
+        try:
+            store = make_store(config, embedder_name, recreate=recreate, fresh=fresh)
+            store.probe()
+        except StoreError as first:
+            if isinstance(first, StoreFull) or config.chroma_host:
+                raise
+            # After a killed writer, Chroma's first read may fail while it replays its log
+            # ("Nothing found on disk"); a fresh open then works. Damage fails twice.
+            store = make_store(config, embedder_name, fresh=True)
+            store.probe()
         return store
     except StoreFull:
         raise

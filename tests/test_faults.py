@@ -39,7 +39,7 @@ from testkit import (
 import qa
 from qa.corpus import load_folder
 from qa.embed import passage_text
-from qa.ingest import content_hash
+from qa.ingestor import content_hash
 from qa.ui_render import message_text
 
 LOOPS = max(1, int(os.environ.get("SEEDQA_FAULT_LOOPS") or 3))

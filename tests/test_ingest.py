@@ -14,7 +14,7 @@ from testkit import SEED_COUNTS, SEED_PARAGRAPHS, HashEmbedder, clean_env, last_
 import qa
 from qa.corpus import load_folder
 from qa.embed import passage_text
-from qa.ingest import content_hash
+from qa.ingestor import content_hash
 from vectorstore import open_store
 from vectorstore.chroma import PAGE
 

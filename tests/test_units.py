@@ -7,7 +7,7 @@ import pytest
 
 from qa.citations import Catalog, Renumberer
 from qa.index import SentenceTable, centre, centroids, paragraph_from_record
-from qa.ingest import metadata
+from qa.ingestor import metadata
 from qa.pipeline import StatementDedup
 from qa.retrieve import Lexicon, Retriever, Scored
 from qa.sentvec import spans

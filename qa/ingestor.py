@@ -31,6 +31,7 @@ from qa.errors import CorpusError
 from qa.parallel import find_links
 from qa.sentvec import quotable_spans
 from qa.store import VectorStore
+from qa.text import match_text
 from qa.tuning import INGEST
 from qa.types import Document, IngestReport, Paragraph
 
@@ -38,7 +39,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]  # (file name, paragraphs done, total)
 # Bumped when what is derived from a paragraph changes (sentence rules, stored fields),
 # so every paragraph is rebuilt once after an upgrade.
-DERIVED = "4"
+DERIVED = "5"
 CORPUS, UPLOAD = "corpus", "upload"
 
 
@@ -164,7 +165,8 @@ class Ingestor:
             same = dict(zip(texts, embs))
             todo = list(dict.fromkeys(p.text[s:e] for p, s, e in rows
                                       if p.text[s:e] not in same))
-            same.update(zip(todo, self.embedder.embed_documents(todo)))
+            # Matching uses the clean text (links as their text, no tags or emphasis).
+            same.update(zip(todo, self.embedder.embed_documents([match_text(t) for t in todo])))
             svecs = [same[p.text[s:e]] for p, s, e in rows]
             spent += time.perf_counter() - t
             # Old sentence rows of a changed paragraph go first: it may now have fewer.
@@ -177,7 +179,8 @@ class Ingestor:
             vectors.update({p.id: v for p, v in zip(batch, embs)})
             # Chroma writes have a high fixed cost: write large batches, but at least every
             # flush_seconds, so a killed run loses little embedding work.
-            if len(pending) >= INGEST.write_batch or time.perf_counter() - flushed >= self.flush_seconds:
+            due = time.perf_counter() - flushed >= self.flush_seconds
+            if len(pending) >= INGEST.write_batch or due:
                 self.store.write(pending)
                 pending, flushed = [], time.perf_counter()
             for p in batch:

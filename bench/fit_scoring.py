@@ -67,7 +67,11 @@ CACHE = ROOT / "bench" / ".cache" / "fit_scoring"
 K = 8  # candidate paragraphs per question (the answerer's retrieval depth)
 TYPE_FEATURES = 3000
 TARGET_FALSE_REFUSAL = 0.10
-HAND = {"sim": 0.5, "focus": 0.5, "para": 0.75, "lexical": 0.1}  # qa/calibration.json today
+# The hand-set rule this model replaced (qa/calibration.json of the previous release,
+# fitted by its bench/calibrate.py), kept here as the baseline the fit is compared with.
+HAND = {"sim": 0.5, "focus": 0.5, "para": 0.75, "lexical": 0.1}
+PREVIOUS_RULE = {"threshold": 1.4781,
+                 "cross_lingual_bonus": {"en->vi": 0.0276, "vi->en": 0.0632}}
 PAIRS = (("en", "en"), ("vi", "vi"), ("en", "vi"), ("vi", "en"))
 
 
@@ -583,9 +587,9 @@ def main() -> None:
     h_pos = conf([best_row(it, scorer) for it in held_items])
     h_neg = conf([best_row(it, scorer) for it in held_neg])
     # The shipped rule: best hand-set score (plus its cross-language bonus, added
-    # to sim, focus and paragraph cosine) above qa/calibration.json's threshold.
-    cal = json.loads((ROOT / "qa" / "calibration.json").read_text())
-    bonus = cal.get("cross_lingual_bonus", {})
+    # to sim, focus and paragraph cosine) above the previous release's threshold.
+    cal = PREVIOUS_RULE
+    bonus = cal["cross_lingual_bonus"]
 
     def shipped(items):
         return [float(it["hand"].max()) + 1.75 * bonus.get(it["pair"], 0.0) > cal["threshold"]

@@ -64,7 +64,8 @@ def main() -> int:
     lines = ["| set | split | system | n | recall@5 |", "|---|---|---|---|---|"]
     lines += [f"| {r['set']} | {r['split']} | {r['system']} | {r['n']} | {r['recall_at_5']} |"
               for r in rows]
-    md = "# Retrieval sweep (fit splits)\n\n`python bench/sweep_retrieval.py`\n\n" + "\n".join(lines)
+    md = ("# Retrieval sweep (fit splits)\n\n`python bench/sweep_retrieval.py`\n\n"
+          + "\n".join(lines))
     common.write_results(common.RESULTS / "retrieval-sweep.json", {"rows": rows}, md)
     print("\n".join(lines))
     return 0

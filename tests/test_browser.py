@@ -33,6 +33,7 @@ ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 KZ = "004_7ca57963d029bf3e"
 SEED_IDS = sorted(p.stem for p in SEEDS_DIR.glob("*.txt"))
 RELATIONS = "When did Vietnam and Kazakhstan establish diplomatic relations?"
+WHERE = "Tổng Bí thư Tô Lâm hội đàm với Tổng thống Kazakhstan ở đâu?"  # three sources
 HOSTILE = (
     ' date 2025-03-01 Spice bulletin <img src=x onerror="window.__xss=1;alert(1)">\n\n'
     "Zanzibar exported 42 tonnes of cloves in 2024 <script>window.__xss=2;alert(2)</script> "
@@ -71,7 +72,8 @@ def app_url(tmp_path_factory):
     port = free_port()
     log = root / "app.log"
     examples = root / "examples.txt"
-    examples.write_text(f"{RELATIONS}\n", encoding="utf-8")
+    examples.write_text(f"# the page shows these under an empty chat\n{WHERE}\n",
+                        encoding="utf-8")
     env = clean_env(QA_CORPUS_DIR=str(corpus), QA_DATA_DIR=str(root / "data"),
                     GRADIO_SERVER_PORT=str(port), QA_EXAMPLES=str(examples))
     with open(log, "wb") as out:
@@ -246,7 +248,7 @@ def test_upload_a_document_and_ask_about_it(page, tmp_path):
     assert page.locator("#seedqa-shelf tr.seedqa-upload").count() == 0
     box.fill("Mango_harvest:2")
     box.press("Enter")
-    lookup_panel(page, "No such paragraph")
+    lookup_panel(page, "its document Mango_harvest was removed")
     answer = ask(page, "How many tonnes did the mango harvest in Tanga reach in 2024?")
     assert "310" not in answer.inner_text()
     assert_nothing_ran(page)
@@ -304,6 +306,9 @@ def test_refusal_shows_the_verdict_first(page):
 
 def test_reload_keeps_the_conversation(page):
     ask(page, RELATIONS)
+    # Saved once the turn ends: the question shows in the chat and in the list.
+    page.wait_for_function("(t) => document.body.innerText.split(t).length > 2",
+                           arg=RELATIONS[:30])
     page.reload(wait_until="load")
     page.locator("#seedqa-question textarea").wait_for(timeout=60_000)
     saved = page.get_by_text(RELATIONS[:30]).first
@@ -353,7 +358,7 @@ def test_vietnamese_interface(app_url, browser, locale, query):
 def test_a_long_answer_is_shown_from_its_start_on_a_phone(app_url, browser):
     page = open_page(browser, app_url, size=(390, 844))
     ask(page, RELATIONS)
-    answer = ask(page, "What trade target did Vietnam and New Zealand set?")
+    answer = ask(page, WHERE)
     page.wait_for_timeout(500)
     top, view_top, height, view_height = page.evaluate("""() => {
         const b = [...document.querySelectorAll('#seedqa-chat [data-testid="bot"]')].pop();

@@ -1,11 +1,13 @@
-"""The quote-selection constant swept on the seeds FIT split (never the report split).
+"""The answerer's constants swept on the FIT splits (never the report split).
 
     python bench/sweep_answer.py
 
-For each ``runner_up`` share (a runner-up sentence is quoted when its probability is
-at least that share of the best one's) the offline answerer is rebuilt through its
-public constructor over the same index and retrieval, and scored with ``qa.evaluate``
-(citation hit, precision, accuracy). The chosen value lives in ``qa/tuning.py``.
+1. ``answer_pool``: how many retrieved paragraphs the answerer scores (seeds and
+   hf-course fit splits);
+2. ``runner_up``: a runner-up sentence is quoted when its probability is at least that
+   share of the best one's (seeds fit split).
+The answerer is rebuilt through its public constructor over the same index and
+retrieval and scored with ``qa.evaluate``. The chosen values live in ``qa/tuning.py``.
 Writes bench/results/answer-sweep.{md,json}.
 """
 
@@ -22,36 +24,45 @@ from bench.evaluate import CACHE, SETS, SPLITS_FILE  # noqa: E402
 from qa.evaluate import load_items, score_item, select, split_ids, summarise  # noqa: E402
 
 SHARES = (0.2, 0.35, 0.5, 0.7, 1.0)
+POOLS = (3, 5, 8, 12)
 
 
 def main() -> int:
     import qa
     from qa.extractive import ExtractiveAnswerer
     from qa.question import analyse
+    from qa.tuning import ANSWER, RETRIEVAL
 
-    evalset = SETS["seeds"]
-    items = select(load_items(evalset.questions), split_ids(SPLITS_FILE, evalset.questions,
-                                                            "fit"))
-    a = qa.Assistant(corpus_dir=evalset.corpus, data_dir=CACHE / "seeds", llm=False)
-    a.ingest()
-    pipe = a.pipeline
-    asked = []
-    for item in items:
-        history = [(item["context"], "")] if item.get("context") else None
-        q = analyse(item["question"], history)
-        asked.append((item, q, *pipe.retrieve(q)))
     rows = []
-    for share in SHARES:
-        answerer = ExtractiveAnswerer(pipe.index, pipe.vectors, a.embedder, runner_up=share)
-        scored = [score_item(item, answerer.answer(q, qvec, hits))
-                  for item, q, hits, qvec in asked]
-        s = summarise(scored)
-        rows.append({"runner_up": share, **{k: s.get(k) for k in (
-            "citation_hit", "citation_precision", "answer_accuracy")}})
-    lines = ["| runner_up | citation hit | precision | accuracy |", "|---|---|---|---|"]
-    lines += [f"| {r['runner_up']} | {r['citation_hit']} | {r['citation_precision']} | "
-              f"{r['answer_accuracy']} |" for r in rows]
-    md = ("# Quote selection sweep (seeds fit split)\n\n`python bench/sweep_answer.py`\n\n"
+    for name in ("seeds", "hf-course"):
+        evalset = SETS[name]
+        items = select(load_items(evalset.questions),
+                       split_ids(SPLITS_FILE, evalset.questions, "fit"))
+        a = qa.Assistant(corpus_dir=evalset.corpus, data_dir=CACHE / name, llm=False)
+        a.ingest()
+        pipe = a.pipeline
+        asked = []
+        for item in items:
+            history = [(item["context"], "")] if item.get("context") else None
+            q = analyse(item["question"], history)
+            asked.append((item, q, *pipe.retrieve(q, max(POOLS))))
+        settings = [(pool, ANSWER.runner_up) for pool in POOLS]
+        if name == "seeds":
+            settings += [(RETRIEVAL.answer_pool, share) for share in SHARES]
+        for pool, share in settings:
+            answerer = ExtractiveAnswerer(pipe.index, pipe.vectors, a.embedder, runner_up=share)
+            scored = [score_item(item, answerer.answer(q, qvec, hits[:pool]))
+                      for item, q, hits, qvec in asked]
+            s = summarise(scored)
+            rows.append({"set": name, "answer_pool": pool, "runner_up": share,
+                         **{k: s.get(k) for k in ("citation_hit", "citation_precision",
+                                                  "answer_accuracy", "refusal_rate",
+                                                  "false_refusal_rate")}})
+    cols = ("set", "answer_pool", "runner_up", "citation_hit", "citation_precision",
+            "answer_accuracy", "refusal_rate", "false_refusal_rate")
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join(str(r[c]) for c in cols) + " |" for r in rows]
+    md = ("# Answerer sweep (fit splits)\n\n`python bench/sweep_answer.py`\n\n"
           + "\n".join(lines))
     common.write_results(common.RESULTS / "answer-sweep.json", {"rows": rows}, md)
     return 0

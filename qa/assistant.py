@@ -281,7 +281,7 @@ class Assistant:
                     raise
                 note = str(exc)
         # One version for the whole answer: hits, sentences and citations agree.
-        pipeline, hits, qvec = self._read(lambda p: (p, *p.retrieve(q)))
+        pipeline, hits, qvec = self._read(lambda p: (p, *p.retrieve(q, k)))
         answer = None
         if llm and not note:
             try:

@@ -116,14 +116,19 @@ def decode_text(raw: bytes) -> str:
         raise CorpusError(f"not valid UTF-8 (byte {exc.start}); re-save the file as UTF-8") from exc
 
 
-def parse_document(doc_id: str, text: str, path: str = "") -> Document:
-    """Split ``text`` into a Document with numbered, deduplicated paragraphs."""
+def _split_date(text: str) -> tuple[str | None, str]:
+    """(date of a leading ``date YYYY-MM[-DD]`` line or None, the text after it), with
+    line ends normalised and a byte-order mark dropped."""
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    date = None
     match = _DATE_PREFIX.match(text)
     if match:
-        date = match.group(1)
-        text = text[match.end():]
+        return match.group(1), text[match.end():]
+    return None, text
+
+
+def parse_document(doc_id: str, text: str, path: str = "") -> Document:
+    """Split ``text`` into a Document with numbered, deduplicated paragraphs."""
+    date, text = _split_date(text)
     blocks = [b.strip() for b in _BLANK_LINES.split(text)]
     blocks = [b for b in blocks if b]
     if not blocks:
@@ -147,12 +152,7 @@ def parse_markdown(doc_id: str, text: str, path: str = "", list_items: bool = Fa
     prose, else the start of the first prose block; that heading is left out of the
     section paths. A ``date YYYY-MM[-DD]`` prefix or a front matter ``date`` is the date.
     """
-    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    date = None
-    match = _DATE_PREFIX.match(text)
-    if match:
-        date = match.group(1)
-        text = text[match.end():]
+    date, text = _split_date(text)
     blocks, front = MarkdownSplitter(list_items=list_items).run(text)
     if not any(b.kind != "markup" for b in blocks):
         raise CorpusError("file is empty (no text outside markup); add text or remove it")

@@ -32,7 +32,7 @@ from qa.scoring import (
 )
 from qa.sentvec import SentenceVectors, quotable_spans
 from qa.text import content_tokens, match_text, tokens
-from qa.tuning import ANSWER
+from qa.tuning import ANSWER, RETRIEVAL
 from qa.types import Answer
 
 
@@ -55,7 +55,8 @@ class ExtractiveAnswerer:
 
     def __init__(self, index: Index, vectors: SentenceVectors, embedder, params: dict | None = None,
                  *, max_quotes: int = ANSWER.max_quotes, runner_up: float = ANSWER.runner_up,
-                 redundant: float = ANSWER.redundant) -> None:
+                 redundant: float = ANSWER.redundant,
+                 pool: int = RETRIEVAL.answer_pool) -> None:
         self.index = index
         self.catalog = index.catalog
         self.vectors = vectors
@@ -67,6 +68,7 @@ class ExtractiveAnswerer:
         self.max_quotes = max_quotes
         self.runner_up = runner_up
         self.redundant = redundant
+        self.pool = pool
         self.languages = {p.language for p in self.catalog.paragraphs.values()}
         self.assembler = AnswerAssembler(self.catalog)
 
@@ -102,6 +104,7 @@ class ExtractiveAnswerer:
 
     def answer(self, q: Question, qvec: np.ndarray, hits: list[Scored]) -> Answer:
         """Quote the answer with citations, or say the documents do not hold it."""
+        hits = hits[:self.pool]
         related = [h.id for h in hits]
         if not self.grounded(q):
             return self.refusal(q, hits)

@@ -68,11 +68,12 @@ class Pipeline:
 
     def retrieve(self, q: Question, k: int = RETRIEVAL.answer_pool
                  ) -> tuple[list[Scored], np.ndarray]:
-        """The candidate paragraphs for answering ``q`` (one per statement), and q's vector."""
+        """The ``k`` (at least ``answer_pool``) best statements for ``q``, and q's vector."""
         qvec = self.query_vector(q)
-        hits = self.retriever.search(q.standalone, max(k, RETRIEVAL.answer_pool), vector=qvec,
-                                     language=q.language)
-        return self.dedup.run(hits), qvec
+        k = max(k, RETRIEVAL.answer_pool)
+        # Draw extra candidates: folding translations must still leave k hits.
+        hits = self.retriever.search(q.standalone, 2 * k, vector=qvec, language=q.language)
+        return self.dedup.run(hits)[:k], qvec
 
     def search(self, query: str, k: int) -> list[Hit]:
         """The ``k`` best statements for ``query``, as citations with scores."""

@@ -35,8 +35,10 @@ class Retrieval:
     # measured: dense candidates drawn per language before fusion; recall@5 on XQuAD
     # stops rising above 30 (bench/retrieval.py sweep, first session).
     dense_pool: int = 30
-    # bound: candidate paragraphs whose sentences are scored for an answer.
-    answer_pool: int = 8
+    # measured: candidate paragraphs whose sentences the answerer scores. On the fit
+    # splits (python bench/sweep_answer.py) 5 beat 8 on seeds (hit 0.688 vs 0.625,
+    # accuracy 0.594 vs 0.50) and tied it on hf-course; fewer candidates distract less.
+    answer_pool: int = 5
     # measured: weight of the best sentence's centred cosine next to the paragraph's
     # (equal weight; see bench/results/retrieval-sweep.md, fit splits only).
     sentence_weight: float = 1.0
@@ -50,8 +52,8 @@ class Answer:
     max_quotes: int = 3
     # measured: a runner-up sentence is quoted when its probability is at least this
     # share of the best one's. Swept on the seeds fit split (python bench/sweep_answer.py,
-    # bench/results/answer-sweep.md): 0.35 had the best hit and accuracy (0.625 / 0.50,
-    # as 0.2) at less precision cost (0.46 vs 0.385; 0.5 gave 0.594 / 0.469 / 0.50).
+    # bench/results/answer-sweep.md, answer_pool 5): 0.35 had the best hit and accuracy
+    # (0.688 / 0.594, as 0.2) at less precision cost (0.462 vs 0.376; 0.5: 0.688 / 0.562).
     runner_up: float = 0.35
     # measured (first session, seeds): two sentences this close (cosine) say the same.
     redundant: float = 0.93

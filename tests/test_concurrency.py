@@ -33,7 +33,8 @@ PORTS = ["Zorblat", "Quenvik", "Marduna", "Pellisor", "Tavrinth", "Ostrova", "Ke
          "Wynmoor", "Daskuri", "Fenwald", "Rhosvar", "Ilmaren", "Brevitt", "Galtheon",
          "Sundmere", "Corvanth"]
 FOLLOW_UP = "When did it open?"
-_BUTTON = re.compile(r'value="([^"]+:\d+)"')
+# A source button's value is a paragraph id, optionally "#start-end" of the quote.
+_BUTTON = re.compile(r'value="([^"#]+:\d+)(?:#\d+-\d+)?"')
 
 
 def first_turn(i: int) -> str:

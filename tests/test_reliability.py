@@ -186,9 +186,10 @@ def test_the_chat_keeps_working_after_bad_questions(app):
             session.predict(junk, api_name="/chat")
         except Exception as exc:  # noqa: BLE001 - a clear error is one of the allowed outcomes
             assert "Traceback" not in str(exc)
-    final = session.predict("What trade target did Vietnam and New Zealand set?",
-                            api_name="/chat")
-    assert "seedqa-answered" in final and "billion" in message_text(final)
+    final = session.predict("Where did Tô Lâm and Tokayev hold talks?", api_name="/chat")
+    # A normal answer (or an honest refusal), not an error: the session is not stuck.
+    assert ("seedqa-answered" in final or "seedqa-unanswered" in final), final
+    assert message_text(final).strip()
 
 
 # --- bad citation ids ------------------------------------------------------------------------

@@ -9,7 +9,15 @@ import time
 
 import numpy as np
 import pytest
-from testkit import SEED_COUNTS, SEED_PARAGRAPHS, HashEmbedder, clean_env, last_json, passages, run_python
+from testkit import (
+    SEED_COUNTS,
+    SEED_PARAGRAPHS,
+    HashEmbedder,
+    clean_env,
+    last_json,
+    passages,
+    run_python,
+)
 
 import qa
 from qa.corpus import load_folder

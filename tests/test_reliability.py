@@ -164,10 +164,9 @@ def test_bad_question_through_the_chat(app, name):
         assert event == "complete", data
         message = json.loads(data)[0]
     elif error:
-        with pytest.raises(Exception, match=error) as info:
-            Client(app.url, verbose=False).predict(question, api_name="/chat")
-        assert "Traceback" not in str(info.value)
-        message = None
+        # The chat never raises (that locks the browser's textbox): an inline error message.
+        message = Client(app.url, verbose=False).predict(question, api_name="/chat")
+        assert 'class="seedqa-msg seedqa-error"' in message and error in message
     else:
         message = Client(app.url, verbose=False).predict(question, api_name="/chat")
     assert time.monotonic() - t0 < HANG_GUARD

@@ -17,7 +17,6 @@ import re
 import threading
 import time
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,7 +24,7 @@ from gradio_client import Client
 from testkit import HashEmbedder, served
 
 import qa
-from qa.sentvec import SentenceVectors
+from qa.sentvec import SentenceVectors, key
 from qa.ui_render import message_text
 
 SESSIONS = 16
@@ -183,27 +182,27 @@ def test_answers_while_the_index_changes_come_from_one_version(tmp_path):
     assert calls["answered"] >= 5 and calls["ingests"] >= 5, calls
 
 
-def test_sentence_cache_survives_concurrent_saves(tmp_path):
-    """Two warm-ups saving at once (e.g. two uploads in a row) must not lose the cache."""
-    cache = SentenceVectors(HashEmbedder(), tmp_path)
+def test_sentence_vectors_are_consistent_under_concurrent_lookups():
+    """Request threads share one SentenceVectors (index sentences + texts embedded on
+    demand): concurrent lookups of overlapping texts give each text one vector."""
+    emb = HashEmbedder()
+    known = {key(t): emb.embed_documents([t])[0] for t in ("a known sentence here",)}
+    cache = SentenceVectors(emb, known)
     errors: list[str] = []
 
-    def warm(t: int) -> None:
+    def look(t: int) -> None:
         try:
             for n in range(30):
-                cache.get([f"sentence {t}-{n}-{j} about the harbour" for j in range(20)])
-                cache.save()
+                texts = [f"sentence {n}-{j} about the harbour" for j in range(20)]
+                got = cache.get(["a known sentence here", *texts])
+                assert np.allclose(got[1:], emb.embed_documents(texts))
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(f"{type(exc).__name__}: {exc}")
 
-    threads = [threading.Thread(target=warm, args=(t,)) for t in range(4)]
+    threads = [threading.Thread(target=look, args=(t,)) for t in range(4)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=120)
     assert not errors, errors[:3]
-    files = sorted(p.name for p in Path(tmp_path).iterdir())
-    assert len(files) == 1 and files[0].endswith(".npz"), files  # no temporary file left
-    reloaded = SentenceVectors(HashEmbedder(), tmp_path)
-    probe = "sentence 3-29-19 about the harbour"
-    assert np.allclose(reloaded.get([probe])[0], HashEmbedder().embed_query(probe))
+    assert len(cache) == 1 + 30 * 20  # every text stored once, whichever thread embedded it

@@ -70,7 +70,8 @@ else:
     r = a.ingest(progress=False)
 print(json.dumps({**r.to_dict(), "corpus": str(a.config.corpus_dir)}))
 """
-    first = last_json(run_python(code, "ingest", str(tmp_corpus.path), env=env, cwd=tmp_path).stdout)
+    first = last_json(run_python(code, "ingest", str(tmp_corpus.path), env=env,
+                                 cwd=tmp_path).stdout)
     assert first["added"] == 3
     # A later command that names no folder uses the recorded one: nothing changes.
     again = last_json(run_python(code, "ask", env=env, cwd=tmp_path).stdout)

@@ -35,6 +35,9 @@ from qa.text import content_tokens, match_text, tokens
 from qa.tuning import ANSWER, RETRIEVAL
 from qa.types import Answer
 
+# Blocks a sentence ending in ":" introduces (qa.markdown kinds).
+INTRODUCED_KINDS = frozenset({"list", "table", "code"})
+
 
 @dataclass(frozen=True)
 class Sentence:
@@ -116,8 +119,11 @@ class ExtractiveAnswerer:
         if not answered or not self._has_expected_type(X[ranked[0].row], q):
             return self.assembler.refusal(q.text, q.language, related)
         quotes = [self.in_language(q.language, s) for s in self.choose(ranked)]
+        quotes += [b for b in (introduced(self.catalog, x) for x in quotes) if b is not None]
+        quotes = list({(x.pid, x.start): x for x in quotes}.values())
         quotes.sort(key=lambda x: _order(x.source or x.pid, x.source_start or x.start))
         return self.assembler.run(q.text, q.language, quotes)
+
 
     def choose(self, ranked: list[Sentence]) -> list[Sentence]:
         """The best sentence, plus runners-up at least ``runner_up`` times as likely that
@@ -188,6 +194,20 @@ class ExtractiveAnswerer:
         """The honest 'not in the documents' answer, with the closest paragraphs as related."""
         return self.assembler.refusal(q.text, q.language, [h.id for h in hits])
 
+
+
+def introduced(catalog, quote: Quote) -> Quote | None:
+    """The block a quoted sentence introduces, when it ends with a colon and the next
+    block of its document is a list, table or code block ("... the following lines:"):
+    the sentence alone promises the answer, the block holds it."""
+    p = catalog.paragraphs[quote.pid]
+    if not p.text[quote.start:quote.end].rstrip().endswith(":"):
+        return None
+    after = [n for n in catalog.neighbours(p.id, radius=1) if n.number == p.number + 1]
+    if after and after[0].kind in INTRODUCED_KINDS:
+        block = catalog.paragraphs.get(after[0].canonical_id, after[0])
+        return Quote(block.id, 0, len(block.text))
+    return None
 
 def focus_text(question: str, paragraphs: list) -> str:
     """The question without its topic words: those found in at least half of the

@@ -233,3 +233,20 @@ def test_assembler_cites_a_translation_and_its_source_together():
     assert a.text == "Xuất khẩu tăng 12%. [1][2]"
     assert [c.id for c in a.citations] == ["v:1", "d:1"]
     assert [(a.text[s:e], n) for s, e, n in a.markers] == [("[1]", 1), ("[2]", 2)]
+
+
+# -- a sentence ending in ":" brings the block it introduces ----------------------------------
+
+@pytest.mark.parametrize("kind, brought", [("list", True), ("code", True), ("text", False)])
+def test_a_colon_sentence_brings_the_block_it_introduces(kind, brought):
+    from dataclasses import replace
+
+    from qa.answer import Quote
+    from qa.extractive import introduced
+
+    intro = para("d:1", "You will see these lines in the header:")
+    block = replace(para("d:2", "- language: fr\n- license: mit"), kind=kind)
+    cat = Catalog.build([intro, block, para("d:3", "Next topic.")])
+    got = introduced(cat, Quote("d:1", 0, len(intro.text)))
+    assert got == (Quote("d:2", 0, len(block.text)) if brought else None)
+    assert introduced(cat, Quote("d:3", 0, 11)) is None  # no colon, nothing brought

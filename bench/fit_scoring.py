@@ -49,7 +49,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from qa.answertype import LABELS, AnswerType, label_answer, question_features  # noqa: E402
-from qa.extractive import _coverage, focus_text, idf_table  # noqa: E402
+from qa.extractive import focus_text, idf_table  # noqa: E402
 from qa.scoring import (  # noqa: E402
     ANSWERABILITY_FEATURES,
     FEATURES,
@@ -62,6 +62,7 @@ from qa.scoring import (  # noqa: E402
 )
 from qa.sentvec import spans  # noqa: E402
 from qa.text import content_tokens  # noqa: E402
+from qa.text import content_tokens as _content_tokens  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache" / "fit_scoring"
 K = 8  # candidate paragraphs per question (the answerer's retrieval depth)
@@ -74,6 +75,16 @@ PREVIOUS_RULE = {"threshold": 1.4781,
                  "cross_lingual_bonus": {"en->vi": 0.0276, "vi->en": 0.0632}}
 PAIRS = (("en", "en"), ("vi", "vi"), ("en", "vi"), ("vi", "en"))
 
+
+
+def _coverage(weights: dict[str, float], text: str) -> float:
+    """The previous release's lexical signal: share of the question's weighted tokens in
+    ``text`` (part of the hand-set baseline this fit is compared with)."""
+    total = sum(weights.values())
+    if not total:
+        return 0.0
+    found = set(_content_tokens(text))
+    return sum(w for t, w in weights.items() if t in found) / total
 
 def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)

@@ -108,7 +108,6 @@ class ExtractiveAnswerer:
     def answer(self, q: Question, qvec: np.ndarray, hits: list[Scored]) -> Answer:
         """Quote the answer with citations, or say the documents do not hold it."""
         hits = hits[:self.pool]
-        related = [h.id for h in hits]
         if not self.grounded(q):
             return self.refusal(q, hits)
         ranked, X, probs = self.sentences(q, qvec, hits)
@@ -117,7 +116,7 @@ class ExtractiveAnswerer:
             return self.refusal(q, hits)
         answered, _ = self.answerability.run(X, probs)
         if not answered or not self._has_expected_type(X[ranked[0].row], q):
-            return self.assembler.refusal(q.text, q.language, related)
+            return self.refusal(q, hits)
         quotes = [self.in_language(q.language, s) for s in self.choose(ranked)]
         quotes += [b for b in (introduced(self.catalog, x) for x in quotes) if b is not None]
         quotes = list({(x.pid, x.start): x for x in quotes}.values())
@@ -225,15 +224,6 @@ def focus_text(question: str, paragraphs: list) -> str:
             continue
         kept.append(word)
     return " ".join(kept) if dropped and kept else ""
-
-
-def _coverage(weights: dict[str, float], text: str) -> float:
-    """Share of the weight of ``weights``' tokens found in ``text``."""
-    total = sum(weights.values())
-    if not total:
-        return 0.0
-    found = set(content_tokens(text))
-    return sum(w for t, w in weights.items() if t in found) / total
 
 
 def _squash(text: str) -> str:

@@ -196,8 +196,3 @@ def last_turn(history: object) -> tuple[str, str]:
             except QuestionError:
                 return "", ""
     return "", ""
-
-
-def check_history(history: object) -> str:
-    """The last user question of a history of (question, answer) pairs, or ''."""
-    return last_turn(history)[0]

@@ -17,6 +17,11 @@ SOURCE_NOTE = {
     "en": {"vi": "(From a Vietnamese source.)"},
     "vi": {"en": "(Trích nguồn tiếng Anh.)"},
 }
+# Said first when two documents state different figures for the same thing.
+DIFFER = {
+    "en": "The sources differ:",
+    "vi": "Các nguồn tài liệu không thống nhất:",
+}
 NOT_FOUND = {
     "en": "The documents do not say.",
     "vi": "Tài liệu không đề cập đến điều này.",
@@ -48,11 +53,12 @@ class AnswerAssembler:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
 
-    def run(self, question: str, language: str, quotes: list[Quote]) -> Answer:
+    def run(self, question: str, language: str, quotes: list[Quote],
+            differ: bool = False) -> Answer:
         citations: list[Citation] = []
         markers: list[tuple[int, int, int]] = []
         foreign = set()
-        notes = []
+        notes = [DIFFER.get(language, DIFFER["en"])] if differ else []
         for q in quotes:
             p = self.catalog.paragraphs[q.pid]
             if p.language != language:

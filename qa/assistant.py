@@ -216,6 +216,14 @@ class Assistant:
         return True
 
     # -- documents ---------------------------------------------------------------------
+    def open_index(self) -> list[DocumentInfo]:
+        """Open the stored index as it is, without bringing it up to date with the
+        folder; the documents it holds (none on a first run). A restarted server serves
+        this version at once and ingests in the background."""
+        if self._pipeline is None:
+            self._reload()
+        return self.documents()
+
     def documents(self) -> list[DocumentInfo]:
         """Every indexed document, in id order."""
         return self.pipeline.index.documents()

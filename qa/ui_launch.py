@@ -9,13 +9,14 @@ guard and slowed login.
 from __future__ import annotations
 
 import os
+import threading
 
 import gradio as gr
 from starlette.middleware import Middleware
 
 from qa.assistant import Assistant
 from qa.config import setup_logging
-from qa.errors import ConfigError
+from qa.errors import ConfigError, QAError
 from qa.ui_assets import CSS, JS
 from qa.ui_context import I18N
 from qa.ui_upload import MAX_UPLOAD_BYTES
@@ -86,14 +87,42 @@ def launch_kwargs(env: dict | None = None) -> dict:
     }
 
 
-def prepare(assistant: Assistant, out=print) -> None:
-    """Open (or build) the index before serving, reporting progress on the console."""
+def prepare(assistant: Assistant, out=print) -> threading.Thread | None:
+    """Open (or build) the index before serving, reporting progress on the console.
+
+    A first run builds the index before the page is served (there is nothing to answer
+    from yet). A restart over an existing index serves it at once and brings it up to
+    date with the corpus folder in a background thread: readers keep answering from the
+    current version while an ingest writes the next one, and switch when it is complete.
+    Returns that thread (None when the index was built here).
+    """
     setup_logging()
     cfg = assistant.config
     out(f"seedqa: corpus {cfg.corpus_dir} (+ uploads in {assistant.uploads_dir}); "
         f"index in {cfg.chroma_host or cfg.data_dir}", flush=True)
+    existing = assistant.open_index()
+    if existing:
+        out(f"seedqa: serving the existing index ({len(existing)} documents); checking the "
+            "corpus for changes in the background", flush=True)
+        worker = threading.Thread(target=_refresh, args=(assistant, out),
+                                  name="seedqa-refresh", daemon=True)
+        worker.start()
+        return worker
     out("seedqa: checking the index (a first run embeds every paragraph)…", flush=True)
-    report = assistant.ingest(progress=True)
+    _report(assistant, assistant.ingest(progress=True), out)
+    return None
+
+
+def _refresh(assistant: Assistant, out) -> None:
+    try:
+        report = assistant.ingest(progress=False)
+    except QAError as exc:  # the current index keeps serving; say why it is not updated
+        out(f"seedqa: the index was not updated: {exc}", flush=True)
+        return
+    _report(assistant, report, out)
+
+
+def _report(assistant: Assistant, report, out) -> None:
     out(f"seedqa: index ready in {report.seconds:.1f} s: {report.documents} documents, "
         f"{report.paragraphs} paragraphs ({report.embedded} embedded, {report.unchanged} "
         f"unchanged); answers by {assistant.backend}", flush=True)

@@ -90,6 +90,48 @@ def test_start_builds_the_index_with_visible_progress(app):
     assert "127.0.0.1" in text
 
 
+def test_restart_serves_the_existing_index_at_once_and_ingests_changes_behind(tmp_path,
+                                                                              seeds_dir):
+    """A restart with a changed corpus: the page is served from the index as stored
+    while the new document is embedded in the background; then it is answerable."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in sorted(p.name for p in seeds_dir.glob("*.txt"))[:2]:
+        shutil.copy(seeds_dir / name, corpus / name)
+    qa.Assistant(corpus_dir=corpus, data_dir=tmp_path / "data", llm=False).ingest()
+    # 80 paragraphs: embedding them takes far longer than starting the server.
+    (corpus / "harbour.txt").write_text("Harbour log\n\n" + "\n\n".join(
+        f"On day {n} the harbour of Velmora loaded {n * 7} crates of tea onto the ship "
+        f"number {n}, and the weather was calm." for n in range(1, 81)) + "\n", encoding="utf-8")
+    port, log = free_port(), tmp_path / "app.log"
+    env = clean_env(QA_CORPUS_DIR=str(corpus), QA_DATA_DIR=str(tmp_path / "data"),
+                    GRADIO_SERVER_PORT=str(port))
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "app.py")], cwd=tmp_path,
+                                env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        wait_http(url, proc, log)
+        text = log.read_text(errors="replace")
+        assert "serving the existing index (2 documents)" in text
+        assert "checking the index" not in text  # no blocking build before serving
+        client = Client(url, verbose=False)
+        deadline, got = time.monotonic() + 300, {}
+        while time.monotonic() < deadline:
+            got = client.predict("How many crates of tea did the harbour of Velmora load on "
+                                 "day 12?", None, api_name="/ask")
+            if any(c["doc_id"] == "harbour" for c in got["citations"]):
+                break
+            time.sleep(1)
+        assert any(c["doc_id"] == "harbour" for c in got["citations"]), got
+        text = log.read_text(errors="replace")
+        served = text.index("serving the existing index")
+        assert text.index("index ready", served) > served
+        assert "3 documents, " in text[served:]
+    finally:
+        stop(proc)
+
+
 def test_named_endpoints_are_listed(client):
     names = set(client.view_api(print_info=False, return_format="dict")["named_endpoints"])
     assert {"/chat", "/ask", "/cite", "/search"} <= names

@@ -7,22 +7,20 @@ the lookup panel, asks about the hostile document, looks its paragraphs up, adds
 file through the upload panel and removes it from the document shelf, sends empty
 and oversized questions and keeps chatting in the same page, copies an answer as
 plain text, reopens a conversation after a reload, and reads the page in
-Vietnamese. Every test checks that nothing ran: no dialog, no window.__xss flag, no
-request to any other host than the app. Screenshots go to tests/artifacts/.
+Vietnamese. A second app, over one seed, takes a 3-page PDF through the upload panel
+and labels its citation with the page. Every test checks that nothing ran: no dialog,
+no window.__xss flag, no request to any other host than the app. Screenshots go to
+tests/artifacts/.
 """
 
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from testkit import PROJECT_ROOT, SEEDS_DIR, clean_env, free_port
+from testkit import SEEDS_DIR, TESTS_DIR, AppProcess
 
 pytestmark = pytest.mark.slow
 
@@ -47,20 +45,6 @@ if not CHROMIUM.exists():
                 "CI installs it", allow_module_level=True)
 
 
-def wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"app exited with {proc.returncode}:\n"
-                               + log.read_text(errors="replace")[-3000:])
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.25)
-    raise RuntimeError(f"{url} not ready after {timeout} s")
-
-
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
     root = tmp_path_factory.mktemp("browser-app")
@@ -69,27 +53,11 @@ def app_url(tmp_path_factory):
     for path in sorted(SEEDS_DIR.glob("*.txt")):
         shutil.copy(path, corpus / path.name)
     (corpus / "spice_bulletin.txt").write_text(HOSTILE, encoding="utf-8")
-    port = free_port()
-    log = root / "app.log"
     examples = root / "examples.txt"
     examples.write_text(f"# the page shows these under an empty chat\n{WHERE}\n",
                         encoding="utf-8")
-    env = clean_env(QA_CORPUS_DIR=str(corpus), QA_DATA_DIR=str(root / "data"),
-                    GRADIO_SERVER_PORT=str(port), QA_EXAMPLES=str(examples))
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "app.py")], cwd=root,
-                                env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        url = f"http://127.0.0.1:{port}/"
-        wait_http(url, proc, log)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
+    with AppProcess(root, corpus, QA_EXAMPLES=str(examples)) as app:
+        yield app.url
 
 
 def open_page(browser, app_url: str, locale: str = "en-US", query: str = "",
@@ -372,4 +340,48 @@ def test_a_long_answer_is_shown_from_its_start_on_a_phone(app_url, browser):
     assert "[1]" in answer.locator(".seedqa-answer").inner_text()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "browser-phone.png"))
+    assert_nothing_ran(page)
+
+
+PDF = TESTS_DIR / "data" / "pdf" / "seed-004.pdf"  # seed 004 printed by Chromium, 3 pages
+ORDER = "Which order did President Tokayev award Tô Lâm after the talks?"  # on page 3
+
+
+@pytest.fixture
+def pdf_app_url(tmp_path):
+    """An app over seed 000 alone. Seed 004 stays out: with its .txt beside the PDF made
+    from it, either copy may be cited, and only the PDF's has a page."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEEDS_DIR / "000_ee914f4da08c8a1e.txt", corpus)
+    with AppProcess(tmp_path, corpus) as app:
+        yield app.url
+
+
+def test_upload_a_pdf_and_see_the_page_of_its_citation(pdf_app_url, browser):
+    page = open_page(browser, pdf_app_url)
+    page.get_by_text("Add documents (.txt / .md / .html / .pdf)").click()
+    page.locator("#seedqa-upload input[type=file]").set_input_files([str(PDF)])
+    page.locator("#seedqa-upload").get_by_text("seed-004").first.wait_for(timeout=30_000)
+    page.locator("#seedqa-add").click()
+    report = page.locator("#seedqa-upload-report")
+    report.get_by_text("Added 1 document(s)").wait_for(timeout=120_000)
+    assert "seed-004: 23 paragraphs" in report.inner_text()
+
+    answer = ask(page, ORDER)
+    # The source that holds the fact is the PDF's paragraph, labelled with its page.
+    source = answer.locator(".seedqa-source").filter(has_text="Order of Dostyk").first
+    button = source.locator(".seedqa-cite").first
+    assert button.get_attribute("title") == "seed-004:22"
+    assert "¶22 — p. 3" in button.inner_text()
+    assert "Order of Dostyk" in answer.locator(".seedqa-answer").inner_text()
+
+    # Opened in the lookup panel, the paragraph shows its page too.
+    button.click()
+    panel = lookup_panel(page, "¶22 (this paragraph)")
+    assert "Order of Dostyk" in panel.locator(".seedqa-target").inner_text()
+    row = panel.locator("tr").filter(has=page.locator("th", has_text="Page"))
+    assert row.locator("td").inner_text() == "3"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "browser-pdf-page.png"), full_page=True)
     assert_nothing_ran(page)

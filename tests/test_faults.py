@@ -1,4 +1,5 @@
-"""Faults: the store deleted, damaged or unreachable, ingest killed, the LLM server failing.
+"""Faults: the store deleted, damaged, unreachable or on a full disk, ingest killed, the LLM
+server failing.
 
 Everything is real: a Chroma store on disk (or a `chroma run` process), ingest
 subprocesses killed with SIGKILL, an OpenAI-compatible HTTP server (fake_openai)
@@ -11,6 +12,7 @@ Loops marked ``faults`` repeat SEEDQA_FAULT_LOOPS times (default 3; `.ci/run` se
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import random
@@ -26,6 +28,7 @@ import pytest
 from fake_openai import FakeOpenAI, Reply
 from gradio_client import Client
 from testkit import (
+    SEEDS_DIR,
     ChromaServer,
     HashEmbedder,
     clean_env,
@@ -40,6 +43,7 @@ import qa
 from qa.corpus import load_folder
 from qa.embed import passage_text
 from qa.ingestor import content_hash
+from qa.tuning import FRESHNESS
 from qa.ui_render import message_text
 
 LOOPS = max(1, int(os.environ.get("SEEDQA_FAULT_LOOPS") or 3))
@@ -219,6 +223,123 @@ def test_store_damaged_while_running_is_rebuilt(tmp_path, caplog, damage):
     assert a.search("item707 place5", k=3)
     assert "missing or damaged" in warnings_of(caplog)
     assert assert_exact(a, corpus) == 1500
+
+
+# --- the disk full -------------------------------------------------------------------------------
+
+DISK_SIZE = "4m"  # the first index of two seeds takes ~0.6 MB here: it fits with room to spare
+KEPT = ("000_ee914f4da08c8a1e.txt", "002_4192465d81224e60.txt")  # 10 + 10 paragraphs
+ADDED = "003_b1f4ff4c4e5086bb.txt"  # 10 paragraphs
+# HashEmbedder has no sense of meaning: this question repeats its answer's words, so it is
+# answered (with a citation) rather than refused.
+FULL_QUESTION = "State President Lương Cường affirmed New Zealand as what?"
+
+OPEN_ON_FULL = r"""
+import json, sys, qa
+from testkit import HashEmbedder
+a = qa.Assistant(corpus_dir=sys.argv[1], data_dir=sys.argv[2], embedder=HashEmbedder(),
+                 llm=False, auto_ingest=False)
+try:
+    print(json.dumps({"answered": a.ask(sys.argv[3]).answered}))
+except qa.QAError as exc:
+    print(json.dumps({"error": type(exc).__name__, "message": str(exc)}))
+"""
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real filesystem of DISK_SIZE (a tmpfs mounted for this test), unmounted after it.
+    Skipped where mounting is not permitted (not root, a container without CAP_SYS_ADMIN)."""
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    try:
+        proc = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={DISK_SIZE}", "tmpfs",
+                               str(mnt)], capture_output=True, text=True, timeout=30)
+        why = proc.stderr.strip() or f"exit status {proc.returncode}"
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        proc, why = None, str(exc)
+    if proc is None or proc.returncode != 0:
+        pytest.skip(f"cannot mount a {DISK_SIZE} tmpfs here ({why}); the disk-full test needs "
+                    "permission to mount (root or CAP_SYS_ADMIN)")
+    try:
+        yield mnt
+    finally:
+        # Chroma keeps the store's files open in this process until it exits, so a plain
+        # umount may be refused as busy: then detach it (freed at the last close).
+        if subprocess.run(["umount", str(mnt)], capture_output=True).returncode != 0:
+            subprocess.run(["umount", "--lazy", str(mnt)], capture_output=True, check=True)
+
+
+def fill(path: Path) -> None:
+    """Write ``path`` until its filesystem has no byte left."""
+    with open(path, "wb", buffering=0) as out:  # unbuffered: ENOSPC surfaces at each write
+        for size in (1 << 16, 4096, 1):
+            try:
+                while True:
+                    out.write(bytes(size))
+            except OSError as exc:
+                if exc.errno != errno.ENOSPC:
+                    raise
+
+
+def test_disk_full_names_the_folder_keeps_answering_and_rebuilds_nothing(small_disk, tmp_path,
+                                                                        caplog):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in KEPT:
+        shutil.copy(SEEDS_DIR / name, corpus / name)
+    data = small_disk / "data"
+    emb = HashEmbedder()
+    a = qa.Assistant(corpus_dir=corpus, data_dir=data, embedder=emb, llm=False)
+    assert a.ingest(progress=False).added == 20
+    before = a.ask(FULL_QUESTION)
+    assert before.answered and before.citations, before.text
+    version = a.store.version()
+    caplog.set_level(logging.WARNING, logger="qa")
+
+    filler = small_disk / "filler"
+    fill(filler)
+    assert shutil.disk_usage(small_disk).free == 0
+    shutil.copy(SEEDS_DIR / ADDED, corpus / ADDED)  # a new document: this ingest must write
+    with pytest.raises(qa.StoreFull) as full:
+        a.ingest(progress=False)
+    message = str(full.value)
+    assert str(data / "chroma") in message and "disk is full" in message, message
+
+    # Meanwhile the loaded index answers; past the freshness interval the ask also re-reads
+    # the store's version token from the full disk.
+    time.sleep(FRESHNESS.check_seconds + 0.2)
+    for _ in range(2):
+        during = a.ask(FULL_QUESTION)
+        assert during.text == before.text
+        assert [c.id for c in during.citations] == [c.id for c in before.citations]
+    assert a.search(FULL_QUESTION, k=3)
+    assert a.cite("002_4192465d81224e60:2").paragraph == 2
+    # A process started meanwhile (a restarted app) may fail, but only as a full disk: an
+    # open that cannot write must not pass for damage and move the store aside.
+    proc = run_python(OPEN_ON_FULL, str(corpus), str(data), FULL_QUESTION)
+    assert proc.returncode == 0, proc.stderr
+    started = last_json(proc.stdout)
+    assert started.get("error") in (None, "StoreFull"), started
+    assert "error" not in started or str(data / "chroma") in started["message"], started
+    assert not list(data.glob("chroma.broken*"))  # a full disk is no damage: nothing moved
+
+    filler.unlink()
+    emb.clear()
+    after = a.ask(FULL_QUESTION)
+    assert after.text == before.text
+    assert emb.texts == []  # the ask embedded no paragraph or sentence: nothing rebuilt
+    assert a.store.version() == version  # and no ingest wrote a new index version
+    assert not list(data.glob("chroma.broken*"))
+    assert "missing or damaged" not in warnings_of(caplog)
+    # With space again the addition goes through, embedding the new document alone.
+    report = a.ingest(progress=False)
+    assert (report.added, report.updated, report.unchanged) == (10, 0, 20)
+    embedded = passages(emb, a)
+    assert len(embedded) == 10
+    assert {p.doc_id for p in a.catalog.paragraphs.values()
+            if passage_text(p) in embedded} == {Path(ADDED).stem}
+    assert not list(data.glob("chroma.broken*"))
 
 
 # --- Chroma server (CHROMA_HOST) down at start and mid-session --------------------------------

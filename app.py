@@ -1,9 +1,10 @@
 """seedqa in the browser: `python app.py` serves the chat at http://127.0.0.1:7860.
 
 GRADIO_SERVER_NAME / GRADIO_SERVER_PORT change the address (loopback by default),
-QA_AUTH=user:password turns on a login. The index is checked (and built on a first
-run, with progress on the console) before the page is served. Handlers live in
-qa/ui.py; this file only wires them together.
+QA_AUTH=user:password turns on a login. A first run builds the index (progress on the
+console) before the page is served; a restart serves the stored index at once and
+ingests corpus changes in the background. Handlers live in qa/ui*.py; this file only
+wires them together.
 """
 
 import qa  # first: turns off Gradio analytics and Chroma telemetry before they load

@@ -6,6 +6,7 @@ fails; the result is an HTML report of what was added and what was refused.
 
 from __future__ import annotations
 
+import errno
 import inspect
 import os
 import re
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from qa.assistant import Assistant
 from qa.corpus import SUFFIXES, parse_bytes
-from qa.errors import CorpusError
+from qa.errors import CorpusError, StoreFull
 from qa.ui_context import _uploads, friendly
 from qa.ui_panels import render_upload
 
@@ -102,6 +103,20 @@ def _upload_path_and_name(item) -> tuple[Path, str]:
     return Path(str(path)), Path(str(path)).name
 
 
+def _copy(source: Path, target: Path, folder: Path) -> None:
+    """Copy an upload into the uploads folder; a full or read-only disk is StoreFull,
+    named, and leaves no partial file (the index is not touched)."""
+    try:
+        shutil.copyfile(source, target)
+    except OSError as exc:
+        target.unlink(missing_ok=True)
+        if exc.errno in (errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES, errno.EPERM):
+            raise StoreFull(f"cannot save the upload in {folder}: {exc.strerror}; free space "
+                            "or fix permissions there, then upload again (the index is "
+                            "unchanged)") from exc
+        raise
+
+
 def add_documents(assistant: Assistant, files: list | None, lang: str = "en",
                   on_progress=None, replace: bool = False) -> str:
     """Copy valid uploads into ``uploads_dir`` and ingest; HTML report.
@@ -139,7 +154,8 @@ def add_documents(assistant: Assistant, files: list | None, lang: str = "en",
         for clean, source in accepted:
             target = folder / clean
             tmp = folder / f".{clean}.part"
-            shutil.copyfile(source, tmp)
+            with friendly():
+                _copy(source, tmp, folder)
             for old in folder.iterdir():  # the upload this one replaces (any suffix)
                 if old.is_file() and old.stem.casefold() == target.stem.casefold() and \
                         not old.name.startswith("."):

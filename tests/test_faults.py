@@ -23,6 +23,7 @@ import sys
 import time
 from pathlib import Path
 
+import gradio as gr
 import numpy as np
 import pytest
 from fake_openai import FakeOpenAI, Reply
@@ -40,6 +41,7 @@ from testkit import (
 )
 
 import qa
+from qa import ui
 from qa.corpus import load_folder
 from qa.embed import passage_text
 from qa.ingestor import content_hash
@@ -305,6 +307,13 @@ def test_disk_full_names_the_folder_keeps_answering_and_rebuilds_nothing(small_d
         a.ingest(progress=False)
     message = str(full.value)
     assert str(data / "chroma") in message and "disk is full" in message, message
+    # An upload through the UI meanwhile fails the same way, named, leaving no file behind.
+    note = tmp_path / "note.txt"
+    note.write_text("Upload note\n\nThe harbour crane lifts ninety tonnes.\n", encoding="utf-8")
+    with pytest.raises(gr.Error) as shown:
+        ui.add_documents(a, [str(note)])
+    assert str(a.uploads_dir) in str(shown.value) and "upload again" in str(shown.value)
+    assert not [p for p in a.uploads_dir.glob("*") if p.is_file()]
 
     # Meanwhile the loaded index answers; past the freshness interval the ask also re-reads
     # the store's version token from the full disk.

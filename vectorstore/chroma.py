@@ -107,7 +107,7 @@ def translate(exc: BaseException, where: str) -> StoreError:
     if no_space or _FULL.search(str(exc)):
         return StoreFull(f"cannot write to the Chroma store in {where}: the disk is full or "
                          f"read-only ({text}); free space or fix permissions there, then retry "
-                         "(the existing index keeps answering meanwhile)")
+                         "(an index already open keeps answering meanwhile)")
     return StoreError(f"Chroma failed at {where} ({text}); if CHROMA_HOST is set, check the "
                       "server is running; otherwise run `seedqa ingest` (it repairs the index)")
 

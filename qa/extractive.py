@@ -206,11 +206,12 @@ class ExtractiveAnswerer:
 
 
 def introduced(catalog, quote: Quote) -> Quote | None:
-    """The block a quoted sentence introduces, when it ends with a colon and the next
-    block of its document is a list, table or code block ("... the following lines:"):
-    the sentence alone promises the answer, the block holds it."""
+    """The block a quoted sentence introduces, when its paragraph ends with a colon right
+    after it (no quotable sentence between: "Why build a demo? Demos allow:") and the
+    next block of its document is a list, table or code block: the sentence alone
+    promises the answer, the block holds it."""
     p = catalog.paragraphs[quote.pid]
-    if not p.text[quote.start:quote.end].rstrip().endswith(":"):
+    if not p.text.rstrip().endswith(":") or any(s >= quote.end for s, _ in quotable_spans(p)):
         return None
     after = [n for n in catalog.neighbours(p.id, radius=1) if n.number == p.number + 1]
     if after and after[0].kind in INTRODUCED_KINDS:

@@ -317,3 +317,23 @@ def test_assembler_says_the_sources_differ_in_the_askers_language():
     assert a.text == (f"{DIFFER['vi']} {SOURCE_NOTE['vi']['en']} Trade reached US$1.3 billion. [1] "
                       "Trade reached US$2.1 billion. [2]")
     assert AnswerAssembler(cat).run("q?", "en", quotes).text.startswith("Trade reached")
+
+
+@pytest.mark.parametrize("text, quoted, brought", [
+    ("Why build a demo for your model? Demos allow:", "Why build a demo for your model?", True),
+    ("Why build a demo for your model? They help many people.",
+     "Why build a demo for your model?", False),  # the paragraph introduces nothing
+    ("Why build a demo for your model? Many reasons exist to do it:",
+     "Why build a demo for your model?", False),  # a quotable sentence comes between
+])
+def test_a_paragraph_ending_in_a_colon_brings_its_block_after_its_last_quotable_sentence(
+        text, quoted, brought):
+    from dataclasses import replace
+
+    from qa.answer import Quote
+    from qa.extractive import introduced
+
+    block = replace(para("d:2", "- developers: show work\n- researchers: reproduce"), kind="list")
+    cat = Catalog.build([para("d:1", text), block])
+    got = introduced(cat, Quote("d:1", 0, len(quoted)))
+    assert got == (Quote("d:2", 0, len(block.text)) if brought else None)

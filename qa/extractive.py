@@ -206,18 +206,28 @@ class ExtractiveAnswerer:
 
 
 def introduced(catalog, quote: Quote) -> Quote | None:
-    """The block a quoted sentence introduces, when its paragraph ends with a colon right
-    after it (no quotable sentence between: "Why build a demo? Demos allow:") and the
-    next block of its document is a list, table or code block: the sentence alone
-    promises the answer, the block holds it."""
+    """The block a quote leads to, quoted with it:
+
+    - a sentence whose paragraph ends with a colon right after it (no quotable sentence
+      between: "Why build a demo? Demos allow:") brings the list, table or code block
+      that follows: the sentence alone promises the answer, the block holds it;
+    - a code block directly followed by another code block brings it: a program and
+      the output it prints (notebook-style docs) answer together.
+    """
     p = catalog.paragraphs[quote.pid]
-    if not p.text.rstrip().endswith(":") or any(s >= quote.end for s, _ in quotable_spans(p)):
+    if p.kind == "code":
+        kinds = frozenset({"code"})
+    elif p.text.rstrip().endswith(":") and not any(s >= quote.end
+                                                   for s, _ in quotable_spans(p)):
+        kinds = INTRODUCED_KINDS
+    else:
         return None
     after = [n for n in catalog.neighbours(p.id, radius=1) if n.number == p.number + 1]
-    if after and after[0].kind in INTRODUCED_KINDS:
+    if after and after[0].kind in kinds:
         block = catalog.paragraphs.get(after[0].canonical_id, after[0])
         return Quote(block.id, 0, len(block.text))
     return None
+
 
 def focus_text(question: str, paragraphs: list) -> str:
     """The question without its topic words: those found in at least half of the

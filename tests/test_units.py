@@ -337,3 +337,17 @@ def test_a_paragraph_ending_in_a_colon_brings_its_block_after_its_last_quotable_
     cat = Catalog.build([para("d:1", text), block])
     got = introduced(cat, Quote("d:1", 0, len(quoted)))
     assert got == (Quote("d:2", 0, len(block.text)) if brought else None)
+
+
+@pytest.mark.parametrize("next_kind, brought", [("code", True), ("text", False), ("list", False)])
+def test_a_quoted_code_block_brings_the_output_block_right_after_it(next_kind, brought):
+    from dataclasses import replace
+
+    from qa.answer import Quote
+    from qa.extractive import introduced
+
+    program = replace(para("d:1", 'print(normalize("Héllò"))'), kind="code")
+    after = replace(para("d:2", "'hello'"), kind=next_kind)
+    cat = Catalog.build([program, after])
+    got = introduced(cat, Quote("d:1", 0, len(program.text)))
+    assert got == (Quote("d:2", 0, len(after.text)) if brought else None)

@@ -30,8 +30,6 @@ class Ingest:
 
 @dataclass(frozen=True)
 class Retrieval:
-    # default: reciprocal-rank-fusion constant of Cormack et al. (2009), also llama-index's.
-    rrf_k: int = 60
     # measured: dense candidates drawn per language before fusion; recall@5 on XQuAD
     # stops rising above 30 (bench/retrieval.py sweep, first session).
     dense_pool: int = 30

@@ -13,7 +13,6 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -43,13 +42,6 @@ CONTRACT_QUESTIONS = [Q_TRADE, Q_CALL_VI, Q_CROSS_VI, Q_ODA_VI, Q_CHANNELS,
                       "Where did Tô Lâm and Tokayev hold talks?"]
 
 
-def wait_for_warmup() -> None:
-    """Let background sentence-vector warm-ups finish (and write their cache)."""
-    for t in threading.enumerate():
-        if t.name == "seedqa-warm":
-            t.join(timeout=300)
-
-
 @pytest.fixture(autouse=True)
 def _no_llm(monkeypatch):
     for name in OPENAI_VARS:
@@ -59,7 +51,6 @@ def _no_llm(monkeypatch):
 @pytest.fixture(scope="module")
 def default(seeds_index):
     """qa.default_assistant() over the seeds, sharing the session's index."""
-    wait_for_warmup()
     with pytest.MonkeyPatch.context() as mp:
         for name in OPENAI_VARS:
             mp.delenv(name, raising=False)
@@ -272,7 +263,6 @@ def test_bad_history_raises_question_error(default):
 @pytest.fixture(scope="module")
 def cli(default, seeds_index, tmp_path_factory):
     """Environment for `python -m qa`: a private copy of the seeds index (no re-embedding)."""
-    wait_for_warmup()
     root = tmp_path_factory.mktemp("api-cli")
     data = root / "data"
     shutil.copytree(seeds_index.data_dir, data)

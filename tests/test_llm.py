@@ -8,7 +8,6 @@ every request, so the tests read back the prompt the model was given.
 from __future__ import annotations
 
 import re
-import threading
 import time
 
 import pytest
@@ -30,13 +29,6 @@ HANG_GUARD = 30.0  # seconds; only catches hangs, not a performance target
 D004 = "004_7ca57963d029bf3e"
 
 
-def wait_for_warmup() -> None:
-    """Let background sentence-vector warm-ups finish (they compete for the 2 cores)."""
-    for t in threading.enumerate():
-        if t.name == "seedqa-warm":
-            t.join(timeout=300)
-
-
 @pytest.fixture(scope="module")
 def server():
     with FakeOpenAI() as s:
@@ -46,7 +38,6 @@ def server():
 @pytest.fixture(scope="module")
 def seeds(seeds_index):
     """The session's seeds index, with its sentence vectors computed and saved."""
-    wait_for_warmup()
     return seeds_index
 
 

@@ -35,16 +35,9 @@ D001 = "001_21e7ab8a0347c4a5"
 D004 = "004_7ca57963d029bf3e"
 
 
-def wait_for_warmup() -> None:
-    for t in threading.enumerate():
-        if t.name == "seedqa-warm":
-            t.join(timeout=300)
-
-
 @pytest.fixture(scope="module")
 def default(seeds_index):
     """``qa.default_assistant()`` over the seeds (the session's index), offline."""
-    wait_for_warmup()
     with pytest.MonkeyPatch.context() as mp:
         for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_API_BASE"):
             mp.delenv(name, raising=False)

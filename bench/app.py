@@ -15,7 +15,6 @@ Targets: first answer <= 10 s after process start; /ask p50 <= 300 ms offline.
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import time
@@ -28,10 +27,6 @@ from bench import common  # noqa: E402
 
 TARGETS = {"first_answer_seconds": 10.0, "ask_p50_ms": 300.0}
 QUESTIONS = common.SAMPLE_QUESTIONS
-
-
-def data_dir(corpus: Path) -> Path:
-    return common.CACHE / f"app-{corpus.name}"
 
 
 def measure(app: common.App, calls: int) -> dict:
@@ -62,24 +57,17 @@ def measure(app: common.App, calls: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", type=Path, default=common.ROOT / "seeds",
-                        help="a folder of .txt/.md files (default: the seeds)")
+    parser = common.arg_parser(__doc__, "app.json", corpus=True)
     parser.add_argument("--calls", type=int, default=30, help="/ask calls (default 30)")
     parser.add_argument("--starts", type=int, default=1, help="cold starts (median reported)")
-    parser.add_argument("--json", "--out", dest="out", type=Path,
-                        default=common.RESULTS / "app.json")
     args = parser.parse_args(argv)
     from gradio_client import Client
 
     corpus = args.corpus.resolve()
-    common.CACHE.mkdir(parents=True, exist_ok=True)
-    prepare = common.prepare_index(corpus, data_dir(corpus))
-    log_path = data_dir(corpus).with_suffix(".log")
-    log_path.write_bytes(b"")
+    data, log_path, prepare = common.app_index(corpus, "app")
     ready, first = [], []
     for start in range(max(1, args.starts)):
-        with common.App(corpus, data_dir(corpus), log_path) as app:
+        with common.App(corpus, data, log_path) as app:
             ready.append(app.ready_seconds)
             Client(app.url, verbose=False).predict(QUESTIONS[0], None, api_name="/ask")
             first.append(time.perf_counter() - app.started)

@@ -9,6 +9,7 @@ paragraph for summary.md), ``targets`` (``[{name, measured, pass}]``),
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import os
@@ -17,6 +18,7 @@ import resource
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from datetime import UTC, datetime
@@ -27,6 +29,7 @@ ROOT = BENCH_DIR.parent
 RESULTS = BENCH_DIR / "results"
 CACHE = BENCH_DIR / ".cache"  # gitignored: indexes and vectors reused across runs
 SKIPPED = 3  # exit status of a benchmark that cannot run here (e.g. no XQuAD)
+DEV = ROOT / "eval" / "seeds-dev.jsonl"  # the seeds' QA set (split ids in eval/splits.json)
 
 # A fixed mix for latency runs: English, Vietnamese, cross-lingual and one
 # question the seeds cannot answer (refusals are timed too).
@@ -39,6 +42,11 @@ SAMPLE_QUESTIONS = [
     "What is the capital of Peru?",
 ]
 _LOAD_BEFORE = os.getloadavg()  # taken at import: before the benchmark loads the machine
+
+
+def dev_items() -> list[dict]:
+    """The items of eval/seeds-dev.jsonl."""
+    return [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line]
 
 
 def log(msg: str) -> None:
@@ -67,6 +75,20 @@ def latency(ms: list[float]) -> dict:
     """p50 / p95 / max of a list of milliseconds, rounded to 0.1 ms."""
     return {"n": len(ms), "p50_ms": round(percentile(ms, 50), 1),
             "p95_ms": round(percentile(ms, 95), 1), "max_ms": round(max(ms), 1)}
+
+
+def warm_latency(assistant, questions: list[tuple[str, list | None]], rounds: int) -> dict:
+    """p50/p95 of ``ask`` and ``search(k=5)`` over ``rounds`` passes of (question, history)
+    after an untimed one."""
+    ask, search = [], []
+    for timed_pass in range(rounds + 1):
+        for question, history in questions:
+            _, a = timed(lambda q=question, h=history: assistant.ask(q, history=h))
+            _, s = timed(lambda q=question: assistant.search(q, k=5))
+            if timed_pass:
+                ask.append(1000 * a)
+                search.append(1000 * s)
+    return {"ask": latency(ask), "search": latency(search)}
 
 
 def peak_rss_mb() -> float:
@@ -116,6 +138,32 @@ def write_results(path: Path, result: dict, markdown: str, rows: list[dict] | No
         written.append(raw)
     print(md)
     log("wrote " + ", ".join(map(str, written)))
+
+
+def arg_parser(doc: str, results: str, corpus: bool = False) -> argparse.ArgumentParser:
+    """A benchmark's command line: its docstring's first paragraph, --json/--out for its
+    results (default bench/results/``results``; none when the script picks a [.quick] name)
+    and, with ``corpus``, --corpus (default: the seeds)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--json", "--out", dest="out", type=Path,
+                        default=None if "[" in results else RESULTS / results,
+                        help=f"results JSON, tables beside it (default bench/results/{results})")
+    if corpus:
+        parser.add_argument("--corpus", type=Path, default=ROOT / "seeds",
+                            help="a folder of .txt/.md files (default: the seeds)")
+    return parser
+
+
+def in_threads(work, args: list[tuple]) -> float:
+    """``work(*a)`` for every ``a`` in ``args``, each in its own thread, all at once; the wall
+    seconds until the last one ends."""
+    threads = [threading.Thread(target=work, args=a) for a in args]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - t0
 
 
 # --------------------------------------------------------------------------- XQuAD
@@ -217,3 +265,15 @@ def prepare_index(corpus: Path, data_dir: Path) -> float:
         raise SystemExit(f"preparing the index failed:\n{proc.stderr[-3000:]}")
     log(f"index: {proc.stdout.strip()}")
     return time.perf_counter() - t
+
+
+def app_index(corpus: Path, name: str) -> tuple[Path, Path, float]:
+    """For benchmark ``name`` against the app over ``corpus``: bench/.cache/app-<corpus> holding
+    its prepared index (``prepare_index``), an emptied log file beside it, and the seconds the
+    preparation took."""
+    data = CACHE / f"app-{corpus.name}"
+    data.parent.mkdir(parents=True, exist_ok=True)
+    seconds = prepare_index(corpus, data)
+    log_path = data.with_name(f"{data.name}.{name}.log")
+    log_path.write_bytes(b"")
+    return data, log_path, seconds

@@ -20,27 +20,21 @@ deterministic, so any difference is a defect. Results go to bench/results/concur
 
 from __future__ import annotations
 
-import argparse
-import json
 import re
 import sys
 import threading
-import time
 from pathlib import Path
 
 if __package__ in (None, ""):  # `python bench/concurrency.py` puts bench/, not the root, first
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import common  # noqa: E402
-from bench.app import data_dir  # noqa: E402
-
-DEV = common.ROOT / "eval" / "seeds-dev.jsonl"
 
 
 def conversations(n: int) -> list[tuple[str, str]]:
     """``n`` two-turn conversations from the dev set: its follow-ups after their context
     first, then consecutive pairs of its other questions."""
-    items = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line]
+    items = common.dev_items()
     convs = [(i["context"], i["question"]) for i in items if i.get("context")]
     rest = [i["question"] for i in items if not i.get("context")]
     return (convs + list(zip(rest[::2], rest[1::2])))[:n]
@@ -86,13 +80,7 @@ def run_limit(url: str, sessions: int) -> dict:
         except Exception as exc:  # noqa: BLE001 - counted and reported
             errors.append(f"session {i}: {type(exc).__name__}: {str(exc)[:200]}")
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(convs))]
-    t0 = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - t0
+    wall = common.in_threads(worker, [(i,) for i in range(len(convs))])
     turn_ms = [m for _, ms in results.values() for m in ms]
     return {"sessions": sessions, "turns": len(turn_ms), "errors": len(errors),
             "error_samples": errors[:3],
@@ -103,23 +91,16 @@ def run_limit(url: str, sessions: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", type=Path, default=common.ROOT / "seeds",
-                        help="a folder of .txt/.md files (default: the seeds)")
+    parser = common.arg_parser(__doc__, "concurrency.json", corpus=True)
     parser.add_argument("--sessions", type=int, default=16)
     parser.add_argument("--limits", default="1,4",
                         help="Gradio concurrency limits to compare (default 1,4)")
-    parser.add_argument("--json", "--out", dest="out", type=Path,
-                        default=common.RESULTS / "concurrency.json")
     args = parser.parse_args(argv)
     corpus = args.corpus.resolve()
-    common.CACHE.mkdir(parents=True, exist_ok=True)
-    common.prepare_index(corpus, data_dir(corpus))
-    log_path = data_dir(corpus).with_suffix(".concurrency.log")
-    log_path.write_bytes(b"")
+    data, log_path, _ = common.app_index(corpus, "concurrency")
     rows = []
     for limit in [int(x) for x in args.limits.split(",") if x.strip()]:
-        with common.App(corpus, data_dir(corpus), log_path,
+        with common.App(corpus, data, log_path,
                         GRADIO_DEFAULT_CONCURRENCY_LIMIT=str(limit)) as app:
             rows.append({"concurrency_limit": limit, **run_limit(app.url, max(1, args.sessions))})
     lost = sum(r["errors"] + r["cross_talk_sessions"] for r in rows)

@@ -1,9 +1,10 @@
 """Fit the citation-support model of ``qa.verify`` on XQuAD and write ``qa/support.json``.
 
-    python -m bench.fit_support --xquad /path/to/xquad [--out qa/support.json] [--dry-run]
+    python bench/fit_support.py --xquad /path/to/xquad [--out qa/support.json] [--dry-run]
 
-Split: the 240 XQuAD contexts sorted by (article title, context index); position
-mod 4 == 0 is held out (60 paragraphs), the rest (180) is the fit split. Pairs:
+Split (``bench.evaluate.xquad_split``): the 240 XQuAD contexts sorted by (article title,
+context index); position mod 4 == 0 is held out (60 paragraphs), the rest (180) is the fit
+split. Pairs:
 
 - positives: a sentence (claim) of a paragraph vs the same paragraph, and vs its
   parallel in the other language (claims taken from both the English and the
@@ -40,13 +41,17 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
+if __package__ in (None, ""):  # `python bench/fit_support.py` puts bench/, not the root, first
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import CACHE, ROOT, add_xquad_arg, log, xquad_or_skip
-from bench.xquad import load
-from qa.language import detect
-from qa.sentvec import spans
-from qa.verify import (
+import numpy as np  # noqa: E402
+
+from bench.common import CACHE, ROOT, add_xquad_arg, log, xquad_or_skip  # noqa: E402
+from bench.evaluate import HELD_OUT_EVERY, xquad_split  # noqa: E402
+from bench.xquad import load  # noqa: E402
+from qa.language import detect  # noqa: E402
+from qa.sentvec import spans  # noqa: E402
+from qa.verify import (  # noqa: E402
     FEATURES,
     FITTED_EMBEDDER,
     LEXICAL,
@@ -57,7 +62,6 @@ from qa.verify import (
     features,
 )
 
-HELD_OUT_EVERY = 4  # position mod 4 == 0 is held out (the split rule of issue 11)
 CLAUSE_MIN_WORDS, CLAUSE_SHARE = 12, 0.6  # the shortened-claim positives (see above)
 _NUMBER = re.compile(r"\d+")
 
@@ -94,13 +98,6 @@ class VectorCache:
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         np.savez(self.path, **self.vectors)
-
-
-def split_indices(data) -> tuple[set[int], set[int]]:
-    """(fit, held-out) paragraph indices by the rule in the module docstring."""
-    order = sorted(data.indices, key=lambda i: (data.paragraphs["en"][i].article, i))
-    held = {idx for pos, idx in enumerate(order) if pos % HELD_OUT_EVERY == 0}
-    return set(order) - held, held
 
 
 def change_one_number(claim: str) -> str | None:
@@ -244,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dry-run", action="store_true", help="measure, do not write --out")
     args = ap.parse_args(argv)
     data = load(xquad_or_skip(args.xquad))
-    fit_ids, held_ids = split_indices(data)
+    fit_ids, held_ids = map(set, xquad_split(data.paragraphs["en"]))  # the module's rule
     vectors = VectorCache(CACHE / "support-vectors.npz")
     log(f"fit paragraphs {len(fit_ids)}, held out {len(held_ids)}")
     fit_rows = pairs(data, fit_ids, vectors)

@@ -22,7 +22,6 @@ ingest <= 1 s, new process to first answer <= 3 s, ``import qa`` <= 1 s.
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import subprocess
@@ -133,12 +132,8 @@ def report(r: dict) -> tuple[dict, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", type=Path, default=common.ROOT / "seeds",
-                        help="a folder of .txt/.md files (default: the seeds)")
+    parser = common.arg_parser(__doc__, "ingest.json", corpus=True)
     parser.add_argument("--repeat", type=int, default=3, help="cold runs (median reported)")
-    parser.add_argument("--json", "--out", dest="out", type=Path,
-                        default=common.RESULTS / "ingest.json")
     args = parser.parse_args(argv)
     if not args.corpus.is_dir():
         parser.error(f"{args.corpus} is not a folder")

@@ -13,7 +13,6 @@ paragraph and nothing else.
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 import tempfile
@@ -40,7 +39,7 @@ def prf(catalog, gold: set[tuple[str, str]], scope: set[str]) -> dict:
 def on_xquad(folder: Path, limit: int | None) -> dict:
     data = xquad.load(folder, limit=limit)
     paragraphs = [p for lang in data.langs for p in data.paragraphs[lang]]
-    assistant, _, _ = xquad.index(paragraphs, xquad.cache_dir("answer_xquad", paragraphs))
+    assistant, _, _ = xquad.index(paragraphs, xquad.cache_dir("parallel", paragraphs))
     gold = {(f"en_{i:03d}:1", f"vi_{i:03d}:1") for i in data.indices}
     return prf(assistant.catalog, gold, set(assistant.catalog.paragraphs))
 
@@ -62,11 +61,9 @@ def on_seeds() -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = common.arg_parser(__doc__, "parallel.json")
     common.add_xquad_arg(parser)
     parser.add_argument("--limit", type=int, help="XQuAD paragraphs per language")
-    parser.add_argument("--json", "--out", dest="out", type=Path,
-                        default=common.RESULTS / "parallel.json")
     args = parser.parse_args(argv)
     result = {"seeds 002<->001": on_seeds()}
     if args.xquad and (args.xquad / "xquad.en.json").is_file():

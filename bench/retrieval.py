@@ -16,7 +16,6 @@ on XQuAD's held-out paragraphs with answers; this script ranks every paragraph.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
@@ -80,12 +79,10 @@ def report(results: dict, n: int) -> tuple[dict, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = common.arg_parser(__doc__, "retrieval[.quick].json")
     xquad.add_args(parser, QUICK_PARAGRAPHS)
     parser.add_argument("--systems", default=",".join(evaluate.SYSTEMS),
                         help=f"comma-separated subset of {','.join(evaluate.SYSTEMS)}")
-    parser.add_argument("--json", "--out", dest="out", type=Path,
-                        help="results JSON (default bench/results/retrieval[.quick].json)")
     args = parser.parse_args(argv)
     data, subset = xquad.from_args(args, QUICK_PARAGRAPHS)
     results = run(data, [s.strip() for s in args.systems.split(",") if s.strip()])

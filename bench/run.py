@@ -1,6 +1,6 @@
 """Run the benchmarks one after another and collect their results into bench/results/summary.md.
 
-    python -m bench                 # the quick set (~10 min on 2 cores)
+    python -m bench                 # the quick set (~15 min on 2 cores)
     python -m bench --full          # everything full-size (scale at 100k, all of XQuAD, ...)
     python -m bench --only scale,speed
     python -m bench --skip app
@@ -10,7 +10,8 @@ Each benchmark runs as its own subprocess from the repository root, with QA_*,
 CHROMA_* and OPENAI_* variables removed so they measure the offline defaults; logs
 go to bench/.cache/run-logs/. The XQuAD benchmarks read $SEEDQA_XQUAD and are
 reported as skipped without it. summary.md (summary.full.md with --full) lists
-every target with PASS/MISS, then each benchmark's headline and files.
+every target with PASS/MISS, then each benchmark's headline and files; a quick summary
+takes a step's full results when it has no quick ones.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class Step:
     name: str
     quick_args: tuple[str, ...]
     full_args: tuple[str, ...]
-    full_json: str  # the results file name; quick runs of scale/retrieval/answer_xquad add .quick
+    full_json: str  # the results file name; a quick run with --quick adds .quick
     timeout: int  # seconds (full runs get 10x)
 
     def json_name(self, full: bool) -> str:
@@ -47,12 +48,12 @@ class Step:
 
 STEPS = (
     Step("retrieval", ("--quick",), (), "retrieval.json", 900),
-    Step("answer_xquad", ("--quick",), (), "answer_xquad.json", 900),
     Step("speed", ("--rounds", "2"), ("--repeat", "3", "--rounds", "5"), "speed.json", 600),
     Step("scale", ("--quick",), (), "scale.json", 600),
     Step("ingest", ("--repeat", "1"), ("--repeat", "3"), "ingest.json", 600),
-    Step("answer", ("--repeat", "1"), ("--repeat", "3"), "answer.json", 600),
+    Step("evaluate", ("--quick",), (), "evaluate.json", 900),
     Step("app", ("--calls", "12"), ("--calls", "30", "--starts", "3"), "app.json", 600),
+    Step("load", ("--quick",), (), "load.json", 900),
 )
 
 
@@ -91,8 +92,9 @@ def write_summary(full: bool, runs: dict[str, dict], results: Path) -> str:
     """Write summary[.full].md from the result files in ``results``; returns its text."""
     sections, targets = [], []
     for step in STEPS:
-        name = step.json_name(full)
-        run = runs.get(step.name)
+        name, run = step.json_name(full), runs.get(step.name)
+        if run is None and not (results / name).exists():
+            name = step.full_json  # no quick run yet: the full run's results stand in
         try:
             data = json.loads((results / name).read_text(encoding="utf-8"))
         except (OSError, ValueError):

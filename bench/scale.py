@@ -24,7 +24,6 @@ Target at 100k: recall@10 >= 0.95 and p50 <= 20 ms.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import os
@@ -221,7 +220,7 @@ def report(rows: list[dict], sweeps: dict, size: int) -> tuple[dict, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = common.arg_parser(__doc__, "scale[.quick].json")
     parser.add_argument("--quick", action="store_true", help="sizes 1k and 10k")
     parser.add_argument("--sizes", help="comma-separated corpus sizes (overrides --quick)")
     parser.add_argument("--queries", type=int, default=200)
@@ -230,8 +229,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sweep-ef", default=",".join(map(str, SWEEP_EF)),
                         help="ef_search values tried at the largest size ('' for none)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", "--json", dest="out", type=Path,
-                        help="results JSON (default bench/results/scale[.quick].json)")
     args = parser.parse_args(argv)
     sizes = sorted({int(s) for s in args.sizes.split(",")} if args.sizes
                    else (QUICK_SIZES if args.quick else SIZES))

@@ -20,26 +20,21 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import common  # noqa: E402
-from bench.evaluate import CACHE, SETS, SPLITS_FILE  # noqa: E402
-from qa.evaluate import load_items, score_item, select, split_ids, summarise  # noqa: E402
+from bench.evaluate import fit_set  # noqa: E402
+from qa.evaluate import score_item, summarise  # noqa: E402
 
 SHARES = (0.2, 0.35, 0.5, 0.7, 1.0)
 POOLS = (3, 5, 8, 12)
 
 
 def main() -> int:
-    import qa
     from qa.extractive import ExtractiveAnswerer
     from qa.question import analyse
     from qa.tuning import ANSWER, RETRIEVAL
 
     rows = []
     for name in ("seeds", "hf-course"):
-        evalset = SETS[name]
-        items = select(load_items(evalset.questions),
-                       split_ids(SPLITS_FILE, evalset.questions, "fit"))
-        a = qa.Assistant(corpus_dir=evalset.corpus, data_dir=CACHE / name, llm=False)
-        a.ingest()
+        items, a = fit_set(name)
         pipe = a.pipeline
         asked = []
         for item in items:

@@ -19,8 +19,8 @@ if __package__ in (None, ""):
 import numpy as np  # noqa: E402
 
 from bench import common  # noqa: E402
-from bench.evaluate import CACHE, SETS, SPLITS_FILE  # noqa: E402
-from qa.evaluate import has_evidence, load_items, select, split_ids  # noqa: E402
+from bench.evaluate import fit_set  # noqa: E402
+from qa.evaluate import has_evidence  # noqa: E402
 from qa.retrieve import Retriever  # noqa: E402
 
 WEIGHTS = [(0.0, 0.0), (1.0, 0.0), (0.5, 0.0), (1.0, 0.1), (1.0, 0.2), (1.0, 0.4)]
@@ -45,16 +45,10 @@ def rankers(pipeline, embedder):
 
 
 def main() -> int:
-    import qa
-
     rows = []
     for name in ("seeds", "hf-course"):
-        evalset = SETS[name]
-        fit = split_ids(SPLITS_FILE, evalset.questions, "fit")
-        items = [i for i in select(load_items(evalset.questions), fit)
-                 if i.get("answerable", True)]
-        a = qa.Assistant(corpus_dir=evalset.corpus, data_dir=CACHE / name, llm=False)
-        a.ingest()
+        items, a = fit_set(name)
+        items = [i for i in items if i.get("answerable", True)]
         cat = a.pipeline.index.catalog
         for system, rank in rankers(a.pipeline, a.embedder).items():
             hit = [any(has_evidence(item, cat.paragraphs[pid].text) for pid in rank(

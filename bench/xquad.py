@@ -8,17 +8,38 @@ paragraphs and question ids in the same order; ``load`` checks that.
     data = load("/path/to/xquad", limit=60)   # first 60 paragraphs and their questions
     data.paragraphs["vi"][3].key               # 'vi_003'
     write_corpus(data.paragraphs["en"], "/tmp/en")   # one <lang>_<index:03d>.txt each
+    contains("It won in 2015. [1]", ["2015"])        # a gold span in an answer (span hit)
 """
 
 from __future__ import annotations
 
 import json
+import re
+import string
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 LANGS = ("en", "vi")
 LICENSE = "CC BY-SA 4.0 (XQuAD, Artetxe et al. 2020, from SQuAD v1.1)"
+_MARKER = re.compile(r"\s*\[\d+\]")
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+
+
+def normalise(text: str) -> str:
+    """SQuAD's normalize_answer, Unicode-aware: NFC, lower, no punctuation/articles/extra space."""
+    text = unicodedata.normalize("NFC", text).lower()
+    text = "".join(" " if (unicodedata.category(c).startswith("P") or c in string.punctuation)
+                   else c for c in text)
+    return " ".join(_ARTICLES.sub(" ", text).split())
+
+
+def contains(text: str, golds) -> bool:
+    """Does ``text`` (an answer; its [n] markers ignored) contain any gold span, normalised
+    and on word boundaries?"""
+    hay = f" {normalise(_MARKER.sub('', text))} "
+    return any((g := normalise(gold)) and f" {g} " in hay for gold in golds)
 
 
 def parse_key(key: str) -> tuple[str, int]:
@@ -65,6 +86,13 @@ class XQuAD:
     @property
     def indices(self) -> list[int]:
         return [p.index for p in next(iter(self.paragraphs.values()), [])]
+
+    def golds(self) -> dict[str, list[str]]:
+        """Question id -> its answer spans in every language."""
+        out: dict[str, list[str]] = {}
+        for q in (q for qs in self.questions.values() for q in qs):
+            out.setdefault(q.id, []).extend(q.answers)
+        return out
 
     def summary(self) -> str:
         return "; ".join(f"{lang}: {len(self.paragraphs[lang])} paragraphs, "

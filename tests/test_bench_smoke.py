@@ -68,32 +68,17 @@ def test_scale_tiny(results):
     _targets_ok(r)
 
 
-def test_answer_xquad_tiny(results):
-    out = results / "answer_xquad.quick.json"
-    _run("bench/answer_xquad.py", "--xquad", str(XQUAD), "--limit", "3", "--questions", "4",
-         "--no-cache", "--out", str(out))
-    r = json.loads(out.read_text())
-    s = r["summary"]
-    assert (s["en"]["n"], s["vi"]["n"], s["all"]["n"]) == (4, 4, 8)
-    for key in ("answered_rate", "span_hit", "citation_hit", "baseline_span_hit"):
-        assert 0.0 <= s["all"][key] <= 1.0
-    assert r["index"]["paragraphs"] == 6
-    assert "| vi |" in out.with_suffix(".md").read_text()
-    assert len((results / "raw" / "answer_xquad.quick.jsonl").read_text().splitlines()) == 8
-    _targets_ok(r)
-
-
 def test_xquad_benchmarks_skip_without_xquad(tmp_path):
-    for script in ("answer_xquad", "retrieval", "speed"):
+    for script in ("retrieval", "speed"):
         proc = _run(f"bench/{script}.py", "--xquad", str(tmp_path), "--out",
                     str(tmp_path / "x.json"), codes=(SKIPPED,), timeout=60)
         assert "skipped: XQuAD not found" in proc.stderr and "--xquad" in proc.stderr
     assert not (tmp_path / "x.json").exists()
 
 
-def test_answer_xquad_normalisation():
+def test_xquad_span_normalisation():
     sys.path.insert(0, str(ROOT))
-    from bench.answer_xquad import contains, normalise
+    from bench.xquad import contains, normalise
 
     assert normalise("The  Denver Broncos!") == "denver broncos"
     assert normalise("“Hà Nội”, 1990–1991.") == "hà nội 1990 1991"
@@ -125,12 +110,25 @@ def test_speed_tiny(results, tmp_path):
     _targets_ok(r)
 
 
+def test_load_tiny(results):
+    out = results / "load.quick.json"
+    _run("bench/load.py", "--quick", "--probes", "1", "--requests", "20", "--paragraphs", "5",
+         "--one-line-kb", "8", "--json", str(out), timeout=600)
+    r = json.loads(out.read_text())
+    assert r["alone"]["n"] == 8 and r["loaded"]["n"] == 8 and r["upload"]["paragraphs"] == 5
+    assert list(r["soak"]["rss_mb"]) == ["0", "2", "5", "10", "20"]
+    assert r["library"]["newlines"] == 0 and r["library"]["kib"] >= 8
+    assert not r["alone"]["errors"] + r["loaded"]["errors"] + r["soak"]["ask"]["errors"]
+    assert len(r["targets"]) == 5 and "| target |" in out.with_suffix(".md").read_text()
+    _targets_ok(r)
+
+
 def test_summary_from_results(results):
     _run("-m", "bench", "--summary-only", "--results-dir", str(results), timeout=60)
     text = (results / "summary.md").read_text()
     assert text.startswith("# seedqa benchmarks (quick set)")
     assert "## Targets" in text
-    for name in ("scale", "answer_xquad", "speed", "ingest"):
+    for name in ("scale", "speed", "ingest", "load"):
         if any(results.glob(f"{name}*.json")):
             assert f"## {name}" in text
     assert "PASS" in text or "MISS" in text

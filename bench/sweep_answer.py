@@ -5,7 +5,7 @@
 1. ``answer_pool``: how many retrieved paragraphs the answerer scores (seeds and
    hf-course fit splits);
 2. ``runner_up``: a runner-up sentence is quoted when its probability is at least that
-   share of the best one's (seeds fit split).
+   share of the best one's (seeds and hf-course fit splits).
 The answerer is rebuilt through its public constructor over the same index and
 retrieval and scored with ``qa.evaluate``. The chosen values live in ``qa/tuning.py``.
 Writes bench/results/answer-sweep.{md,json}.
@@ -23,7 +23,7 @@ from bench import common  # noqa: E402
 from bench.evaluate import fit_set  # noqa: E402
 from qa.evaluate import score_item, summarise  # noqa: E402
 
-SHARES = (0.2, 0.35, 0.5, 0.7, 1.0)
+SHARES = (0.1, 0.2, 0.35, 0.5, 0.7, 1.0)
 POOLS = (3, 5, 8, 12)
 
 
@@ -42,8 +42,8 @@ def main() -> int:
             q = analyse(item["question"], history)
             asked.append((item, q, *pipe.retrieve(q, max(POOLS))))
         settings = [(pool, ANSWER.runner_up) for pool in POOLS]
-        if name == "seeds":
-            settings += [(RETRIEVAL.answer_pool, share) for share in SHARES]
+        settings += [(RETRIEVAL.answer_pool, share) for share in SHARES
+                     if share != ANSWER.runner_up]
         for pool, share in settings:
             answerer = ExtractiveAnswerer(pipe.index, pipe.vectors, a.embedder, runner_up=share)
             scored = [score_item(item, answerer.answer(q, qvec, hits[:pool]))

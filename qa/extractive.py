@@ -23,7 +23,7 @@ import numpy as np
 from qa.answer import NOT_FOUND, SOURCE_NOTE, AnswerAssembler, Quote  # noqa: F401
 from qa.answertype import AnswerType
 from qa.disagree import Disagreement
-from qa.index import Index, idf_table  # noqa: F401  (idf_table: bench/fit_scoring imports it)
+from qa.index import Index, centre, idf_table  # noqa: F401  (idf_table: bench/fit_scoring imports it)
 from qa.question import Question
 from qa.retrieve import Scored
 from qa.scoring import (
@@ -71,6 +71,19 @@ class ExtractiveAnswerer:
         self.types = AnswerType(params["answer_type"])
         self.scorer = SentenceScorer(params["sentence"])
         self.answerability = Answerability(params["answerability"])
+        self.space = params.get("space", "raw")
+        # The embedder's language offsets, fitted with the scorer (XQuAD, 48 topics):
+        # a corpus's own mean would also remove its topic.
+        self.centroids = {kind: _with_mean({lang: np.asarray(v, dtype=np.float32)
+                                            for lang, v in by_lang.items()})
+                          for kind, by_lang in params.get("centroids", {}).items()}
+        dims = index.paragraph_vectors.shape[1] if index.paragraph_vectors.ndim == 2 else 0
+        if any(len(mu) != dims for by_lang in self.centroids.values()
+               for mu in by_lang.values()):
+            # Another embedder (another vector space): its language offsets are not the
+            # fitted ones; the corpus's own means are the nearest stand-in.
+            self.centroids = {kind: index.centroids.get(kind, {})
+                              for kind in ("paragraph", "sentence")}
         self.max_quotes = max_quotes
         self.runner_up = runner_up
         self.redundant = redundant
@@ -96,14 +109,29 @@ class ExtractiveAnswerer:
         if not texts:
             return [], np.zeros((0, 0)), np.zeros(0)
         rows = [self.index.paragraph_rows.get(p.id) for p in paras]
-        p_cos = np.array([float(self.index.paragraph_vectors[r] @ qvec) if r is not None else 0.0
-                          for r in rows])
+        p_vecs = np.stack([self.index.paragraph_vectors[r] if r is not None else
+                           np.zeros_like(qvec) for r in rows])
+        s_vecs = self.vectors.get(texts)
         focus = focus_text(q.standalone, paras)
         fvec = self.embedder.embed_query(focus) if focus else None
-        X = sentence_features(q.standalone, qvec, q.language, self.types.run(q.standalone),
-                              [match_text(t) for t in texts], self.vectors.get(texts), s_para,
+        s_vec_q, f_vec_q = qvec, fvec
+        if self.space == "centred":
+            # The scorer was fitted on language-centred vectors (the retriever's
+            # centring): a sentence in another language competes on its content.
+            mus_p, mus_s = self.centroids["paragraph"], self.centroids["sentence"]
+            langs = [p.language for p in paras]
+            p_vecs = _centred(p_vecs, langs, mus_p)
+            qvec = _centred(qvec[None], [q.language], mus_p)[0]
+            s_vecs = _centred(s_vecs, [langs[j] for j in s_para], mus_s)
+            s_vec_q = _centred(s_vec_q[None], [q.language], mus_s)[0]
+            if fvec is not None:
+                f_vec_q = _centred(fvec[None], [q.language], mus_s)[0]
+        p_cos = np.array([float(v @ qvec) if r is not None else 0.0
+                          for v, r in zip(p_vecs, rows)])
+        X = sentence_features(q.standalone, s_vec_q, q.language, self.types.run(q.standalone),
+                              [match_text(t) for t in texts], s_vecs, s_para,
                               s_pos, [match_text(p.text) for p in paras], p_cos,
-                              [p.language for p in paras], self.index.idf, fvec)
+                              [p.language for p in paras], self.index.idf, f_vec_q)
         probs = self.scorer.run(X)
         out = [Sentence(pid, s, e, t, float(pr), i)
                for i, ((pid, s, e), t, pr) in enumerate(zip(spans_, texts, probs))]
@@ -245,6 +273,20 @@ def focus_text(question: str, paragraphs: list) -> str:
             continue
         kept.append(word)
     return " ".join(kept) if dropped and kept else ""
+
+
+def _with_mean(mus: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The centroids plus "*", their mean, for a language they do not cover."""
+    return {**mus, "*": np.mean(list(mus.values()), axis=0)} if mus else {}
+
+
+def _centred(vectors: np.ndarray, languages: list[str], mus: dict) -> np.ndarray:
+    """Rows minus their language's centroid ("*" for a language the table lacks), unit
+    length; unchanged when there is no table."""
+    if not mus:
+        return vectors
+    known = [lang if lang in mus else "*" for lang in languages]
+    return centre(np.asarray(vectors, dtype=np.float32), known, mus)
 
 
 def _squash(text: str) -> str:

@@ -13,6 +13,12 @@ stored in ``qa/scoring.json`` with their provenance; applied here with numpy
   chosen for <= 10 % false refusals on the fit data (which may only be lowered
   on the seeds' fit split, see bench/fit_scoring.py).
 
+The features are computed on language-centred vectors when ``params["space"]`` is
+"centred": every vector minus the embedder's mean vector for its language
+(``params["centroids"]``, measured on XQuAD's fit paragraphs), so a sentence in
+another language than the question competes on its content, not on the language
+offset of a multilingual embedder (``qa.extractive`` applies it).
+
 Call sequence (per question, after retrieval)::
 
     params = load_scoring()
@@ -87,6 +93,11 @@ def load_scoring(path: Path | str = SCORING) -> dict:
         raise CalibrationError(f"{path} was fitted on other sentence features; {_FIX}")
     if tuple(params["answerability"].get("features", ())) != ANSWERABILITY_FEATURES:
         raise CalibrationError(f"{path} was fitted on other answerability features; {_FIX}")
+    if params.get("space", "raw") not in ("raw", "centred") or (
+            params.get("space") == "centred"
+            and set(params.get("centroids", {})) != {"paragraph", "sentence"}):
+        raise CalibrationError(f"{path} names no usable feature space (raw, or centred with "
+                               f"paragraph and sentence centroids); {_FIX}")
     return params
 
 

@@ -196,3 +196,16 @@ def test_product_does_not_import_sklearn():
     code = ("import sys, qa.scoring, qa.answertype; "
             "sys.exit(any(m.startswith('sklearn') for m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+@pytest.mark.parametrize("change", [
+    {"space": "centred", "centroids": {}},          # centred without the embedder's means
+    {"space": "centred", "centroids": {"paragraph": {}}},
+    {"space": "whitened"},                          # a space this code does not know
+])
+def test_a_feature_space_without_its_centroids_says_how_to_fit(tmp_path, change):
+    broken = {**json.loads(SCORING.read_text(encoding="utf-8")), **change}
+    path = tmp_path / "scoring.json"
+    path.write_text(json.dumps(broken), encoding="utf-8")
+    with pytest.raises(CalibrationError, match=r"feature space.*bench/fit_scoring.py"):
+        load_scoring(path)

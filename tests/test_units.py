@@ -351,3 +351,14 @@ def test_a_quoted_code_block_brings_the_output_block_right_after_it(next_kind, b
     cat = Catalog.build([program, after])
     got = introduced(cat, Quote("d:1", 0, len(program.text)))
     assert got == (Quote("d:2", 0, len(after.text)) if brought else None)
+
+
+def test_scoring_vectors_lose_their_language_offset_with_a_fallback_for_other_languages():
+    from qa.extractive import _centred, _with_mean
+
+    mus = _with_mean({"en": np.array([1.0, 0, 0, 0]), "vi": np.array([0, 1.0, 0, 0])})
+    assert np.allclose(mus["*"], [0.5, 0.5, 0, 0])
+    content = np.array([0, 0, 1.0, 0])
+    rows = np.stack([content + mus["en"], content + mus["vi"], content + mus["*"]])
+    assert np.allclose(_centred(rows, ["en", "vi", "fr"], mus), content)
+    assert _centred(rows, ["en", "vi", "fr"], {}) is rows  # no table: unchanged

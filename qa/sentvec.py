@@ -43,7 +43,10 @@ UNQUOTED_KINDS = frozenset({"heading", "markup"})
 def quotable_spans(p) -> list[tuple[int, int]]:
     """The spans of paragraph ``p`` an answer may quote: sentences of prose, a code block
     or table whole (a broken piece of code proves nothing), nothing of a heading or of
-    markup (findable by retrieval, never an answer)."""
+    markup (findable by retrieval, never an answer).
+
+    Ingest embeds exactly these spans and answering scores exactly these, so a very long
+    block's bound (``Sentences.max_windows``) holds on both sides."""
     kind = getattr(p, "kind", "text")
     if kind in UNQUOTED_KINDS:
         return []
@@ -56,7 +59,8 @@ def quotable_spans(p) -> list[tuple[int, int]]:
     if len(found) <= SENTENCES.max_per_block:
         return found
     # A very long block (a whole book pasted as one line): quote windows of consecutive
-    # sentences, so the work stays linear in its length and each vector fits the model.
+    # sentences, each one vector within the model's window; only the first max_windows, so
+    # its ingest is bounded (the rest is found by BM25 and the paragraph vector, unquoted).
     windows, start, end = [], found[0][0], found[0][1]
     for s, e in found[1:]:
         if e - start > SENTENCES.window_chars:
@@ -64,7 +68,7 @@ def quotable_spans(p) -> list[tuple[int, int]]:
             start = s
         end = e
     windows.append((start, end))
-    return windows
+    return windows[:SENTENCES.max_windows]
 
 
 def key(text: str) -> str:

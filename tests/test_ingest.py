@@ -514,3 +514,54 @@ def test_an_empty_folder_is_refused_and_the_index_kept(small, tmp_path):
 def test_lines_of_non_breaking_spaces_separate_paragraphs():
     doc = qa.corpus.parse_document("nb", "First block.\n\u00a0\u00a0\nSecond block.")
     assert [p.text for p in doc.paragraphs] == ["First block.", "Second block."]
+
+
+# --- a very long block: a bounded number of quotable windows ------------------------------
+
+# 49 characters + a space: a window of at most window_chars (1,500) holds 30 sentences.
+CRANE = "Crane {:05d} at the pier lifts forty tonnes a day."
+
+
+def _cranes(n: int) -> str:
+    return " ".join(CRANE.format(i) for i in range(n))
+
+
+@pytest.mark.parametrize("sentences, expected", [
+    (64, [(50 * i, 50 * i + 49) for i in range(64)]),  # max_per_block: each sentence
+    (65, [(0, 1499), (1500, 2999), (3000, 3249)]),  # windows of 30 sentences
+    (30 * 64, [(1500 * i, 1500 * i + 1499) for i in range(64)]),  # max_windows, all of it
+    (30 * 64 + 1, [(1500 * i, 1500 * i + 1499) for i in range(64)]),  # the last unquoted
+    (20_000, [(1500 * i, 1500 * i + 1499) for i in range(64)]),  # 1 MB: the first 96 K
+])
+def test_a_long_block_is_quoted_by_at_most_max_windows_windows(sentences, expected):
+    from types import SimpleNamespace
+
+    from qa.sentvec import quotable_spans
+    from qa.tuning import SENTENCES
+
+    assert (SENTENCES.max_per_block, SENTENCES.window_chars, SENTENCES.max_windows) == (
+        64, 1500, 64)
+    assert quotable_spans(SimpleNamespace(text=_cranes(sentences), kind="text")) == expected
+
+
+def test_a_long_blocks_stored_windows_are_the_ones_answers_score(tmp_corpus, data_dir,
+                                                                 hash_embedder):
+    from qa.sentvec import quotable_spans
+    from qa.tuning import RETRIEVAL
+
+    tmp_corpus.write_paragraphs("log.txt", ["Harbour log", _cranes(3000)])
+    tmp_corpus.write_paragraphs("other.txt", ["Ships carry timber, rice and coffee to the port."])
+    a = qa.Assistant(corpus_dir=tmp_corpus.path, data_dir=data_dir, embedder=hash_embedder,
+                     llm=False)
+    a.ingest(progress=False)
+    block = a.catalog.paragraph("log:2")
+    stored = sorted((int(m["start"]), int(m["end"])) for _, m, _ in a.store.sentences()
+                    if m["pid"] == "log:2")
+    assert stored == quotable_spans(block) == [(1500 * i, 1500 * i + 1499) for i in range(64)]
+    # Three paragraphs, fewer than the answer pool: the block's windows are scored. Crane
+    # 02500 is past them; answering embeds no sentence (every span it scores was embedded
+    # at ingest), only the question.
+    assert len(a.catalog.paragraphs) == 3 < RETRIEVAL.answer_pool
+    hash_embedder.clear()
+    assert isinstance(a.ask("How much does crane 02500 lift?"), qa.Answer)
+    assert hash_embedder.texts == []

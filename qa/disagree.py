@@ -7,7 +7,9 @@ says the same thing (sentence vectors as close as ``ANSWER.redundant``: what the
 answerer otherwise drops as a repeat) with different figures, so that the answer can
 quote both, cite both and say that the sources differ.
 
-Figures are numbers the question does not name ("US$1.3 billion" vs "US$2 billion").
+Figures are numbers the question does not name ("US$1.3 billion" vs "US$2 billion"),
+and the rival must hold the names and numbers of the question the best sentence holds
+(two ports' cranes lifting different tonnages do not disagree).
 Years are the answer when a date is asked for; otherwise a different year means another
 time, not a disagreement ("1.1 billion in 2022" and "1.3 billion in 2023" both hold).
 """
@@ -20,10 +22,11 @@ from typing import Protocol
 import numpy as np
 
 from qa.citations import Catalog
-from qa.text import numbers
+from qa.text import ascii_fold, numbers
 from qa.tuning import ANSWER
 
 _YEAR = re.compile(r"^(1[5-9]|2[01])\d\d$")
+_WORD = re.compile(r"\w[\w'’-]*")
 
 
 class _Ranked(Protocol):
@@ -53,11 +56,14 @@ class Disagreement:
         if not mine:
             return None
         doc = self.catalog.paragraphs[best.pid].doc_id
+        named = _mentions(question, self._context(best))
         for s in ranked[1:]:
             if s.probability < self.strength * best.probability:
                 break
             if self.catalog.paragraphs[s.pid].doc_id == doc or self._translation(best, s):
                 continue
+            if not named <= _mentions(question, self._context(s)):
+                continue  # about another thing the question does not ask about
             if not date_asked and _years(best.text) and _years(s.text) \
                     and _years(best.text) != _years(s.text):
                 continue  # another time, not another figure for the same one
@@ -65,6 +71,10 @@ class Disagreement:
             if theirs and theirs != mine and self._same_statement(best, s):
                 return s
         return None
+
+    def _context(self, s: _Ranked) -> str:
+        p = self.catalog.paragraphs[s.pid]
+        return f"{p.title} {p.text}"
 
     def _translation(self, a: _Ranked, b: _Ranked) -> bool:
         pa, pb = self.catalog.paragraphs[a.pid], self.catalog.paragraphs[b.pid]
@@ -74,6 +84,15 @@ class Disagreement:
     def _same_statement(self, a: _Ranked, b: _Ranked) -> bool:
         va, vb = self.vectors.get([a.text, b.text])
         return float(np.dot(va, vb)) >= self.same
+
+
+def _mentions(question: str, text: str) -> frozenset[str]:
+    """The question's names (capitalised words after its first) and numbers that ``text``
+    holds, diacritics folded: "the Sundmere crane" is not answered by "the Daskuri crane"
+    however alike the two sentences are."""
+    words = _WORD.findall(question)[1:]
+    terms = {ascii_fold(w) for w in words if w[0].isupper()} | numbers(question)
+    return frozenset(terms & ({ascii_fold(w) for w in _WORD.findall(text)} | numbers(text)))
 
 
 def _figures(text: str, asked: set[str], date_asked: bool) -> frozenset[str]:

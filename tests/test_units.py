@@ -362,3 +362,20 @@ def test_scoring_vectors_lose_their_language_offset_with_a_fallback_for_other_la
     rows = np.stack([content + mus["en"], content + mus["vi"], content + mus["*"]])
     assert np.allclose(_centred(rows, ["en", "vi", "fr"], mus), content)
     assert _centred(rows, ["en", "vi", "fr"], {}) is rows  # no table: unchanged
+
+
+def test_disagreement_needs_the_rival_to_be_about_what_the_question_names():
+    from qa.disagree import Disagreement
+    from qa.extractive import Sentence
+
+    mine = "The crane at Sundmere lifts 145 tonnes."
+    theirs = "The crane at Daskuri lifts 103 tonnes."
+    cat = Catalog.build([para("a:1", mine), para("b:1", theirs)])
+    vectors = FixedVectors({mine: 0, theirs: 0})  # one statement by their vectors
+    ranked = [Sentence("a:1", 0, len(mine), mine, 0.9, 0),
+              Sentence("b:1", 0, len(theirs), theirs, 0.8, 1)]
+    assert Disagreement(cat, vectors).run("How many tonnes does the Sundmere crane lift?",
+                                          ranked) is None
+    # A question naming neither port cannot tell them apart: the figures disagree.
+    assert Disagreement(cat, vectors).run("How many tonnes does the crane lift?",
+                                          ranked) == ranked[1]

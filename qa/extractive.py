@@ -114,19 +114,20 @@ class ExtractiveAnswerer:
         s_vecs = self.vectors.get(texts)
         focus = focus_text(q.standalone, paras)
         fvec = self.embedder.embed_query(focus) if focus else None
-        s_vec_q, f_vec_q = qvec, fvec
+        p_vec_q, s_vec_q, f_vec_q = qvec, qvec, fvec
         if self.space == "centred":
             # The scorer was fitted on language-centred vectors (the retriever's
             # centring): a sentence in another language competes on its content.
-            mus_p, mus_s = self.centroids["paragraph"], self.centroids["sentence"]
+            mus_p = self.centroids.get("paragraph", {})
+            mus_s = self.centroids.get("sentence", {})
             langs = [p.language for p in paras]
             p_vecs = _centred(p_vecs, langs, mus_p)
-            qvec = _centred(qvec[None], [q.language], mus_p)[0]
+            p_vec_q = _centred(qvec[None], [q.language], mus_p)[0]
             s_vecs = _centred(s_vecs, [langs[j] for j in s_para], mus_s)
-            s_vec_q = _centred(s_vec_q[None], [q.language], mus_s)[0]
+            s_vec_q = _centred(qvec[None], [q.language], mus_s)[0]
             if fvec is not None:
                 f_vec_q = _centred(fvec[None], [q.language], mus_s)[0]
-        p_cos = np.array([float(v @ qvec) if r is not None else 0.0
+        p_cos = np.array([float(v @ p_vec_q) if r is not None else 0.0
                           for v, r in zip(p_vecs, rows)])
         X = sentence_features(q.standalone, s_vec_q, q.language, self.types.run(q.standalone),
                               [match_text(t) for t in texts], s_vecs, s_para,

@@ -4,13 +4,17 @@ soak, and a 1 MB one-line file ingested while questions go on.
     python bench/load.py                    # full: soak of 10,000 /ask (RSS at 1,000 and 10,000)
     python bench/load.py --quick            # small counts (the quick set, ~3 minutes)
     python bench/load.py --requests 2000 --json /tmp/load.json
+    python bench/load.py --parts app        # rerun part 1-2; the rest from the last results
 
 Against a real `python app.py` over the seeds (bench/common.App; index prepared first),
 through gradio_client's named /ask endpoint, questions from eval/seeds-dev.jsonl:
 
-1. alone: one client asks 8 x ``--probes`` (20) questions one after another; loaded: 8
-   clients ask ``--probes`` each at once while 2 more send 4,000-character questions.
-   Target: loaded p50 <= 3x alone p50.
+1. alone: one client asks 8 x ``--probes`` (20) questions one after another; crowd: 8
+   clients ask ``--probes`` each at once; loaded: the same 8 clients while 2 more send
+   4,000-character questions. Target (the issue's "normal /ask p50 <= 3x its p50 alone":
+   its probe compared 8 normal clients with and without the long-question client):
+   loaded p50 <= 3x crowd p50. The ratio to one client alone is reported too: on 2 cores
+   10 busy clients cannot be near one client's latency.
 2. upload: a synthetic ``--paragraphs`` (150) paragraph .txt, seed sentences reshuffled and
    numbered (no eval text), goes through the upload endpoint (/add_ui) while 2 clients ask.
    Target: /ask p95 during the ingest <= 2 s.
@@ -49,6 +53,29 @@ from bench import common  # noqa: E402
 LONG_CHARS = 4000  # qa.question.MAX_QUESTION_CHARS: the longest question the app takes
 FULL, QUICK = ({"probes": 20, "requests": 10_000, "one_line_kb": 1024},
                {"probes": 6, "requests": 400, "one_line_kb": 100})
+
+
+PARTS = ("app", "soak", "library", "embedder")
+APP_KEYS = ("alone", "crowd", "loaded", "long_questions", "rss_after_loaded_mb", "upload")
+
+
+def previous(path: Path, parts: set[str]) -> dict:
+    """The results of ``parts`` from an earlier run's JSON (``--parts``)."""
+    if not parts:
+        return {}
+    import json
+
+    if not path.exists():
+        raise SystemExit(f"--parts: {path} does not exist yet; run the full benchmark first")
+    old = json.loads(path.read_text(encoding="utf-8"))
+    keys = [k for p in parts for k in (APP_KEYS if p == "app" else (p,))]
+    missing = [k for k in keys if k not in old]
+    if missing:
+        raise SystemExit(f"--parts: {path} lacks {missing}; run those parts too")
+    got = {k: old[k] for k in keys}
+    if "soak" in got:  # JSON object keys are strings; the report indexes by request count
+        got["soak"]["rss_mb"] = {int(n): mb for n, mb in got["soak"]["rss_mb"].items()}
+    return got
 
 
 def rss_mb(pid: int | str) -> float:
@@ -137,13 +164,14 @@ def on_app(args, questions: list[str], data: Path, log_path: Path, tmp: Path,
     with common.App(common.ROOT / "seeds", tmp / "app-data", log_path) as app:
         asking(app.url, questions, [3])  # warm-up, untimed
         alone = asking(app.url, questions, [args.probes * 8])
+        crowd = asking(app.url, questions, [args.probes] * 8)
         loaded, _, long = meanwhile(lambda: asking(app.url, questions, [args.probes] * 8),
                                     app.url, longs, 2)
         rss_loaded = rss_mb(app.proc.pid)
         html, seconds, during = meanwhile(lambda: Client(app.url, verbose=False).predict(
             [handle_file(str(doc))], api_name="/add_ui")[0], app.url, questions, 2)
         added = re.search(r"</code>: (\d+) paragraphs", html)
-        return {"alone": summary(alone), "loaded": summary(loaded),
+        return {"alone": summary(alone), "crowd": summary(crowd), "loaded": summary(loaded),
                 "long_questions": summary(long), "rss_after_loaded_mb": rss_loaded,
                 "upload": {"paragraphs": int(added.group(1)) if added else None,
                            "kib": doc.stat().st_size // 1024, "seconds": round(seconds, 1),
@@ -265,13 +293,15 @@ def _s(ms: float | None) -> str:
 
 def report(r: dict) -> tuple[list[dict], str, str]:
     alone, loaded, up, sk, lib = (r[k] for k in ("alone", "loaded", "upload", "soak", "library"))
-    ratio, up_p95 = loaded["p50_ms"] / alone["p50_ms"], up["ask"].get("p95_ms")
+    crowd = r.get("crowd") or {"p50_ms": float("nan"), "n": 0, "errors": []}
+    ratio, up_p95 = loaded["p50_ms"] / crowd["p50_ms"], up["ask"].get("p95_ms")
+    single = loaded["p50_ms"] / alone["p50_ms"]
     rss1, rss2 = sk["rss_mb"][sk["first"]], sk["rss_mb"][sk["requests"]]
     size, lib_max = f"{lib['kib']:,} KiB", lib["ask"].get("max_ms")
     targets = [
-        common.target("load: /ask p50, 8 clients + 2 sending 4,000-char questions, <= 3x alone",
-                      f"{loaded['p50_ms']:.0f} vs {alone['p50_ms']:.0f} ms ({ratio:.1f}x)",
-                      ratio <= 3),
+        common.target("load: /ask p50 of 8 clients, + 2 sending 4,000-char questions, <= 3x "
+                      "the 8 alone", f"{loaded['p50_ms']:.0f} vs {crowd['p50_ms']:.0f} ms "
+                      f"({ratio:.1f}x; {single:.1f}x one client alone)", ratio <= 3),
         common.target(f"load: /ask p95 during a {up['paragraphs']}-paragraph upload <= 2 s",
                       _s(up_p95), None if up_p95 is None else up_p95 <= 2000),
         common.target(f"load: app RSS after {sk['requests']:,} /ask <= 1.5x after "
@@ -282,7 +312,8 @@ def report(r: dict) -> tuple[list[dict], str, str]:
         common.target("load: ask p95 and max during that ingest <= 2 s",
                       f"{_s(lib['ask'].get('p95_ms'))}, {_s(lib_max)}",
                       None if lib_max is None else lib_max <= 2000)]
-    rows = {"one client alone": alone, "8 clients + 2 sending 4,000-char questions": loaded,
+    rows = {"one client alone": alone, "8 clients at once": crowd,
+            "8 clients + 2 sending 4,000-char questions": loaded,
             "the 4,000-char questions meanwhile": r["long_questions"],
             f"2 clients during the upload ({up['seconds']:.1f} s)": up["ask"],
             f"soak: {sk['requests']:,} from 4 threads ({sk['per_s']}/s)": sk["ask"],
@@ -307,9 +338,13 @@ def report(r: dict) -> tuple[list[dict], str, str]:
         embedder_note(r["embedder"]), "",
         "The app's Gradio settings (qa.ui): " + ", ".join(
             f"{k} {'not set' if v is None else v}" for k, v in r["gradio"].items())
-        + "; uploads and removals share one 'ingest' slot (concurrency limit 1)."])
+        + "; uploads and removals share one 'ingest' slot (concurrency limit 1).",
+        *([] if set(r.get("parts_run", PARTS)) == set(PARTS) else [
+            "", f"Measured in this run: {', '.join(r['parts_run'])}; the other parts are "
+            "the previous run's (`--parts`)."])])
     headline = (f"/ask p50 {loaded['p50_ms']:.0f} ms with 8 + 2 long-question clients vs "
-                f"{alone['p50_ms']:.0f} ms alone ({ratio:.1f}x); p95 {_s(up_p95)} during a "
+                f"{crowd['p50_ms']:.0f} ms with the 8 alone ({ratio:.1f}x); p95 {_s(up_p95)} "
+                "during a "
                 f"{up['paragraphs']}-paragraph upload; app RSS {rss1:.0f} -> {rss2:.0f} MB from "
                 f"{sk['first']:,} to {sk['requests']:,} /ask; {size} one-line ingest "
                 f"{lib['seconds']:.0f} s, asks meanwhile max {_s(lib_max)}; {len(errors)} "
@@ -345,25 +380,38 @@ def main(argv: list[str] | None = None) -> int:
                         help="soak: a new Gradio session every N calls per thread")
     parser.add_argument("--paragraphs", type=int, default=150, help="the uploaded document's")
     parser.add_argument("--one-line-kb", type=int, help="library part: KiB (default 1024)")
+    parser.add_argument("--parts", default=",".join(PARTS),
+                        help=f"comma-separated subset of {','.join(PARTS)}; the others are "
+                        "taken from the existing results file (the report says which)")
     args = parser.parse_args(argv)
+    parts = set(args.parts.split(","))
+    if parts - set(PARTS):
+        parser.error(f"--parts: unknown {sorted(parts - set(PARTS))}; choose from {PARTS}")
     for key in FULL:
         setattr(args, key, getattr(args, key) or (QUICK if args.quick else FULL)[key])
     rng = random.Random(12)
     questions = [i["question"] for i in common.dev_items() if not i.get("context")]
     data, log_path, _ = common.app_index(common.ROOT / "seeds", "load")
+    out = args.out or common.RESULTS / f"load{'.quick' * args.quick}.json"
+    r = previous(out, set(PARTS) - parts)
     with tempfile.TemporaryDirectory(prefix="seedqa-load-") as name:
         tmp = Path(name)
-        common.log("loaded /ask and upload")
-        r = on_app(args, questions, data, log_path, tmp, rng)
-        common.log(f"soak: {args.requests} /ask")
-        r["soak"] = soak(args, questions, data, log_path)
-        common.log(f"library: {args.one_line_kb} KiB one-line ingest")
-        r["library"] = library(args, tmp, rng)
-    common.log("embedder: long questions, fits, sentence windows")
-    r["embedder"] = embedder(rng)
-    r.update(session_every=args.session_every, gradio=session_settings())
+        if "app" in parts:
+            common.log("loaded /ask and upload")
+            r.update(on_app(args, questions, data, log_path, tmp, rng))
+        if "soak" in parts:
+            common.log(f"soak: {args.requests} /ask")
+            r["soak"] = soak(args, questions, data, log_path)
+        if "library" in parts:
+            common.log(f"library: {args.one_line_kb} KiB one-line ingest")
+            r["library"] = library(args, tmp, rng)
+    if "embedder" in parts:
+        common.log("embedder: long questions, fits, sentence windows")
+        r["embedder"] = embedder(rng)
+    r.update(session_every=args.session_every, gradio=session_settings(),
+             parts_run=sorted(parts))
     targets, md, headline = report(r)
-    common.write_results(args.out or common.RESULTS / f"load{'.quick' * args.quick}.json",
+    common.write_results(out,
                          {"benchmark": "load", **r, "targets": targets, "headline": headline},
                          md)
     return 0

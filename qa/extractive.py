@@ -24,6 +24,7 @@ from qa.answer import NOT_FOUND, SOURCE_NOTE, AnswerAssembler, Quote  # noqa: F4
 from qa.answertype import AnswerType
 from qa.disagree import Disagreement
 from qa.index import Index, centre, idf_table  # noqa: F401  (idf_table: bench/fit_scoring imports it)
+from qa.lexicon import Lexicon
 from qa.question import Question
 from qa.retrieve import Scored
 from qa.scoring import (
@@ -72,6 +73,8 @@ class ExtractiveAnswerer:
         self.scorer = SentenceScorer(params["sentence"])
         self.answerability = Answerability(params["answerability"])
         self.space = params.get("space", "raw")
+        # The word table the scorer's coverage features were fitted with, if any.
+        self.lexicon = Lexicon.load() if params.get("lexicon") else None
         # The embedder's language offsets, fitted with the scorer (XQuAD, 48 topics):
         # a corpus's own mean would also remove its topic.
         self.centroids = {kind: _with_mean({lang: np.asarray(v, dtype=np.float32)
@@ -132,7 +135,8 @@ class ExtractiveAnswerer:
         X = sentence_features(q.standalone, s_vec_q, q.language, self.types.run(q.standalone),
                               [match_text(t) for t in texts], s_vecs, s_para,
                               s_pos, [match_text(p.text) for p in paras], p_cos,
-                              [p.language for p in paras], self.index.idf, f_vec_q)
+                              [p.language for p in paras], self.index.idf, f_vec_q,
+                              lexicon=self.lexicon)
         probs = self.scorer.run(X)
         out = [Sentence(pid, s, e, t, float(pr), i)
                for i, ((pid, s, e), t, pr) in enumerate(zip(spans_, texts, probs))]
@@ -149,9 +153,11 @@ class ExtractiveAnswerer:
         if not ranked:
             return self.refusal(q, hits)
         answered, _ = self.answerability.run(X, probs)
-        if not answered or not self._has_expected_type(X[ranked[0].row], q):
+        if not answered:
             return self.refusal(q, hits)
         chosen = self.choose(ranked)
+        if not self._has_expected_type([X[s.row] for s in chosen], q):
+            return self.refusal(q, hits)
         date_asked = self.types.run(q.standalone).get("date", 0.0) >= 0.5
         rival = self.disagreement.run(q.standalone, ranked, date_asked)
         if rival is not None and rival not in chosen:
@@ -195,14 +201,18 @@ class ExtractiveAnswerer:
             return any(t in self.index.idf for t in words)
         return True
 
-    def _has_expected_type(self, features: np.ndarray, q: Question) -> bool:
+    def _has_expected_type(self, rows: list[np.ndarray], q: Question) -> bool:
         """When the answer-type model is sure a number or a date is asked for (P >= 0.5:
-        more likely than every other type together), the best sentence must state one
-        the question does not: "How much was the budget?" is not answered by a sentence
-        that names no amount. (Seeds fit split: one more near miss refused, no answer lost.)"""
+        more likely than every other type together), a sentence to be quoted must state
+        one the question does not: "How much was the budget?" is not answered by
+        sentences that name no amount. (Seeds fit split: one more near miss refused, no
+        answer lost.) Any quoted sentence will do, not only the best: a question asking
+        two things ("When was it held, and what could one win?") may have its date in
+        the runner-up."""
         types = self.types.run(q.standalone)
-        return all(types.get(kind, 0.0) < 0.5 or features[FEATURES.index(f"type_{kind}")] > 0
-                   for kind in ("number", "date"))
+        return all(types.get(kind, 0.0) < 0.5 or any(
+            row[FEATURES.index(f"type_{kind}")] > 0 for row in rows)
+            for kind in ("number", "date"))
 
     def _has_key_terms(self, q: Question, pid: str) -> bool:
         """Numbers and acronyms the question names ("2024", "ODA") must be in the

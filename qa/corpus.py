@@ -10,7 +10,9 @@ point to one canonical paragraph, which is the only one embedded.
 
 from __future__ import annotations
 
+import codecs
 import logging
+import os
 import re
 from pathlib import Path
 
@@ -42,7 +44,13 @@ _ELLIPSIS = ("...", "…")
 
 
 def load_folder(folder: Path | str) -> tuple[list[Document], list[str]]:
-    """Parse every file with a suffix in ``SUFFIXES`` directly in ``folder``.
+    """Parse every file with a suffix in ``SUFFIXES`` in ``folder`` and its subfolders.
+
+    A file directly in ``folder`` has its stem as document id ("notes.vi.md" ->
+    "notes.vi"); one in a subfolder its relative path without the suffix
+    ("guide/install.md" -> "guide/install"), so two README.md files in different
+    folders are two documents. Hidden files and folders (".git") are left out, and
+    symbolic links to folders are not followed (no loops).
 
     Returns (documents, skipped) where ``skipped`` names each file left out and
     why; a bad file never stops the others from loading.
@@ -54,27 +62,45 @@ def load_folder(folder: Path | str) -> tuple[list[Document], list[str]]:
     documents: list[Document] = []
     skipped: list[str] = []
     seen: dict[str, Path] = {}
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or path.suffix.lower() not in SUFFIXES or not path.is_file():
-            continue
+    for path in corpus_files(folder):
+        name = path.relative_to(folder).as_posix()
         try:
-            doc = load_file(path)
+            doc = load_file(path, document_id(folder, path))
         except CorpusError as exc:
             log.warning("skipping %s: %s", path, exc)
-            skipped.append(f"{path.name}: {exc}")
+            skipped.append(f"{name}: {exc}")
             continue
         if doc.id in seen:
             msg = f"document id {doc.id!r} already used by {seen[doc.id].name}; rename one"
             log.warning("skipping %s: %s", path, msg)
-            skipped.append(f"{path.name}: {msg}")
+            skipped.append(f"{name}: {msg}")
             continue
         seen[doc.id] = path
         documents.append(doc)
     return documents, skipped
 
 
-def load_file(path: Path) -> Document:
-    """Parse one file; raise ``CorpusError`` if it cannot be read as its suffix says."""
+def corpus_files(folder: Path) -> list[Path]:
+    """The readable-looking files under ``folder``: known suffix, not hidden, in sorted
+    path order (a folder's files before its subfolders')."""
+    out: list[Path] = []
+    for root, dirs, files in os.walk(folder):  # followlinks=False: no symlink loops
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        out += [Path(root) / f for f in sorted(files)
+                if not f.startswith(".") and Path(f).suffix.lower() in SUFFIXES
+                and (Path(root) / f).is_file()]
+    return out
+
+
+def document_id(folder: Path, path: Path) -> str:
+    """A file's document id: its path under ``folder`` without the suffix, "/"-separated."""
+    rel = path.relative_to(folder)
+    return (rel.parent / rel.stem).as_posix() if rel.parent != Path(".") else rel.stem
+
+
+def load_file(path: Path, doc_id: str | None = None) -> Document:
+    """Parse one file (document id ``doc_id``, default its stem); raise ``CorpusError``
+    if it cannot be read as its suffix says."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
@@ -83,7 +109,7 @@ def load_file(path: Path) -> Document:
         raw = path.read_bytes()
     except OSError as exc:
         raise CorpusError(f"cannot read file ({exc.strerror or exc})") from exc
-    return parse_bytes(path.stem, raw, path.suffix, str(path))
+    return parse_bytes(doc_id or path.stem, raw, path.suffix, str(path))
 
 
 def parse_bytes(doc_id: str, raw: bytes, suffix: str, path: str = "") -> Document:
@@ -98,7 +124,7 @@ def parse_bytes(doc_id: str, raw: bytes, suffix: str, path: str = "") -> Documen
     if suffix not in SUFFIXES:
         raise CorpusError(f"unsupported file type {suffix or '(none)'!r}; use one of "
                           f"{', '.join(SUFFIXES)}")
-    text = decode_text(raw)
+    text = decode_text(raw, path or doc_id)
     if suffix in MARKDOWN_SUFFIXES:
         return parse_markdown(doc_id, text, path)
     if suffix in HTML_SUFFIXES:
@@ -106,14 +132,49 @@ def parse_bytes(doc_id: str, raw: bytes, suffix: str, path: str = "") -> Documen
     return parse_document(doc_id, text, path)
 
 
-def decode_text(raw: bytes) -> str:
-    """UTF-8 text of a file's bytes (a BOM is dropped), or ``CorpusError``."""
+# Byte-order marks, longest first (UTF-32 LE starts with UTF-16 LE's).
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def decode_text(raw: bytes, name: str = "") -> str:
+    """The text of a file's bytes, or ``CorpusError``.
+
+    UTF-8, or the encoding a byte-order mark names (UTF-8/16/32, as Windows tools
+    save); without a mark and not UTF-8, the encoding charset-normalizer finds
+    (cp1252, cp1258, ...), with a warning naming it. NUL bytes without a mark are a
+    binary file.
+    """
+    for bom, codec in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw.decode(codec)
+            except UnicodeDecodeError as exc:
+                raise CorpusError(f"starts with a {codec} byte-order mark but is not valid "
+                                  f"{codec} (byte {exc.start}); re-save the file as UTF-8"
+                                  ) from exc
     if b"\x00" in raw:
         raise CorpusError("binary file (contains NUL bytes); convert it to UTF-8 text")
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise CorpusError(f"not valid UTF-8 (byte {exc.start}); re-save the file as UTF-8") from exc
+        import charset_normalizer  # only for the rare file that is not UTF-8
+
+        found = charset_normalizer.from_bytes(raw)
+        best = found.best()
+        if best is None:
+            raise CorpusError(f"not valid UTF-8 (byte {exc.start}) and no other text encoding "
+                              "fits; re-save the file as UTF-8") from exc
+        encoding, text = best.encoding, str(best)
+        # A short text fits several code pages equally well ("crêpes" in cp1250 reads
+        # "crępes"); among equals, Windows-1252, the usual legacy Latin encoding, wins.
+        if any(m.chaos == best.chaos and m.coherence == best.coherence
+               and "cp1252" in (m.encoding, *m.could_be_from_charset) for m in found):
+            encoding, text = "cp1252", raw.decode("cp1252", errors="replace")
+        log.warning("%s is not UTF-8: read as %s (re-save it as UTF-8 to be sure)",
+                    name or "a file", encoding)
+        return text
 
 
 def _split_date(text: str) -> tuple[str | None, str]:

@@ -1,5 +1,5 @@
 """Adding documents from the browser: each uploaded file is checked (type, safe
-name, id collision, size, empty, binary, UTF-8, parseable), the accepted ones are
+name, id collision, size, empty, then read as the corpus reads it), the accepted ones are
 written into the uploads folder and indexed by one incremental ingest, undone if it
 fails; the result is an HTML report of what was added and what was refused.
 """
@@ -64,13 +64,6 @@ def check_upload(path: Path, name: str, taken: set[str]) -> tuple[str, str | Non
         return name, f"cannot read the upload ({exc.strerror or exc})"
     if not raw.strip():
         return name, "file is empty"
-    if suffix not in (".pdf",):
-        if b"\x00" in raw:
-            return name, "binary file (contains NUL bytes), not text"
-        try:
-            raw.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            return name, f"not UTF-8 text (invalid byte at offset {exc.start}); re-save as UTF-8"
     try:
         parse_bytes(stem, raw, suffix)
     except CorpusError as exc:
@@ -122,7 +115,7 @@ def add_documents(assistant: Assistant, files: list | None, lang: str = "en",
     """Copy valid uploads into ``uploads_dir`` and ingest; HTML report.
 
     Every file is checked first (type, name collision, size, empty, binary,
-    UTF-8, parseable); files are written under a hidden temporary name and
+    readable as the corpus reads it); files are written under a hidden temporary name and
     renamed, then one incremental ingest adds them (``on_progress(file, done,
     total)`` while embedding). With ``replace``, a file named like an earlier
     upload replaces it (re-indexed incrementally). Nothing else indexed before is

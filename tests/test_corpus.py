@@ -8,7 +8,7 @@ import pytest
 from testkit import SEED_COUNTS
 
 from qa import CorpusError
-from qa.corpus import load_file, load_folder, parse_document
+from qa.corpus import decode_text, load_file, load_folder, parse_document, split_id
 from qa.embed import passage_text
 from qa.language import detect
 from qa.text import match_text
@@ -225,14 +225,47 @@ def test_load_folder_skips_bad_files_and_keeps_the_rest(tmp_corpus):
     tmp_corpus.write(".hidden.txt", "Hidden file.")
     tmp_corpus.write("g_blank.txt", "\n   \n\n")
     docs, skipped = load_folder(tmp_corpus.path)
-    assert [d.id for d in docs] == ["a_good", "e_notes"]
-    assert [len(d.paragraphs) for d in docs] == [2, 2]
+    assert [d.id for d in docs] == ["a_good", "b_latin1", "e_notes"]
+    assert [len(d.paragraphs) for d in docs] == [2, 1, 2]
+    assert docs[1].paragraphs[0].text == "Café crème"  # not UTF-8, read as cp1252
     names = [s.split(":", 1)[0] for s in skipped]
-    assert names == ["b_latin1.txt", "c_empty.txt", "d_binary.txt", "g_blank.txt"]
+    assert names == ["c_empty.txt", "d_binary.txt", "g_blank.txt"]
     reasons = dict(s.split(": ", 1) for s in skipped)
-    assert "UTF-8" in reasons["b_latin1.txt"]
     assert "empty" in reasons["c_empty.txt"]
     assert "NUL" in reasons["d_binary.txt"] or "binary" in reasons["d_binary.txt"]
+
+
+@pytest.mark.parametrize(("raw", "text"), [
+    ("Thủ tướng".encode(), "Thủ tướng"),
+    ("Thủ tướng".encode("utf-8-sig"), "Thủ tướng"),  # the mark is dropped
+    ("Thủ tướng".encode("utf-16"), "Thủ tướng"),  # as Windows Notepad saves "Unicode"
+    ("Thủ tướng".encode("utf-16-be"), None),  # no mark: NUL bytes, a binary file
+    ("Thủ tướng".encode("utf-32"), "Thủ tướng"),
+    ("Grüße aus München".encode("cp1252"), "Grüße aus München"),
+    ("Le café où l'on sert des crêpes".encode("cp1252"), "Le café où l'on sert des crêpes"),
+])
+def test_decode_text(raw, text):
+    if text is None:
+        with pytest.raises(CorpusError, match="binary"):
+            decode_text(raw)
+    else:
+        assert decode_text(raw) == text
+
+
+def test_load_folder_reads_subfolders_with_path_ids(tmp_corpus):
+    tmp_corpus.write("README.md", "# Top\n\nThe tower is tall.")
+    (tmp_corpus.path / "guide" / "deep").mkdir(parents=True)
+    (tmp_corpus.path / ".git").mkdir()
+    tmp_corpus.write("guide/README.md", "# Guide\n\nRead this first.")
+    tmp_corpus.write("guide/deep/install.vi.md", "# Cài đặt\n\nChạy lệnh cài đặt.")
+    tmp_corpus.write(".git/notes.txt", "Hidden folder.")
+    docs, skipped = load_folder(tmp_corpus.path)
+    # Top-level ids are file stems (the seeds' ids); deeper ones their relative path.
+    assert [d.id for d in docs] == ["README", "guide/README", "guide/deep/install.vi"]
+    assert skipped == []
+    assert [p.id for p in docs[2].paragraphs] == ["guide/deep/install.vi:1",
+                                                   "guide/deep/install.vi:2"]
+    assert split_id("guide/deep/install.vi:2") == ("guide/deep/install.vi", 2)
 
 
 def test_load_folder_missing_folder(tmp_path):

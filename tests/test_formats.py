@@ -172,7 +172,7 @@ def test_folder_loads_pdf_and_html_beside_text(tmp_corpus):
 
 @pytest.mark.parametrize(("suffix", "raw", "message"), [
     (".docx", b"PK\x03\x04", "unsupported file type"),
-    (".md", b"caf\xe9", "UTF-8"),
+    (".md", b"\xff\xfec\x00a\x00f", "byte-order mark"),  # UTF-16 mark, odd byte count
     (".html", b"<p>\x00</p>", "NUL"),
 ])
 def test_parse_bytes_refusals(suffix, raw, message):

@@ -235,8 +235,7 @@ def test_bad_citation_ids_through_the_ui_lookup(app):
 
 GOOD = "Harbour report\n\nThe new harbour crane lifts ninety tonnes of cargo.\n"
 BAD_FILES: dict[str, bytes | None] = {
-    "latin1.txt": "Caf\xe9 na\xefve r\xe9sum\xe9 about the harbour.".encode("latin-1"),
-    "utf16.txt": "The harbour crane lifts ninety tonnes.".encode("utf-16"),
+    "bad-bom.txt": b"\xff\xfeT\x00h\x00e",  # a UTF-16 mark, then an odd byte count
     "empty.txt": b"",
     "blank.md": b" \n\n\t\n  \n",
     "date-only.txt": b" date 2025-02-26 ",
@@ -244,14 +243,20 @@ BAD_FILES: dict[str, bytes | None] = {
     "png-named.md": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + os.urandom(256),
     "folder.txt": None,  # a directory with a document's name
 }
-DOCUMENT_INPUTS = len(BAD_FILES) + 5  # + 20 MB, 50,000 paragraphs, renames, 2 injections
+# Not UTF-8, yet text: read (the encoding named in a warning), not skipped.
+LEGACY_FILES = {
+    "latin1.txt": "Caf\xe9 na\xefve r\xe9sum\xe9 about the harbour.".encode("cp1252"),
+    "utf16.txt": "The harbour crane lifts ninety tonnes.".encode("utf-16"),
+}
+DOCUMENT_INPUTS = len(BAD_FILES) + len(LEGACY_FILES) + 5  # + 20 MB, 50,000 paragraphs,
+#                                                          renames, 2 injections
 
 
 def test_unusable_files_are_skipped_with_a_reason_and_the_rest_indexed(tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "good.txt").write_text(GOOD, encoding="utf-8")
-    for name, content in BAD_FILES.items():
+    for name, content in {**BAD_FILES, **LEGACY_FILES}.items():
         if content is None:
             (corpus / name).mkdir()
         else:
@@ -260,15 +265,17 @@ def test_unusable_files_are_skipped_with_a_reason_and_the_rest_indexed(tmp_path)
     a = qa.Assistant(corpus_dir=corpus, data_dir=tmp_path / "data", embedder=HashEmbedder(),
                      llm=False)
     report = a.ingest(progress=False)
-    assert report.documents == 1 and report.paragraphs == 2
+    assert report.documents == 3 and report.paragraphs == 4
     skipped = "\n".join(report.skipped_files)
-    for name in ("latin1.txt", "utf16.txt", "binary.txt", "png-named.md"):
+    for name in ("bad-bom.txt", "binary.txt", "png-named.md"):
         assert name in skipped
-    assert "not valid UTF-8" in skipped and "binary file" in skipped
+    assert "byte-order mark" in skipped and "binary file" in skipped
     for name in ("empty.txt", "blank.md", "date-only.txt"):
         assert f"{name}: file is empty" in skipped
     assert "dangling.txt" in skipped or "dangling" not in str(a.catalog.documents)
-    assert set(a.catalog.documents) == {"good"}
+    assert set(a.catalog.documents) == {"good", "latin1", "utf16"}
+    assert a.cite("latin1:1").text == "Café naïve résumé about the harbour."
+    assert a.cite("utf16:1").text == "The harbour crane lifts ninety tonnes."
 
     # The same files offered as uploads (under new names) are refused before anything
     # is written.
@@ -281,7 +288,7 @@ def test_unusable_files_are_skipped_with_a_reason_and_the_rest_indexed(tmp_path)
             uploads.append(str(offered / f"new-{name}"))
     out = ui.add_documents(a, uploads)
     assert f"Rejected {len(uploads)} file(s)" in out and "Added" not in out
-    assert "not UTF-8" in out and "binary file" in out and "file is empty" in out
+    assert "byte-order mark" in out and "binary file" in out and "file is empty" in out
     assert not a.uploads_dir.exists() or not any(a.uploads_dir.iterdir())
 
 

@@ -252,7 +252,7 @@ def test_upload_adds_good_files_and_rejects_bad_ones(small, tmp_path):
     files = {
         "new report.md": "Pepper harvest\n\nPepper output doubled in 2024 on Pemba.\n",
         "../sneaky.txt": "Travels upward?\n\nIt must land in the uploads folder.\n",
-        "latin1.txt": "Café crème".encode("latin-1"),
+        "bad-bom.txt": b"\xff\xfeC\x00a\x00f",  # a UTF-16 mark, then an odd byte count
         "empty.txt": b"  \n\n ",
         "blob.txt": b"abc\x00\x01\x02def",
         "slides.pdf": b"%PDF-1.4 ...",
@@ -272,7 +272,7 @@ def test_upload_adds_good_files_and_rejects_bad_ones(small, tmp_path):
 
     assert sorted(p.name for p in small.uploads_dir.iterdir()) == ["new_report.md", "sneaky.txt"]
     assert "Added 2 document(s)" in out and "Rejected 7 file(s)" in out
-    for name, why in [("latin1.txt", "not UTF-8"), ("empty.txt", "empty"),
+    for name, why in [("bad-bom.txt", "byte-order mark"), ("empty.txt", "empty"),
                       ("blob.txt", "binary"), ("slides.pdf", "not a readable PDF"),
                       ("slides.docx", "wrong file type"),
                       ("spices.txt", "already exists"), ("huge.txt", "limit is 10 MB")]:
@@ -296,6 +296,10 @@ def test_upload_with_plain_paths_and_nothing_chosen(small, tmp_path):
     f.write_text("Plain upload\n\nA paragraph about mangoes.\n", encoding="utf-8")
     assert "Added 1 document(s)" in ui.add_documents(small, [str(f)])
     assert small.cite("plain:2").text == "A paragraph about mangoes."
+    legacy = tmp_path / "legacy.txt"  # saved by an old Windows editor: read, not refused
+    legacy.write_bytes("Café notes\n\nThe café serves crème brûlée.\n".encode("cp1252"))
+    assert "Added 1 document(s)" in ui.add_documents(small, [str(legacy)])
+    assert small.cite("legacy:2").text == "The café serves crème brûlée."
     assert "Choose one or more" in ui.add_documents(small, [])
     assert "Choose one or more" in ui.add_documents(small, None)
 

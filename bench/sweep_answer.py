@@ -45,7 +45,8 @@ def main() -> int:
         settings += [(RETRIEVAL.answer_pool, share) for share in SHARES
                      if share != ANSWER.runner_up]
         for pool, share in settings:
-            answerer = ExtractiveAnswerer(pipe.index, pipe.vectors, a.embedder, runner_up=share)
+            answerer = ExtractiveAnswerer(pipe.index, pipe.vectors, a.embedder, runner_up=share,
+                                          pool=pool)
             scored = [score_item(item, answerer.answer(q, qvec, hits[:pool]))
                       for item, q, hits, qvec in asked]
             s = summarise(scored)

@@ -71,8 +71,10 @@ class Retrieval:
     # stops rising above 30 (bench/retrieval.py sweep, first session).
     dense_pool: int = 30
     # measured: candidate paragraphs whose sentences the answerer scores. On the fit
-    # splits (python bench/sweep_answer.py) 5 beat 8 on seeds (hit 0.688 vs 0.625,
-    # accuracy 0.594 vs 0.50) and tied it on hf-course; fewer candidates distract less.
+    # splits (python bench/sweep_answer.py, with the word-table scorer) 5 beat 8 and 12
+    # (seeds accuracy 0.594 vs 0.531 / 0.531; hf-course hit 0.632 vs 0.579 / 0.632,
+    # false refusal 0.105 vs 0.105 / 0.158); 3 trades seeds hit (0.656) for hf-course
+    # accuracy (0.737): fewer candidates distract less, too few miss the answer.
     answer_pool: int = 5
     # measured: weight of the best sentence's centred cosine next to the paragraph's
     # (equal weight; see bench/results/retrieval-sweep.md, fit splits only).

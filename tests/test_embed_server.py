@@ -132,13 +132,16 @@ def test_bad_input_type_setting_says_how_to_fix(monkeypatch, value):
         Config.from_env()
 
 
+def _remote(monkeypatch, fake: FakeOpenAI, **settings: str):
+    """The embedder Config.from_env() makes for the fake server plus ``settings``."""
+    for name, value in {**fake.env(), "QA_EMBEDDER": "openai", **settings}.items():
+        monkeypatch.setenv(name, value)
+    return make_embedder(Config.from_env())
+
+
 def test_prefixes_and_input_type_are_sent(monkeypatch):
     with FakeOpenAI() as fake:
-        for name, value in fake.env().items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.setenv("QA_EMBEDDER", "openai")
-        monkeypatch.setenv("QA_EMBED_MODEL", "multilingual-e5-small")
-        emb = make_embedder(Config.from_env())
+        emb = _remote(monkeypatch, fake, QA_EMBED_MODEL="multilingual-e5-small")
         emb.embed_documents(["Astana hosted the talks."])
         emb.embed_query("Where?")
         monkeypatch.setenv("QA_EMBED_INPUT_TYPE", "yes")
@@ -160,11 +163,7 @@ def test_texts_for_an_embedding_server_are_bounded(monkeypatch):
     # sent what it must reject; another bound is another embedder (its index is stale).
     block = " ".join(["Astana"] * 2858)  # 20,005 characters
     with FakeOpenAI() as fake:
-        for name, value in fake.env().items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.setenv("QA_EMBEDDER", "openai")
-        monkeypatch.setenv("QA_EMBED_MAX_CHARS", "1100")
-        emb = make_embedder(Config.from_env())
+        emb = _remote(monkeypatch, fake, QA_EMBED_MAX_CHARS="1100")
         emb.embed_documents([block, "Short."])
         emb.embed_query(block)
         bodies = [r.body for r in fake.embedding_requests]

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qa import lexicon
 from qa.answer import NOT_FOUND, SOURCE_NOTE, AnswerAssembler, Quote  # noqa: F401
 from qa.answertype import _DATE, AnswerType
 from qa.disagree import Disagreement
 from qa.index import Index, centre, idf_table  # noqa: F401  (idf_table: bench/fit_scoring imports it)
-from qa.lexicon import Lexicon
 from qa.question import Question
 from qa.retrieve import Scored
 from qa.scoring import (
@@ -74,7 +74,7 @@ class ExtractiveAnswerer:
         self.answerability = Answerability(params["answerability"])
         self.space = params.get("space", "raw")
         # The word table the scorer's coverage features were fitted with, if any.
-        self.lexicon = Lexicon.load() if params.get("lexicon") else None
+        self.lexicon = lexicon.shipped() if params.get("lexicon") else None
         # The embedder's language offsets, fitted with the scorer (XQuAD, 48 topics):
         # a corpus's own mean would also remove its topic.
         self.centroids = {kind: _with_mean({lang: np.asarray(v, dtype=np.float32)

@@ -15,6 +15,7 @@ compare diacritic-folded forms, as the coverage features do.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -57,3 +58,10 @@ class Lexicon:
             if found:
                 out.setdefault(ascii_fold(word), set()).update(ascii_fold(t) for t in found)
         return {k: frozenset(v) for k, v in out.items()}
+
+
+@functools.cache
+def shipped() -> Lexicon:
+    """The table in ``qa/lexicon.json``, read once per process (every index version's
+    answerer uses it)."""
+    return Lexicon.load()

@@ -189,7 +189,7 @@ def test_upload_a_document_and_ask_about_it(page, tmp_path):
     doc.write_text("Mango harvest\n\nThe mango harvest in Tanga reached 310 tonnes in 2024.\n",
                    encoding="utf-8")
     bad = tmp_path / "broken.txt"
-    bad.write_bytes(b"\xff\xfe\x00binary")
+    bad.write_bytes(b"\xff\xfe\x00binary")  # a UTF-16 mark, then an odd byte count
     page.get_by_text("Add documents (.txt / .md / .html / .pdf)").click()
     page.locator("#seedqa-upload input[type=file]").set_input_files([str(doc), str(bad)])
     # The file list shows each name split in two ("broken" + ".txt").
@@ -198,7 +198,7 @@ def test_upload_a_document_and_ask_about_it(page, tmp_path):
     report = page.locator("#seedqa-upload-report")
     report.get_by_text("Added 1 document(s)").wait_for(timeout=120_000)
     text = report.inner_text()
-    assert "Mango_harvest" in text and "broken.txt" in text and "binary" in text
+    assert "Mango_harvest" in text and "broken.txt" in text and "byte-order mark" in text
     page.locator("#seedqa-status").get_by_text("7 documents").wait_for(timeout=30_000)
 
     box = page.locator("#seedqa-lookup-id input, #seedqa-lookup-id textarea")

@@ -38,7 +38,8 @@ def cli(tmp_path_factory):
     (corpus / "a_harbour.txt").write_text(" date 2025-05-02 " + "\n\n".join(DOC_A),
                                           encoding="utf-8")
     (corpus / "b_tin.txt").write_text("\n\n".join(DOC_B), encoding="utf-8")
-    (corpus / "c_broken.txt").write_bytes(b"\xff\xfe\x00b\x00a\x00d")
+    # A UTF-16 byte-order mark, then an odd number of bytes: no encoding reads it.
+    (corpus / "c_broken.txt").write_bytes(b"\xff\xfe\x00b\x00a\x00d\x00")
     env = clean_env(QA_CORPUS_DIR=str(corpus), QA_DATA_DIR=str(root / "data"))
     work = root / "cwd"  # no seeds/ folder here
     work.mkdir()

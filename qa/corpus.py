@@ -18,7 +18,7 @@ from pathlib import Path
 
 from qa import language
 from qa.errors import CorpusError
-from qa.formats import SECTION_SEP, Extracted, HtmlReader, Part, PdfReader
+from qa.formats import SECTION_SEP, Extracted, HtmlReader, NotebookReader, Part, PdfReader
 from qa.markdown import PROSE_KINDS, MarkdownSplitter
 from qa.text import match_text, sentences
 from qa.types import Document, Paragraph
@@ -29,7 +29,8 @@ TEXT_SUFFIXES = (".txt",)
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx")
 PDF_SUFFIXES = (".pdf",)
 HTML_SUFFIXES = (".html", ".htm")
-SUFFIXES = TEXT_SUFFIXES + MARKDOWN_SUFFIXES + PDF_SUFFIXES + HTML_SUFFIXES
+NOTEBOOK_SUFFIXES = (".ipynb",)
+SUFFIXES = TEXT_SUFFIXES + MARKDOWN_SUFFIXES + PDF_SUFFIXES + HTML_SUFFIXES + NOTEBOOK_SUFFIXES
 MAX_FILE_BYTES = 50 * 1024 * 1024
 TITLE_CHARS = 110
 # bound: at most this much of a lead-in sentence is embedded (a long sentence's length).
@@ -58,7 +59,7 @@ def load_folder(folder: Path | str) -> tuple[list[Document], list[str]]:
     folder = Path(folder)
     if not folder.is_dir():
         raise CorpusError(f"corpus folder {folder} does not exist; pass an existing folder "
-                          "of .txt/.md/.pdf/.html files (or set QA_CORPUS_DIR)")
+                          "of .txt/.md/.pdf/.html/.ipynb files (or set QA_CORPUS_DIR)")
     documents: list[Document] = []
     skipped: list[str] = []
     seen: dict[str, Path] = {}
@@ -121,6 +122,8 @@ def parse_bytes(doc_id: str, raw: bytes, suffix: str, path: str = "") -> Documen
     suffix = suffix.lower()
     if suffix in PDF_SUFFIXES:
         return build_document(doc_id, path, PdfReader().run(raw))
+    if suffix in NOTEBOOK_SUFFIXES:
+        return parse_markdown(doc_id, NotebookReader().run(raw), path)
     if suffix not in SUFFIXES:
         raise CorpusError(f"unsupported file type {suffix or '(none)'!r}; use one of "
                           f"{', '.join(SUFFIXES)}")

@@ -1,4 +1,4 @@
-"""Text blocks of PDF and HTML files, in reading order, for ``qa.corpus``.
+"""Text blocks of PDF, HTML and notebook files, in reading order, for ``qa.corpus``.
 
 PDF: pypdf (BSD-3-Clause, pure Python) in its layout mode, which keeps the
 vertical gaps between paragraphs as blank lines; page numbers and running
@@ -6,16 +6,20 @@ headers/footers are dropped, and a paragraph cut by a page break is joined again
 HTML: the standard library's ``html.parser``; one block per paragraph, heading,
 whole list, whole table, block quote or ``<pre>``; scripts, styles and navigation
 are skipped.
+Jupyter notebooks: the JSON (nbformat 4) turned into the Markdown a notebook viewer
+shows, which ``qa.corpus`` then splits as any Markdown file.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
 from qa.errors import CorpusError
+from qa.tuning import NOTEBOOKS
 
 
 @dataclass(frozen=True)
@@ -299,3 +303,75 @@ class _BlockParser(HTMLParser):
 def _iso_date(value: str) -> str | None:
     match = re.match(r"\s*(\d{4}-\d{2}(?:-\d{2})?)", value)
     return match.group(1) if match else None
+
+
+class NotebookReader:
+    """A Jupyter notebook (``.ipynb``, nbformat 4) as the Markdown a notebook viewer
+    shows, cell by cell: markdown and raw cells as written, code cells as fenced code
+    blocks in the notebook's language, and their text outputs (streams, ``text/plain``
+    results) as ``text`` code blocks right after (a program and what it prints answer
+    together). Images, HTML outputs and tracebacks are left out."""
+
+    def __init__(self, max_output_chars: int = NOTEBOOKS.output_chars) -> None:
+        self.max_output_chars = max_output_chars
+
+    def run(self, raw: bytes) -> str:
+        try:
+            nb = json.loads(raw.decode("utf-8-sig"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise CorpusError(f"not a readable notebook ({exc}); open and save it again in "
+                              "Jupyter") from exc
+        cells = nb.get("cells") if isinstance(nb, dict) else None
+        if not isinstance(cells, list):
+            raise CorpusError("not a Jupyter notebook (no cells; nbformat 4 is read); "
+                              "convert it with `jupyter nbconvert --to notebook`")
+        meta = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
+        lang = _get(meta, "language_info", "name") or _get(meta, "kernelspec", "language")
+        blocks: list[str] = []
+        for cell in cells:
+            if not isinstance(cell, dict):
+                continue
+            source = _joined(cell.get("source")).strip("\n")
+            if cell.get("cell_type") == "code":
+                if source.strip():
+                    blocks.append(_fenced(source, lang))
+                for output in cell.get("outputs") or ():
+                    text = _output_text(output)[:self.max_output_chars].strip("\n")
+                    if text.strip():
+                        blocks.append(_fenced(text, "text"))
+            elif source.strip():
+                blocks.append(source)
+        return "\n\n".join(blocks) + "\n"
+
+
+def _get(meta: dict, key: str, field: str) -> str:
+    value = meta.get(key)
+    name = value.get(field) if isinstance(value, dict) else None
+    return name if isinstance(name, str) and name.isidentifier() else ""
+
+
+def _joined(value: object) -> str:
+    """A notebook text field: a string or a list of lines."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "".join(x for x in value if isinstance(x, str))
+    return ""
+
+
+def _output_text(output: object) -> str:
+    if not isinstance(output, dict):
+        return ""
+    if output.get("output_type") == "stream":
+        return _joined(output.get("text"))
+    if output.get("output_type") in ("execute_result", "display_data"):
+        data = output.get("data")
+        return _joined(data.get("text/plain")) if isinstance(data, dict) else ""
+    return ""
+
+
+def _fenced(text: str, info: str) -> str:
+    """``text`` as a fenced code block whose fence no backtick run inside can close."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{info}\n{text}\n{fence}"

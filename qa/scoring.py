@@ -108,7 +108,23 @@ def ascii_fold(token: str) -> str:
 
 
 def _folded(text: str) -> set[str]:
-    return {ascii_fold(t) for t in content_tokens(text)}
+    """Folded content tokens, plus each pair of adjacent tokens written as one word:
+    a compound spelled apart in one text and together in another ("Viet Nam" /
+    "Vietnam", "data set" / "dataset") still matches."""
+    words = [ascii_fold(t) for t in tokens(text)]
+    return {ascii_fold(t) for t in content_tokens(text)} | {
+        a + b for a, b in zip(words, words[1:])}
+
+
+def _joined_neighbours(text: str) -> dict[str, set[str]]:
+    """Each folded token of ``text`` -> the words it makes with the token before or
+    after it ("viet" in "Viet Nam" -> {"vietnam", ...})."""
+    words = [ascii_fold(t) for t in tokens(text)]
+    out: dict[str, set[str]] = {}
+    for a, b in zip(words, words[1:]):
+        out.setdefault(a, set()).add(a + b)
+        out.setdefault(b, set()).add(a + b)
+    return out
 
 
 def _dates(text: str) -> set[str]:
@@ -160,12 +176,15 @@ def sentence_features(question: str, q_vec: np.ndarray, q_lang: str,
         lang: lexicon.translations(question, q_lang, lang) if lexicon is not None else {}
         for lang in set(p_langs) - {q_lang}}
 
+    joined = _joined_neighbours(question)
+
     def cover(found: set[str], lang: str = q_lang) -> float:
         if not total:
             return 0.0
         via = translated.get(lang, {})
         return sum(w for t, w in weights.items()
-                   if t in found or (t in via and not via[t].isdisjoint(found))) / total
+                   if t in found or not joined.get(t, set()).isdisjoint(found)
+                   or (t in via and not via[t].isdisjoint(found))) / total
 
     para_cover = [cover(_folded(p), lang) for p, lang in zip(paragraphs, p_langs)]
     q_numbers, q_dates, q_words = numbers(question), _dates(question), _folded(question)

@@ -22,23 +22,16 @@ does did has have had this that these those it its as into about over under what
 who whom whose when where why how whether there their they them he she his her him we
 our you your i me my will would shall should can could may might must not no nor than
 then so such also any each other more most some both all many much very just only own
-same too s t ve ll re d m according reports report say said tell told give given get
-got và của các những được trong với cho không là có này đã sẽ về người nào gì ai bao
-nhiêu đâu khi thì mà như để từ tại theo trên dưới vào ra lại cũng đó đây hay hoặc nhưng
-nên vì do bị một hai bên ông bà anh chị họ chúng ta tôi việc sự các nhà làm đến
+same too s t ve ll re d m và của các những được trong với cho không là có này đã sẽ
+về người nào gì ai bao nhiêu đâu khi thì mà như để từ tại theo trên dưới vào ra lại
+cũng đó đây hay hoặc nhưng nên vì do bị một ông bà anh chị họ chúng ta tôi việc sự các
+nhà làm đến
 """.split())
 
 
-_VIETNAM = re.compile(r"\bvi[eệ]t\s+nam\b")
-
-
 def fold(text: str) -> str:
-    """Lower-case NFC text (keeps Vietnamese diacritics, unifies composed forms).
-
-    "Việt Nam" / "Viet Nam" become "vietnam", the one name English texts spell
-    both ways, so it matches across spellings.
-    """
-    return _VIETNAM.sub("vietnam", unicodedata.normalize("NFC", text).lower())
+    """Lower-case NFC text (keeps Vietnamese diacritics, unifies composed forms)."""
+    return unicodedata.normalize("NFC", text).lower()
 
 
 def tokens(text: str) -> list[str]:

@@ -131,6 +131,18 @@ def test_cross_language_coverage_through_the_word_table(question, q_lang, senten
     assert X[0, FEATURES.index("cover_paragraph")] == pytest.approx(covered)
 
 
+@pytest.mark.parametrize(("question", "sentence", "covered"), [
+    ("Where is Viet Nam?", "Vietnam lies in Asia.", 1.0),  # apart in the question
+    ("Where is Vietnam?", "Việt Nam lies in Asia.", 1.0),  # apart in the sentence
+    ("Which dataset?", "The data set is small.", 1.0),
+    ("Which data?", "The dataset is small.", 0.0),  # a part is not the compound
+])
+def test_compounds_match_written_apart_or_together(question, sentence, covered):
+    X = sentence_features(question, np.array([1.0]), "en", {}, [sentence],
+                          np.array([[1.0]]), [0], [0], [sentence], [1.0], ["en"], {})
+    assert X[0, FEATURES.index("cover_sentence")] == pytest.approx(covered)
+
+
 def test_lexicon_translations_fold_and_load(tmp_path):
     from qa.lexicon import LEXICON, Lexicon
 

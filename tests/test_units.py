@@ -84,7 +84,7 @@ def test_sentence_table_rows_and_mean_paragraph_vectors():
 @pytest.mark.parametrize("text, folded", [
     ("Phạm Minh Chính", "pham minh chinh"),
     ("Đà Nẵng", "da nang"),
-    ("Việt Nam", "vietnam"),
+    ("Việt Nam", "viet nam"),  # no special case: compounds match by qa.scoring._folded
     ("plain ASCII", "plain ascii"),
 ])
 def test_ascii_fold(text, folded):

@@ -131,10 +131,17 @@ def _dates(text: str) -> set[str]:
     return {ascii_fold(" ".join(m.group(0).split())) for m in _DATE.finditer(text)}
 
 
-def _names(text: str) -> set[str]:
-    """Capitalised words after the first word (which is capitalised anyway), folded."""
+def _new_names(text: str, known: set[str]) -> set[str]:
+    """Capitalised words after the first word (which is capitalised anyway), folded,
+    that are not in ``known``; two adjacent ones that ``known`` holds written as one word
+    ("Việt Nam" when the question says "Vietnam") are not new either."""
     words = _WORD.findall(text)[1:]
-    return {ascii_fold(w) for w in words if w[0].isupper()}
+    caps = [ascii_fold(w) if w[0].isupper() else "" for w in words]
+    out = {c for c in caps if c} - known
+    for a, b in zip(caps, caps[1:]):
+        if a and b and a + b in known:
+            out -= {a, b}
+    return out
 
 
 def sentence_features(question: str, q_vec: np.ndarray, q_lang: str,
@@ -200,7 +207,7 @@ def sentence_features(question: str, q_vec: np.ndarray, q_lang: str,
             cover(_folded(text), p_langs[j]), para_cover[j], para_missing[j], 0.0,
             types.get("number", 0.0) * bool(numbers(text) - q_numbers),
             types.get("date", 0.0) * bool(_dates(text) - q_dates),
-            types.get("name", 0.0) * bool(_names(text) - q_words),
+            types.get("name", 0.0) * bool(_new_names(text, q_words)),
             cross, cross * sims[i],
             math.log1p(j), math.log1p(int(s_pos[i])), math.log1p(len(text.split())),
         )

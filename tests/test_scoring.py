@@ -143,6 +143,17 @@ def test_compounds_match_written_apart_or_together(question, sentence, covered):
     assert X[0, FEATURES.index("cover_sentence")] == pytest.approx(covered)
 
 
+@pytest.mark.parametrize(("question", "sentence", "new_name"), [
+    ("Who visited Vietnam?", "Then Việt Nam welcomed him.", False),  # the same name, apart
+    ("Who visited Việt Nam?", "Then Vietnam welcomed him.", False),  # ... together
+    ("Who visited Vietnam?", "Then Luxon visited Việt Nam.", True),  # Luxon is new
+])
+def test_a_compound_name_is_not_new(question, sentence, new_name):
+    X = sentence_features(question, np.array([1.0]), "en", {"name": 1.0}, [sentence],
+                          np.array([[1.0]]), [0], [0], [sentence], [1.0], ["en"], {})
+    assert X[0, FEATURES.index("type_name")] == float(new_name)
+
+
 def test_lexicon_translations_fold_and_load(tmp_path):
     from qa.lexicon import LEXICON, Lexicon
 

@@ -72,7 +72,8 @@ def load_folder(folder: Path | str) -> tuple[list[Document], list[str]]:
             skipped.append(f"{name}: {exc}")
             continue
         if doc.id in seen:
-            msg = f"document id {doc.id!r} already used by {seen[doc.id].name}; rename one"
+            first = seen[doc.id].relative_to(folder).as_posix()
+            msg = f"document id {doc.id!r} already used by {first}; rename one"
             log.warning("skipping %s: %s", path, msg)
             skipped.append(f"{name}: {msg}")
             continue

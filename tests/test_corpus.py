@@ -266,6 +266,11 @@ def test_load_folder_reads_subfolders_with_path_ids(tmp_corpus):
     assert [p.id for p in docs[2].paragraphs] == ["guide/deep/install.vi:1",
                                                    "guide/deep/install.vi:2"]
     assert split_id("guide/deep/install.vi:2") == ("guide/deep/install.vi", 2)
+    # Two files that would get one id: the second is skipped, naming the first by path.
+    tmp_corpus.write("guide/deep/install.vi.markdown", "# Again\n\nSame id.")
+    _, skipped = load_folder(tmp_corpus.path)
+    assert skipped == ["guide/deep/install.vi.md: document id 'guide/deep/install.vi' already "
+                       "used by guide/deep/install.vi.markdown; rename one"]
 
 
 def test_load_folder_missing_folder(tmp_path):

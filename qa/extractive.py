@@ -156,11 +156,11 @@ class ExtractiveAnswerer:
         if not answered:
             return self.refusal(q, hits)
         chosen = self.choose(ranked)
-        if not self._has_expected_type([X[s.row] for s in chosen], q) or not self._has_amount(
-                [s.text for s in chosen], q):
+        types = self.types.run(q.standalone)
+        if not self._has_expected_type([X[s.row] for s in chosen], types) or \
+                not self._has_amount([s.text for s in chosen], q, types):
             return self.refusal(q, hits)
-        date_asked = self.types.run(q.standalone).get("date", 0.0) >= 0.5
-        rival = self.disagreement.run(q.standalone, ranked, date_asked)
+        rival = self.disagreement.run(q.standalone, ranked, types.get("date", 0.0) >= 0.5)
         if rival is not None and rival not in chosen:
             # Both sides of a disagreement are shown, even over a third runner-up.
             chosen = chosen[:self.max_quotes - 1] + [rival]
@@ -202,23 +202,22 @@ class ExtractiveAnswerer:
             return any(t in self.index.idf for t in words)
         return True
 
-    def _has_expected_type(self, rows: list[np.ndarray], q: Question) -> bool:
+    def _has_expected_type(self, rows: list[np.ndarray], types: dict[str, float]) -> bool:
         """When the answer-type model is sure a number or a date is asked for (P >= 0.5:
         more likely than every other type together), a sentence to be quoted must state
         one the question does not: "How much was the budget?" is not answered by
         sentences that name no amount. (Seeds fit split: one more near miss refused, no
         answer lost.) Any quoted sentence will do, not only the best: a question asking
         two things ("When was it held, and what could one win?") may have its date in
-        the runner-up."""
-        types = self.types.run(q.standalone)
+        the runner-up. ``types``: ``AnswerType.run`` of the question."""
         return all(types.get(kind, 0.0) < 0.5 or any(
             row[FEATURES.index(f"type_{kind}")] > 0 for row in rows)
             for kind in ("number", "date"))
 
-    def _has_amount(self, texts: list[str], q: Question) -> bool:
+    def _has_amount(self, texts: list[str], q: Question, types: dict[str, float]) -> bool:
         """When a number (not a date) is asked for, some quoted sentence must state one
         that is not part of a date: a year or a day of the month does not say how many."""
-        if self.types.run(q.standalone).get("number", 0.0) < 0.5:
+        if types.get("number", 0.0) < 0.5:
             return True
         asked = numbers(q.standalone)
         for text in texts:

@@ -35,7 +35,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -43,7 +42,7 @@ import numpy as np
 
 from qa.answertype import _DATE
 from qa.errors import CalibrationError
-from qa.text import content_tokens, numbers, tokens
+from qa.text import STOPWORDS, ascii_fold, content_tokens, numbers, stem, tokens
 
 SCORING = Path(__file__).with_name("scoring.json")
 # Bumped whenever the features or the file layout change: an older file is stale.
@@ -101,18 +100,15 @@ def load_scoring(path: Path | str = SCORING) -> dict:
     return params
 
 
-def ascii_fold(token: str) -> str:
-    """A token without diacritics ("chính" -> "chinh", "đà" -> "da"), to match across spellings."""
-    token = unicodedata.normalize("NFD", token.lower()).replace("đ", "d")
-    return "".join(c for c in token if not unicodedata.combining(c))
 
 
 def _folded(text: str) -> set[str]:
     """Folded content tokens, plus each pair of adjacent tokens written as one word:
     a compound spelled apart in one text and together in another ("Viet Nam" /
     "Vietnam", "data set" / "dataset") still matches."""
-    words = [ascii_fold(t) for t in tokens(text)]
-    return {ascii_fold(t) for t in content_tokens(text)} | {
+    toks = tokens(text)  # once: content tokens are these minus stop words, stemmed
+    words = [ascii_fold(t) for t in toks]
+    return {ascii_fold(stem(t)) for t in toks if t not in STOPWORDS} | {
         a + b for a, b in zip(words, words[1:])}
 
 

@@ -199,11 +199,13 @@ def parse_document(doc_id: str, text: str, path: str = "") -> Document:
     if not blocks:
         raise CorpusError("file is empty (no text after the date prefix); add text or remove it")
     title = make_title(blocks[0])
+    headline = _reads_as_heading(_norm(blocks[0]))  # else the title is cut from a sentence
     canon = canonical_numbers(blocks)
     paragraphs = tuple(
         Paragraph(
             id=f"{doc_id}:{n}", doc_id=doc_id, number=n, text=block, title=title,
             date=date, language=language.detect(block), canonical_id=f"{doc_id}:{canon[n - 1]}",
+            kind="heading" if headline and repeats_title(block, title) else "text",
         )
         for n, block in enumerate(blocks, start=1)
     )
@@ -336,6 +338,21 @@ def make_title(first_block: str) -> str:
         body = _LIST_MARKER.sub("", _strip_dateline(block))
         title = _SENTENCE_END.split(body, maxsplit=1)[0]
     return _trim(title, TITLE_CHARS)
+
+
+def repeats_title(block: str, title: str) -> bool:
+    """True when a plain-text block is the document's title line (the first block read as
+    a heading, a site name after it or not), or a later repeat of it.
+
+    Such a block is a heading: counted, but never quoted or retrieved on its own; its
+    words reach retrieval through the title embedded with every paragraph
+    (``qa.embed.passage_text``). Scraped pages repeat their headline above the body
+    (the seeds' joint statement has it three times), and a bare headline, close to every
+    question about its page, pushed the paragraphs that answer out of the top five."""
+    # Exactly the title (no photo credit cut off, not trimmed): a caption with a credit
+    # or a headline too long for a title says more than the title does.
+    norm = _norm(block)
+    return _reads_as_heading(norm) and _strip_site_suffix(norm) == title
 
 
 def _reads_as_heading(block: str) -> bool:

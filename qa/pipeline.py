@@ -71,8 +71,9 @@ class Pipeline:
         """The ``k`` (at least ``answer_pool``) best statements for ``q``, and q's vector."""
         qvec = self.query_vector(q)
         k = max(k, RETRIEVAL.answer_pool)
+        svec = qvec if q.search_text == q.standalone else self.embedder.embed_query(q.search_text)
         # Draw extra candidates: folding translations must still leave k hits.
-        hits = self.retriever.search(q.standalone, 2 * k, vector=qvec, language=q.language)
+        hits = self.retriever.search(q.search_text, 2 * k, vector=svec, language=q.language)
         return self.dedup.run(hits)[:k], qvec
 
     def search(self, query: str, k: int) -> list[Hit]:

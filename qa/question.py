@@ -56,8 +56,13 @@ _WORD = re.compile(r"\w[\w'’-]*")
 
 
 def names(text: str) -> list[str]:
-    """Words that start with a capital letter (any script that has case)."""
-    return [w for w in _WORD.findall(text) if w[0].isupper()]
+    """Words that start with a capital letter (any script that has case), but the first
+    word when only sentence case capitalises it: "Who met Luxon?" -> ["Luxon"], while a
+    name that opens the text keeps all its words ("New Zealand and ..." -> ["New",
+    "Zealand"])."""
+    words = _WORD.findall(text)
+    skip_first = bool(words) and not (len(words) > 1 and words[1][0].isupper())
+    return [w for i, w in enumerate(words) if w[0].isupper() and not (i == 0 and skip_first)]
 
 
 def key_terms(text: str) -> set[str]:
@@ -78,6 +83,13 @@ class Question:
     standalone: str  # what retrieval uses
     language: str
     previous: str = ""  # the previous question, when this one leans on it
+    # What retrieval looks for when it differs from ``standalone`` (else ""): see analyse.
+    search: str = ""
+
+    @property
+    def search_text(self) -> str:
+        """The text retrieval embeds and matches."""
+        return self.search or self.standalone
 
     @property
     def key_terms(self) -> set[str]:
@@ -91,33 +103,39 @@ def analyse(question: str, history: list | None = None) -> Question:
     - Elliptical ("And with Kazakhstan?", or no content word at all: "When?"): retrieval
       uses the question plus the previous question's predicate (its words minus its
       names), so the new names replace the old.
-    - A pronoun and no topic of its own ("What posts does he hold?"): retrieval uses the
-      question plus the names of the previous question and answer (the antecedent).
+    - A pronoun and no topic of its own ("What posts does he hold?"): the question plus
+      the names of the previous question and answer (the antecedent) is ``standalone``;
+      retrieval (``search``) uses the question, the whole previous question and the
+      answer's names.
     - Anything that names its own topic is answered on its own, however short.
     """
     text = check_question(question)
     lang = language.detect(text)
-    previous = ""
+    previous = search = ""
     standalone = text
     if history:
         prev_q, prev_a = last_turn(history)
         if prev_q:
             if _ELLIPTICAL.search(text) or not content_tokens(text):
-                own = names(text)[1:] or key_terms(text)
+                own = names(text) or key_terms(text)
                 carried = prev_q if not own else " ".join(
                     w for i, w in enumerate(_WORD.findall(prev_q)) if i == 0 or not w[0].isupper())
                 standalone, previous = f"{text} {carried}", prev_q
             elif _ANAPHORA.search(text) and not has_topic(text):
-                # Sentence-initial capitals are not names: skip each text's first word.
-                antecedents = " ".join(dict.fromkeys(names(prev_q)[1:] + names(prev_a)[1:7]))
+                # The scorer weighs the antecedent's names; retrieval also gets the whole
+                # previous question: a follow-up asks about the same event, and the
+                # passage that answered it is the best place to look ("Besides that,
+                # what did they commit to?" after "... which committee?").
+                antecedents = " ".join(dict.fromkeys(names(prev_q) + names(prev_a)[:6]))
                 standalone, previous = f"{text} {antecedents}".strip(), prev_q
-    return Question(text, standalone, lang, previous)
+                search = f"{text} {prev_q} {' '.join(names(prev_a)[:6])}".strip()
+    return Question(text, standalone, lang, previous, search)
 
 
 def has_topic(text: str) -> bool:
-    """Does the question name something itself: a name (a capitalised word after the
-    first), a number or an acronym?"""
-    return bool(names(text)[1:] or key_terms(text))
+    """Does the question name something itself: a name (``names``), a number or an
+    acronym?"""
+    return bool(names(text) or key_terms(text))
 
 
 def history_pairs(history: object, text=None) -> list[tuple[str, str]]:

@@ -24,6 +24,7 @@ import numpy as np
 
 from qa.index import Index
 from qa.language import detect
+from qa.sentvec import UNQUOTED_KINDS
 from qa.text import ascii_fold, match_text, tokens
 from qa.tuning import RETRIEVAL
 
@@ -104,6 +105,11 @@ class Retriever:
         lexical = self.lexicon.run(question, pool)
         cands.update(lexical)
         ids = [pid for pid in cands if pid in self.index.paragraph_rows]
+        # A heading or a markup line is never a hit: its words reach every block under it
+        # (title and section path are embedded with the block), and a bare heading, close
+        # to every question about its section, would take a place of the blocks that say
+        # something. Only a corpus of nothing else (a file of headings) returns them.
+        ids = [pid for pid in ids if cat.paragraphs[pid].kind not in UNQUOTED_KINDS] or ids
         if not ids:
             return []
         dense = self._dense(ids, vector, lang)

@@ -27,6 +27,7 @@ DEV_SET = Path(__file__).resolve().parents[1] / "eval" / "seeds-dev.jsonl"
 D001 = "001_21e7ab8a0347c4a5"
 D003 = "003_b1f4ff4c4e5086bb"
 D004 = "004_7ca57963d029bf3e"
+D002 = "002_4192465d81224e60"
 
 Q_TRADE = "What trade target did Vietnam and New Zealand set?"
 Q_CALL_VI = ("Trong cuộc điện đàm giữa Bộ trưởng Bùi Thanh Sơn và Phó Thủ tướng Winston Peters, "
@@ -213,6 +214,17 @@ def test_search_returns_k_hits_best_first(default, k):
     assert len({h.citation.id for h in hits}) == k
     if k >= 3:
         assert any(h.citation.doc_id == D004 for h in hits)
+
+
+def test_a_headline_is_not_a_hit_the_paragraphs_under_it_are(default):
+    # The joint statement's headline (001:1, repeated as 001:2 and 001:4) is a heading:
+    # asked word for word, search returns paragraphs that say something, of that statement.
+    headline = "Nâng cấp quan hệ Việt Nam – New Zealand lên Đối tác Chiến lược Toàn diện"
+    hits = qa.search(headline, k=5)
+    ids = [h.citation.id for h in hits]
+    assert len(ids) == 5
+    assert not {f"{D001}:1", f"{D001}:2", f"{D001}:4"} & set(ids), ids
+    assert all(h.citation.doc_id in (D001, D002) for h in hits[:3]), ids
 
 
 def test_search_default_k_is_five(default):

@@ -84,6 +84,23 @@ def test_titles(seeds):
         assert all(p.title == d.title for p in d.paragraphs)
 
 
+@pytest.mark.parametrize(("text", "kinds"), [
+    # the headline, a site name after it or not, and a repeat of it are headings
+    ("Laos and Vietnam expand trade – DAILY NEWS\n\nLaos and Vietnam expand trade\n\n"
+     "Trade grew by 5%.\n\nLaos and Vietnam expand trade",
+     ["heading", "heading", "text", "heading"]),
+    # a caption with a photo credit says more than the title cut from it
+    ("Leaders meet in Hà Nội. Photo: VNA\n\nThey met on Monday.", ["text", "text"]),
+    # a first block that is a sentence is text, and so is a later block equal to its title
+    ("Trade grew by 5%.\n\nTrade grew by 5%", ["text", "text"]),
+    # a later heading-like line that is not the title stays text (no verb test here)
+    ("Trade grows\n\nI. Politics\n\nThey met.", ["heading", "text", "text"]),
+])
+def test_title_lines_of_plain_text_are_headings(text, kinds):
+    doc = parse_document("d", text)
+    assert [p.kind for p in doc.paragraphs] == kinds
+
+
 def test_duplicates_point_to_canonical(paragraphs):
     assert paragraphs[f"{D001}:4"].canonical_id == f"{D001}:2"
     assert not paragraphs[f"{D001}:4"].is_canonical
@@ -116,7 +133,9 @@ def test_seed_text_is_its_own_clean_text_and_embeds_as_before(paragraphs):
         assert match_text(p.text) == p.text, p.id
         head = f"{p.title} ({p.date})" if p.date else p.title
         assert passage_text(p) == (p.text if head == p.text else f"{head}\n{p.text}"), p.id
-        assert (p.section, p.kind, p.page) == ("", "text", None), p.id
+        # The joint statement's headline, twice more above its body, is a heading.
+        kind = "heading" if p.id in {f"{D001}:1", f"{D001}:2", f"{D001}:4"} else "text"
+        assert (p.section, p.kind, p.page) == ("", kind, None), p.id
 
 
 # --- language.detect ---------------------------------------------------------------------

@@ -197,6 +197,36 @@ def test_follow_ups_by_form(question, depends, must_contain):
         assert q.standalone == question
 
 
+@pytest.mark.parametrize("question, search", [
+    # a pronoun follow-up searches with the whole previous question and the answer's names
+    ("Who greeted them there?",
+     "Who greeted them there? Which port did the two ministers visit in March? Haiphong"),
+    # an elliptical one and a self-contained one search with what the scorer reads
+    ("And in April?", ""),
+    ("How long is the Mekong River?", ""),
+])
+def test_follow_up_search_text(question, search):
+    from qa.question import analyse
+
+    q = analyse(question, PREV)
+    assert q.search == search
+    assert q.search_text == (search or q.standalone)
+    if search:  # the scorer still reads the question with the antecedent's names only
+        assert q.standalone == "Who greeted them there? March Haiphong"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Who met Luxon in Hà Nội?", ["Luxon", "Hà", "Nội"]),  # sentence case is not a name
+    ("New Zealand and Việt Nam met.", ["New", "Zealand", "Việt", "Nam"]),  # a name opens it
+    ("Luxon", []),  # one word: sentence case
+    ("", []),
+])
+def test_names(text, expected):
+    from qa.question import names
+
+    assert names(text) == expected
+
+
 def test_elliptical_question_with_new_names_drops_the_old_names():
     from qa.question import analyse
 

@@ -136,7 +136,8 @@ class ExtractiveAnswerer:
                               [match_text(t) for t in texts], s_vecs, s_para,
                               s_pos, [match_text(p.text) for p in paras], p_cos,
                               [p.language for p in paras], self.index.idf, f_vec_q,
-                              lexicon=self.lexicon)
+                              lexicon=self.lexicon,
+                              p_context=[f"{p.title} {p.section} {p.date or ''}" for p in paras])
         probs = self.scorer.run(X)
         out = [Sentence(pid, s, e, t, float(pr), i)
                for i, ((pid, s, e), t, pr) in enumerate(zip(spans_, texts, probs))]

@@ -145,7 +145,8 @@ def sentence_features(question: str, q_vec: np.ndarray, q_lang: str,
                       s_vecs: np.ndarray, s_para: Sequence[int], s_pos: Sequence[int],
                       paragraphs: Sequence[str], p_cos: Sequence[float],
                       p_langs: Sequence[str], idf: Mapping[str, float],
-                      f_vec: np.ndarray | None = None, lexicon=None) -> np.ndarray:
+                      f_vec: np.ndarray | None = None, lexicon=None,
+                      p_context: Sequence[str] | None = None) -> np.ndarray:
     """The ``FEATURES`` of each candidate sentence, shape (n, len(FEATURES)).
 
     question/q_vec (d,): the question and its query vector (L2-normalised);
@@ -157,7 +158,8 @@ def sentence_features(question: str, q_vec: np.ndarray, q_lang: str,
     question to each paragraph's vector, and their languages;
     idf: content token -> inverse document frequency over the corpus (unknown
     tokens weigh as the rarest); f_vec: the query vector of the question without
-    its topic words (``qa.extractive.focus_text``), or None.
+    its topic words (``qa.extractive.focus_text``), or None; p_context (m): what else
+    names each paragraph's subject (document title, heading path, date), or None.
     """
     n = len(sentences)
     out = np.zeros((n, len(FEATURES)))
@@ -192,8 +194,12 @@ def sentence_features(question: str, q_vec: np.ndarray, q_lang: str,
     para_cover = [cover(_folded(p), lang) for p, lang in zip(paragraphs, p_langs)]
     q_numbers, q_dates, q_words = numbers(question), _dates(question), _folded(question)
     keys = {ascii_fold(t) for t in _key_terms(question)}
-    para_missing = [len(keys - {ascii_fold(t) for t in tokens(p)} - numbers(p)) / len(keys)
-                    if keys else 0.0 for p in paragraphs]
+    # A number or acronym the paragraph's title or heading names is not missing from it:
+    # under "## LLM inference" a paragraph need not repeat "LLM" (the same context as
+    # qa.extractive's key-term gate).
+    contexts = [f"{p} {c}" for p, c in zip(paragraphs, p_context or [""] * len(paragraphs))]
+    para_missing = [len(keys - _acronym_forms(p) - numbers(p)) / len(keys) if keys else 0.0
+                    for p in contexts]
     q_words |= {ascii_fold(w) for w in _WORD.findall(question)}
     for i, text in enumerate(sentences):
         j = int(s_para[i])
@@ -219,6 +225,12 @@ def sentence_features(question: str, q_vec: np.ndarray, q_lang: str,
             context[i] = max(sims[k] for k in near)
     out[:, FEATURES.index("cos_context")] = context
     return out
+
+
+def _acronym_forms(text: str) -> set[str]:
+    """The folded tokens of ``text``, each also without a plural "s" ("LLMs" names "LLM")."""
+    found = {ascii_fold(t) for t in tokens(text)}
+    return found | {t[:-1] for t in found if len(t) > 3 and t.endswith("s")}
 
 
 def _key_terms(text: str) -> set[str]:

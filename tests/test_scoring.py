@@ -190,6 +190,20 @@ def test_key_terms_and_neighbouring_sentences():
     assert X[:, FEATURES.index("cos_context")] == pytest.approx([0.2, 0.9, 0.5])
 
 
+@pytest.mark.parametrize("context, missing", [
+    ("", 1.0),                                   # "LLM" is in neither paragraph nor context
+    ("Inference with LLMs › The prefill phase", 0.0),  # the heading names it (plural)
+    ("Guide (2024-05)", 1.0),                    # another number does not stand for it
+])
+def test_a_key_term_in_the_title_or_heading_is_not_missing(context, missing):
+    X = sentence_features(
+        "Why is prefill the slow part of LLM inference?", np.array([1.0, 0.0]), "en", {},
+        ["This phase is slow because it reads all tokens."], np.array([[0.9, 0.1]]), [0], [0],
+        ["This phase is slow because it reads all tokens."], [0.5], ["en"], {},
+        p_context=[context])
+    assert X[0, FEATURES.index("key_missing")] == missing
+
+
 def test_sentence_features_of_no_candidates():
     X = sentence_features("q", np.array([1.0]), "en", {}, [], np.zeros((0, 1)), [], [], [],
                           [], [], {})

@@ -126,6 +126,14 @@ _MD_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^[ \t]{0,3}#{1,6}(?=[^\S\n]|[^\W\d_]|$)[ \t]*", re.MULTILINE), ""),  # ATX
     (re.compile(r"^(?:[ \t]*>)+[ \t]?", re.MULTILINE), ""),  # block quote markers
     (re.compile(r"\[![A-Za-z]+\][ \t]*"), ""),  # admonitions: > [!TIP]
+    # Heading attributes, ids and classes at a line's end: "## Install {#pip .tab}"
+    # (Pandoc, kramdown, MkDocs attr_list, Docusaurus).
+    (re.compile(r"[ \t]*\{:?[ \t]*[#.][^{}\n]*\}[ \t]*$", re.MULTILINE), ""),
+    # Admonition fences: ":::tip", ":::note[Title]", ":::" (Docusaurus, VitePress) and
+    # MkDocs' '!!! note "Title"' / '??? note' lines (their title stays, the marker goes).
+    (re.compile(r"^[ \t]*:::+[ \t]*[\w-]*(?:\[([^\]\n]*)\])?[ \t]*$", re.MULTILINE), r"\1"),
+    (re.compile(r"^[ \t]*(?:!!!|\?\?\?\+?)[ \t]+[\w-]+[ \t]*(?:\"([^\"\n]*)\")?[ \t]*$",
+                re.MULTILINE), r"\1"),
     # HTML and JSX tags (they may span lines; attribute values hold no "<" or ">").
     (re.compile(r"</?[A-Za-z][\w:.-]*(?:\s[^<>]*?)?/?>", re.DOTALL), " "),
     (re.compile(r"(\*\*|__|~~)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # strong, strikethrough
@@ -145,7 +153,7 @@ def match_text(text: str) -> str:
     prose comes back unchanged. Citations keep quoting the source text, not this.
     """
     out = _ZERO_WIDTH.sub("", text)
-    if any(c in out for c in "<>[]*_`#|~&"):
+    if any(c in out for c in "<>[]*_`#|~&{") or ":::" in out or "!!!" in out or "???" in out:
         out = _split_apply(_FENCED, out, _unmark, 2)
     out = _SPACES.sub(" ", out)
     out = "\n".join(line.strip() for line in _BLANK_RUNS.sub("\n", out).split("\n"))

@@ -171,6 +171,15 @@ def test_duplicate_blocks_point_to_the_first():
     ("kiến \u200b\u200btrúc và sai\u200blệch", "kiến trúc và sailệch"),
     ("<!-- hidden -->Visible <https://x.invalid/p>", "Visible https://x.invalid/p"),
     ("#1 priority", "#1 priority"),
+    # heading attributes and admonition fences of other documentation tools
+    ("## Install with pip {#pip}", "Install with pip"),
+    ("### Setup {: #setup .tab}", "Setup"),
+    ("Use {x} or {#a} inside a line", "Use {x} or {#a} inside a line"),
+    (":::tip\nUse a virtual environment.\n:::", "Use a virtual environment."),
+    (":::note[Heads up]\nRead this.\n:::", "Heads up\nRead this."),
+    ('!!! warning "Careful"\n    It deletes files.', "Careful\nIt deletes files."),
+    ("??? tip\n    Fold me.", "Fold me."),
+    ("Really??? Yes ::: no", "Really??? Yes ::: no"),
 ])
 def test_match_text(text, expected):
     assert match_text(text) == expected

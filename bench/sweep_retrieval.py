@@ -36,7 +36,7 @@ def rankers(pipeline, embedder):
         return [row_id[i] for i in np.argsort(-scores)[:10]]
 
     out = {"dense (raw cosine)": raw,
-           "bm25 (folded)": lambda q: list(pipeline.retriever.lexicon.run(q, 10))}
+           "bm25 (folded)": lambda q: list(pipeline.retriever.bm25.run(q, 10))}
     for sw, lw in WEIGHTS:
         r = Retriever(ix, embedder, sentence_weight=sw, lexical_weight=lw)
         out[f"centred, sentence {sw}, lexical {lw}"] = (

@@ -6,6 +6,11 @@ languages only names and numbers are shared, so a Vietnamese question over an En
 article lost that signal whole. This table restores part of it: for each word, the
 words it is translated by.
 
+Retrieval uses it too (``gloss``): a word-for-word rendering of the question in the
+other language is embedded as a second query for that language's paragraphs, since
+the small multilingual embedder matches a question to a paragraph of the other
+language much less well than to one of its own (``qa.retrieve``).
+
 The table is fitted by ``bench/fit_lexicon.py`` (IBM Model 1, both directions, on the
 parallel questions, answers and sentence-aligned paragraphs of XQuAD's *fit*
 paragraphs; no evaluation question) and stored in ``qa/lexicon.json`` with its
@@ -21,7 +26,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from qa.errors import CalibrationError
-from qa.text import ascii_fold, content_tokens
+from qa.text import STOPWORDS, ascii_fold, content_tokens, stem, tokens
 
 LEXICON = Path(__file__).with_name("lexicon.json")
 _FIX = "run python bench/fit_lexicon.py --xquad PATH (PATH: the folder of xquad.en.json)"
@@ -58,6 +63,46 @@ class Lexicon:
             if found:
                 out.setdefault(ascii_fold(word), set()).update(ascii_fold(t) for t in found)
         return {k: frozenset(v) for k, v in out.items()}
+
+
+    def gloss(self, text: str, source: str, target: str) -> str:
+        """``text`` word for word in ``target``: each content word the table knows becomes
+        its translations (up to 3, best first), every other word (a name, a number, a
+        word the table lacks) stays as written; stop words drop out. "" when the pair
+        has no table or no word of ``text`` has an entry (nothing to gain)."""
+        table = self.tables.get(f"{source}->{target}", {})
+        out: list[str] = []
+        translated = False
+        for word in tokens(text):
+            if word in STOPWORDS:
+                continue
+            found = table.get(stem(word))
+            translated |= bool(found)
+            out += found or [word]
+        return " ".join(out) if translated else ""
+
+
+class Glosser:
+    """Query vectors of a question's glosses into other languages (``Lexicon.gloss``).
+
+    The last ``size`` gloss vectors are kept: a question asked again (a page reload, the
+    same question from many users) embeds its glosses once. Returned vectors are
+    shared: read them, never write to them."""
+
+    def __init__(self, lexicon: Lexicon, embedder, size: int = 64) -> None:
+        self.lexicon = lexicon
+        self._embed = functools.lru_cache(maxsize=size)(embedder.embed_query)
+
+    def run(self, question: str, source: str, targets) -> dict:
+        """Target language -> the query vector of ``question``'s gloss into it, for each
+        target other than ``source`` that the table translates into."""
+        out = {}
+        for target in targets:
+            if target != source:
+                gloss = self.lexicon.gloss(question, source, target)
+                if gloss:
+                    out[target] = self._embed(gloss)
+        return out
 
 
 @functools.cache

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from qa import lexicon
 from qa.citations import Catalog
 from qa.embed import Embedder
 from qa.extractive import ExtractiveAnswerer
@@ -58,7 +59,8 @@ class Pipeline:
         index = Index.load(store)
         cat = index.catalog
         vectors = index.sentence_vectors(embedder)
-        retriever = Retriever(index, embedder)
+        retriever = Retriever(index, embedder,
+                              glosser=lexicon.Glosser(lexicon.shipped(), embedder))
         extractive = ExtractiveAnswerer(index, vectors, embedder)
         return cls(index, embedder, vectors, retriever, StatementDedup(cat), extractive)
 

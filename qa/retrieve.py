@@ -44,7 +44,7 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
 
 
-class Lexicon:
+class BM25Index:
     """Diacritic-insensitive BM25 over the canonical paragraphs of an index."""
 
     def __init__(self, ids: list[str], texts: list[str]) -> None:
@@ -71,17 +71,22 @@ class Retriever:
 
     def __init__(self, index: Index, embedder, *, pool: int = RETRIEVAL.dense_pool,
                  sentence_weight: float = RETRIEVAL.sentence_weight,
-                 lexical_weight: float = RETRIEVAL.lexical_weight) -> None:
+                 lexical_weight: float = RETRIEVAL.lexical_weight,
+                 glosser=None, gloss_weight: float = RETRIEVAL.gloss_weight) -> None:
         self.index = index
         self.embedder = embedder
         self.pool = pool
         self.sentence_weight = sentence_weight
         self.lexical_weight = lexical_weight
+        # qa.lexicon.Glosser (or None: no glosses): the question word for word in each
+        # other language of the corpus is a second query for that language's paragraphs.
+        self.glosser = glosser
+        self.gloss_weight = gloss_weight
         cat = index.catalog
         canon = [p for p in cat.paragraphs.values() if p.is_canonical]
         self.languages = sorted({p.language for p in canon})
-        self.lexicon = Lexicon([p.id for p in canon],
-                               [f"{p.title} {p.section} {match_text(p.text)}" for p in canon])
+        self.bm25 = BM25Index([p.id for p in canon],
+                              [f"{p.title} {p.section} {match_text(p.text)}" for p in canon])
 
     def centred(self, vector: np.ndarray, language: str, kind: str = "paragraph") -> np.ndarray:
         """``vector`` minus the centroid of ``language`` (the corpus mean if unknown)."""
@@ -102,7 +107,10 @@ class Retriever:
         lang = language or detect(question)
         pool = max(self.pool, 4 * k)
         cands = self._candidates(vector, pool)
-        lexical = self.lexicon.run(question, pool)
+        glosses = self._glosses(question, lang)
+        for other, gloss in glosses.items():
+            cands.update(self._candidates(gloss, pool, [other]))
+        lexical = self.bm25.run(question, pool)
         cands.update(lexical)
         ids = [pid for pid in cands if pid in self.index.paragraph_rows]
         # A heading or a markup line is never a hit: its words reach every block under it
@@ -116,16 +124,35 @@ class Retriever:
         sent = self._sentences(ids, vector, lang)
         top = max(lexical.values(), default=0.0) or 1.0
         lex = np.array([lexical.get(pid, 0.0) / top for pid in ids])
-        score = dense + self.sentence_weight * sent + self.lexical_weight * lex
+        semantic = dense + self.sentence_weight * sent
+        for other, gloss in glosses.items():
+            # A paragraph of the other language matches the question and its gloss.
+            mask = np.array([cat.paragraphs[pid].language == other for pid in ids])
+            if mask.any():
+                sub = [pid for pid, m in zip(ids, mask) if m]
+                glossed = (self._dense(sub, gloss, other)
+                           + self.sentence_weight * self._sentences(sub, gloss, other))
+                semantic[mask] = ((1 - self.gloss_weight) * semantic[mask]
+                                  + self.gloss_weight * glossed)
+        score = semantic + self.lexical_weight * lex
         order = np.argsort(-score, kind="stable")[:k]
         return [Scored(ids[i], float(score[i]), float(dense[i]), float(sent[i]),
                        float(lexical.get(ids[i], 0.0))) for i in order]
 
-    def _candidates(self, vector: np.ndarray, n: int) -> dict[str, float]:
-        """Paragraph ids near ``vector`` in each language, by paragraph and by sentence."""
+    def _glosses(self, question: str, lang: str) -> dict[str, np.ndarray]:
+        """Other corpus language -> query vector of ``question`` glossed into it (only the
+        languages the word table translates ``lang`` into)."""
+        if self.glosser is None or not self.gloss_weight:
+            return {}
+        return self.glosser.run(question, lang, self.languages)
+
+    def _candidates(self, vector: np.ndarray, n: int,
+                    languages: list[str] | None = None) -> dict[str, float]:
+        """Paragraph ids near ``vector`` in each language (or in ``languages``), by
+        paragraph and by sentence."""
         store = self.index.store
         vec = [float(x) for x in vector]
-        langs = self.languages if len(self.languages) > 1 else [None]
+        langs = languages or (self.languages if len(self.languages) > 1 else [None])
         out: dict[str, float] = {}
         for lang in langs:
             where = {"language": lang} if lang else None

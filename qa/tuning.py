@@ -81,6 +81,20 @@ class Retrieval:
     sentence_weight: float = 1.0
     # measured: weight of the (max-normalised) diacritic-insensitive BM25 score.
     lexical_weight: float = 0.0
+    # measured: share of a paragraph's score that comes from the question's word-for-word
+    # gloss into the paragraph's language when that is not the question's (qa.lexicon
+    # gloss, up to 3 translations a word). Swept by bench/sweep_gloss.py on XQuAD's fit
+    # paragraphs with cross-fitted word tables (each half's questions glossed by the
+    # table of the other half), 400 questions a direction, one language's paragraphs
+    # only (bench/results/gloss-sweep.md): MRR en->vi 0.781 -> 0.869, vi->en 0.816 ->
+    # 0.850 at 1/3 with every translation (0.2: 0.842 / 0.844; 0.5: 0.877 / 0.835; one
+    # translation a word: 0.844 / 0.846), the best sum. Recall@5 on the fit splits:
+    # seeds 0.875 -> 0.906 (0.938 at 0.5), hf-course unchanged (0.684). Retrieval only:
+    # the same blend in the sentence scorer's cosines, refitted (bench/fit_scoring.py),
+    # lowered held-out XQuAD top-1
+    # (all rows 0.719 -> 0.713, vi->en mixed 0.476 -> 0.438): its coverage features
+    # already count translations.
+    gloss_weight: float = 1 / 3
 
 
 @dataclass(frozen=True)

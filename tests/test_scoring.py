@@ -204,6 +204,24 @@ def test_a_key_term_in_the_title_or_heading_is_not_missing(context, missing):
     assert X[0, FEATURES.index("key_missing")] == missing
 
 
+def test_glosser_embeds_each_gloss_once():
+    from qa.lexicon import Glosser, Lexicon
+
+    class Counting:
+        calls: list[str] = []
+
+        def embed_query(self, text):
+            self.calls.append(text)
+            return np.array([float(len(text)), 1.0])
+
+    embedder = Counting()
+    glosser = Glosser(Lexicon({"vi->en": {"lúa": ["rice"]}}), embedder)
+    for _ in range(3):
+        out = glosser.run("Giá lúa?", "vi", ["vi", "en", "fr"])
+        assert list(out) == ["en"] and out["en"] == pytest.approx([len("giá rice"), 1.0])
+    assert embedder.calls == ["giá rice"]
+
+
 def test_sentence_features_of_no_candidates():
     X = sentence_features("q", np.array([1.0]), "en", {}, [], np.zeros((0, 1)), [], [], [],
                           [], [], {})

@@ -9,7 +9,7 @@ from qa.citations import Catalog, Renumberer
 from qa.index import SentenceTable, centre, centroids, paragraph_from_record
 from qa.ingestor import metadata
 from qa.pipeline import StatementDedup
-from qa.retrieve import Lexicon, Retriever, Scored
+from qa.retrieve import BM25Index, Retriever, Scored
 from qa.sentvec import spans
 from qa.text import ascii_fold
 from qa.types import Paragraph
@@ -92,7 +92,7 @@ def test_ascii_fold(text, folded):
 
 
 def test_lexicon_matches_names_across_diacritics_and_languages():
-    lex = Lexicon(["en:1", "vi:1", "en:2"],
+    lex = BM25Index(["en:1", "vi:1", "en:2"],
                   ["Pham Minh Chinh met the delegation.", "Thủ tướng Phạm Minh Chính tiếp đoàn.",
                    "Rice exports grew."])
     assert set(lex.run("Phạm Minh Chính", 5)) == {"en:1", "vi:1"}
@@ -170,6 +170,57 @@ def test_centred_retrieval_prefers_the_answer_in_the_other_language(tmp_path):
                         @ a.embedder.embed_query(question)) for pid in ("en:1", "vi:1", "vi:2")}
     assert plain["vi:1"] > plain["en:1"] and plain["vi:2"] > plain["en:1"]
     assert raw.search(question, k=1)[0].id == "en:1"
+
+
+def test_a_paragraph_of_the_other_language_also_matches_the_gloss(tmp_path):
+    import qa
+    from qa.lexicon import Glosser, Lexicon
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "en.txt").write_text("Rice exports reached a record high this year.\n\n"
+                                   "Coffee prices fell in the spring.\n", encoding="utf-8")
+    (corpus / "vi.txt").write_text("Nông dân trồng cà phê ở Tây Nguyên mở rộng.\n\n"
+                                   "Đồi chè ở Thái Nguyên được mùa.\n", encoding="utf-8")
+    a = qa.Assistant(corpus_dir=corpus, data_dir=tmp_path / "data", embedder=PlantedEmbedder(),
+                     llm=False)
+    a.ingest(progress=False)
+    question = "Lúa xuất khẩu đạt bao nhiêu?"  # "lúa" (rice): a word the embedder lacks
+    table = Lexicon({"vi->en": {"lúa": ["rice", "paddy"]}})
+    gloss = table.gloss(question, "vi", "en")
+    assert gloss == "rice paddy xuất khẩu đạt"
+    plain = Retriever(a.pipeline.index, a.embedder, sentence_weight=0.0)
+    glossed = Retriever(a.pipeline.index, a.embedder, sentence_weight=0.0,
+                        glosser=Glosser(table, a.embedder))
+
+    def scores(retriever, text, lang="vi"):
+        return {h.id: h.score for h in retriever.search(text, k=4, language=lang)}
+
+    asked, both = scores(plain, question), scores(glossed, question)
+    via_gloss = scores(plain, gloss, "en")  # the gloss is English: centred on English
+    # An English paragraph scores 2/3 its match to the question, 1/3 its match to the gloss
+    # (both centred on English); a Vietnamese one its match to the question alone.
+    assert set(both) == {"en:1", "en:2", "vi:1", "vi:2"}
+    for pid in ("en:1", "en:2"):
+        assert both[pid] == pytest.approx(2 / 3 * asked[pid] + 1 / 3 * via_gloss[pid])
+    for pid in ("vi:1", "vi:2"):
+        assert both[pid] == pytest.approx(asked[pid])
+    assert via_gloss["en:1"] > via_gloss["en:2"]  # the gloss names rice
+
+
+@pytest.mark.parametrize("question, source, target, gloss", [
+    ("Kinh tế Việt Nam tăng", "vi", "en", "economic international economic việt nam grow"),
+    ("How did the economy grow in 2024?", "en", "vi", "kinh tế tăng 2024"),
+    ("Việt Nam", "vi", "en", ""),          # no word has an entry: no gloss
+    ("Kinh tế", "vi", "fr", ""),           # no table for the pair
+])
+def test_lexicon_gloss(question, source, target, gloss):
+    from qa.lexicon import Lexicon
+
+    table = Lexicon({"vi->en": {"kinh": ["economic"], "tế": ["international", "economic"],
+                                "tăng": ["grow"]},
+                     "en->vi": {"economy": ["kinh", "tế"], "grow": ["tăng"]}})
+    assert table.gloss(question, source, target) == gloss
 
 
 # -- follow-up questions: decided by form, not length ----------------------------------------

@@ -91,9 +91,8 @@ class Retrieval:
     # translation a word: 0.844 / 0.846), the best sum. Recall@5 on the fit splits:
     # seeds 0.875 -> 0.906 (0.938 at 0.5), hf-course unchanged (0.684). Retrieval only:
     # the same blend in the sentence scorer's cosines, refitted (bench/fit_scoring.py),
-    # lowered held-out XQuAD top-1
-    # (all rows 0.719 -> 0.713, vi->en mixed 0.476 -> 0.438): its coverage features
-    # already count translations.
+    # lowered held-out XQuAD top-1 (all rows 0.719 -> 0.713, vi->en mixed 0.476 ->
+    # 0.438): its coverage features already count translations.
     gloss_weight: float = 1 / 3
 
 

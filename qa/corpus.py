@@ -18,7 +18,15 @@ from pathlib import Path
 
 from qa import language
 from qa.errors import CorpusError
-from qa.formats import SECTION_SEP, Extracted, HtmlReader, NotebookReader, Part, PdfReader
+from qa.formats import (
+    SECTION_SEP,
+    Extracted,
+    HtmlReader,
+    NotebookReader,
+    Part,
+    PdfReader,
+    RstReader,
+)
 from qa.markdown import PROSE_KINDS, MarkdownSplitter
 from qa.text import match_text, sentences
 from qa.types import Document, Paragraph
@@ -30,7 +38,9 @@ MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx")
 PDF_SUFFIXES = (".pdf",)
 HTML_SUFFIXES = (".html", ".htm")
 NOTEBOOK_SUFFIXES = (".ipynb",)
-SUFFIXES = TEXT_SUFFIXES + MARKDOWN_SUFFIXES + PDF_SUFFIXES + HTML_SUFFIXES + NOTEBOOK_SUFFIXES
+RST_SUFFIXES = (".rst", ".rest")
+SUFFIXES = (TEXT_SUFFIXES + MARKDOWN_SUFFIXES + PDF_SUFFIXES + HTML_SUFFIXES + NOTEBOOK_SUFFIXES
+            + RST_SUFFIXES)
 MAX_FILE_BYTES = 50 * 1024 * 1024
 TITLE_CHARS = 110
 # bound: at most this much of a lead-in sentence is embedded (a long sentence's length).
@@ -59,7 +69,7 @@ def load_folder(folder: Path | str) -> tuple[list[Document], list[str]]:
     folder = Path(folder)
     if not folder.is_dir():
         raise CorpusError(f"corpus folder {folder} does not exist; pass an existing folder "
-                          "of .txt/.md/.pdf/.html/.ipynb files (or set QA_CORPUS_DIR)")
+                          "of .txt/.md/.pdf/.html/.ipynb/.rst files (or set QA_CORPUS_DIR)")
     documents: list[Document] = []
     skipped: list[str] = []
     seen: dict[str, Path] = {}
@@ -79,7 +89,26 @@ def load_folder(folder: Path | str) -> tuple[list[Document], list[str]]:
             continue
         seen[doc.id] = path
         documents.append(doc)
+    other = unread_types(folder)
+    if other:
+        kinds = ", ".join(f"{suffix} ×{n}" for suffix, n in other.items())
+        skipped.append(f"{sum(other.values())} file(s) of types seedqa does not read were left "
+                       f"out ({kinds}); it reads {', '.join(SUFFIXES)}: convert them (e.g. "
+                       "a .docx saved as .html or .pdf) to have them answered from")
     return documents, skipped
+
+
+def unread_types(folder: Path) -> dict[str, int]:
+    """Suffix -> count of the visible files under ``folder`` that are not read (no
+    known suffix), most frequent first."""
+    counts: dict[str, int] = {}
+    for _root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for f in files:
+            suffix = Path(f).suffix.lower()
+            if not f.startswith(".") and suffix not in SUFFIXES:
+                counts[suffix or "(no suffix)"] = counts.get(suffix or "(no suffix)", 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def corpus_files(folder: Path) -> list[Path]:
@@ -133,6 +162,8 @@ def parse_bytes(doc_id: str, raw: bytes, suffix: str, path: str = "") -> Documen
         return parse_markdown(doc_id, text, path)
     if suffix in HTML_SUFFIXES:
         return build_document(doc_id, path, HtmlReader().run(text))
+    if suffix in RST_SUFFIXES:
+        return build_document(doc_id, path, RstReader().run(text))
     return parse_document(doc_id, text, path)
 
 

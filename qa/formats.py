@@ -8,10 +8,13 @@ whole list, whole table, block quote or ``<pre>``; scripts, styles and navigatio
 are skipped.
 Jupyter notebooks: the JSON (nbformat 4) turned into the Markdown a notebook viewer
 shows, which ``qa.corpus`` then splits as any Markdown file.
+reStructuredText: docutils (the reference parser; public domain / BSD-2-Clause) renders
+it to HTML, read as any HTML page; Sphinx's cross-reference roles become their text.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
@@ -273,8 +276,15 @@ class _BlockParser(HTMLParser):
         elif tag in ("td", "th"):
             self.buf.append("| " if self.row_cells == 0 else " | ")
             self.row_cells += 1
-        elif tag == "br" or (tag in ("p", "div") and self.whole[0] != "pre"):
+        elif tag == "br" or (tag in ("p", "div") and self.whole[0] != "pre"
+                             and not self._cell_or_item_start()):
             self.buf.append("\n" if self.whole[0] == "pre" else _BREAK)
+
+    def _cell_or_item_start(self) -> bool:
+        # A paragraph that opens a list item or a table cell ("<li><p>", docutils' and
+        # many CMSs' markup) continues the item's line; only a later one breaks it.
+        last = next((piece for piece in reversed(self.buf) if piece.strip(" ")), "")
+        return last.endswith(("- ", "| ")) or last == _BREAK + "- " or last in ("| ", " | ")
 
     def flush(self, heading_level: int = 0):
         raw = "".join(self.buf)
@@ -303,6 +313,78 @@ class _BlockParser(HTMLParser):
 def _iso_date(value: str) -> str | None:
     match = re.match(r"\s*(\d{4}-\d{2}(?:-\d{2})?)", value)
     return match.group(1) if match else None
+
+
+# A Sphinx role docutils does not know (":ref:`Setup <setup>`", ":py:func:`run`"):
+# its visible text, the title before a "<target>" if there is one.
+_ROLE = re.compile(r"(?<![\w`]):[A-Za-z][\w.+-]*(?::[A-Za-z][\w.+-]*)*:`([^`]*?)`(?!`)")
+_ROLE_TARGET = re.compile(r"^(.*?)\s*<[^<>]*>$", re.DOTALL)
+_DOCINFO = re.compile(r'<dl class="docinfo[^"]*">.*?</dl>', re.DOTALL)
+# Sphinx's paragraph-level directives (its "paragraph-level markup" docs): their body
+# is prose a reader sees, so it is kept (docutils alone would drop it).
+_PROSE_DIRECTIVES = ("versionadded", "versionchanged", "deprecated", "seealso", "only",
+                     "centered", "hlist", "glossary", "tab", "tabs", "group-tab", "code-tab")
+
+
+class RstReader:
+    """reStructuredText -> Extracted, through docutils' HTML writer and ``HtmlReader``.
+
+    Safe for uploads: no file inclusion (``.. include::``), no raw HTML passthrough,
+    nothing is printed; unknown directives are dropped, unknown roles keep their text.
+    A ``:Date:`` field gives the date; the document title is the title.
+    """
+
+    def run(self, text: str) -> Extracted:
+        from docutils.core import publish_parts
+        from docutils.utils import SystemMessage
+
+        _register_sphinx_prose()
+        source = _ROLE.sub(_role_text, text)
+        try:
+            parts = publish_parts(source, writer="html5", settings_overrides={
+                "report_level": 5, "halt_level": 5, "warning_stream": io.StringIO(),
+                "raw_enabled": False, "file_insertion_enabled": False,
+                "syntax_highlight": "none", "_disable_config": True,
+                "input_encoding": "unicode", "output_encoding": "unicode",
+            })
+        except (SystemMessage, ValueError, IndexError) as exc:
+            raise CorpusError(f"reStructuredText could not be read ({exc}); check its markup "
+                              "(docutils' rst2html shows where)") from exc
+        # The bibliographic fields (":Date:", ":Author:") are metadata, not a block.
+        html = _DOCINFO.sub("", parts["whole"])
+        return HtmlReader().run(html)
+
+
+def _role_text(match: re.Match) -> str:
+    inner = match.group(1)
+    titled = _ROLE_TARGET.match(inner)
+    # "~" and "!" are Sphinx's display flags, not text.
+    return (titled.group(1) if titled and titled.group(1) else inner).lstrip("~!")
+
+
+@functools.cache
+def _register_sphinx_prose() -> None:
+    """Register ``_PROSE_DIRECTIVES`` with docutils (once per process)."""
+    from docutils import nodes
+    from docutils.parsers.rst import Directive, directives
+
+    class Prose(Directive):
+        optional_arguments = 1
+        final_argument_whitespace = True
+        has_content = True
+        option_spec = None
+
+        def run(self):
+            node = nodes.container()
+            text = " ".join(self.arguments)
+            if text:
+                inline, _messages = self.state.inline_text(text, self.lineno)
+                node += nodes.paragraph(text, "", *inline)
+            self.state.nested_parse(self.content, self.content_offset, node)
+            return [node]
+
+    for name in _PROSE_DIRECTIVES:
+        directives.register_directive(name, Prose)
 
 
 class NotebookReader:

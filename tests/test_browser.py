@@ -190,7 +190,7 @@ def test_upload_a_document_and_ask_about_it(page, tmp_path):
                    encoding="utf-8")
     bad = tmp_path / "broken.txt"
     bad.write_bytes(b"\xff\xfe\x00binary")  # a UTF-16 mark, then an odd byte count
-    page.get_by_text("Add documents (.txt / .md / .html / .pdf / .ipynb)").click()
+    page.get_by_text("Add documents (.txt / .md / .html / .pdf / .ipynb / .rst)").click()
     page.locator("#seedqa-upload input[type=file]").set_input_files([str(doc), str(bad)])
     # The file list shows each name split in two ("broken" + ".txt").
     page.locator("#seedqa-upload").get_by_text("broken").first.wait_for(timeout=30_000)
@@ -360,7 +360,7 @@ def pdf_app_url(tmp_path):
 
 def test_upload_a_pdf_and_see_the_page_of_its_citation(pdf_app_url, browser):
     page = open_page(browser, pdf_app_url)
-    page.get_by_text("Add documents (.txt / .md / .html / .pdf / .ipynb)").click()
+    page.get_by_text("Add documents (.txt / .md / .html / .pdf / .ipynb / .rst)").click()
     page.locator("#seedqa-upload input[type=file]").set_input_files([str(PDF)])
     page.locator("#seedqa-upload").get_by_text("seed-004").first.wait_for(timeout=30_000)
     page.locator("#seedqa-add").click()

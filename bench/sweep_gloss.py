@@ -98,7 +98,7 @@ def xquad_rows(folder: Path, quick: bool) -> list[dict]:
                     continue  # no gloss: the same row for every n
                 # One retriever per word table (building one indexes BM25 again).
                 retrievers = {id(t): Retriever(ix, assistant.embedder, gloss_weight=w,
-                                               glosser=Glosser(t, assistant.embedder))
+                                               glosser=Glosser(t))
                               for t in variants[n].values()}
                 ranks = []
                 for q in questions:
@@ -128,7 +128,7 @@ def dev_rows() -> list[dict]:
         cat = pipe.index.catalog
         for w in WEIGHTS:
             r = Retriever(pipe.index, a.embedder, gloss_weight=w,
-                          glosser=Glosser(shipped(), a.embedder))
+                          glosser=Glosser(shipped()))
             hit = []
             for item in items:
                 history = [(item["context"], "")] if item.get("context") else None

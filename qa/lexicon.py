@@ -25,7 +25,6 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
-from qa.embed import embed_queries
 from qa.errors import CalibrationError
 from qa.text import STOPWORDS, ascii_fold, content_tokens, stem, tokens
 
@@ -84,12 +83,11 @@ class Lexicon:
 
 
 class Glosser:
-    """A question's glosses into the other languages of a corpus (``Lexicon.gloss``) and
-    their query vectors: one more query embedding per question and other language."""
+    """A question's glosses into the other languages of a corpus (``Lexicon.gloss``);
+    the retriever embeds each as one more query (with the question, in one call)."""
 
-    def __init__(self, lexicon: Lexicon, embedder) -> None:
+    def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
-        self.embedder = embedder
 
     def texts(self, question: str, source: str, targets) -> dict[str, str]:
         """Target language -> ``question``'s gloss into it, for each target other than
@@ -101,11 +99,6 @@ class Glosser:
                 if gloss:
                     out[target] = gloss
         return out
-
-    def run(self, question: str, source: str, targets) -> dict:
-        """Target language -> the query vector of ``question``'s gloss into it."""
-        glosses = self.texts(question, source, targets)
-        return dict(zip(glosses, embed_queries(self.embedder, list(glosses.values()))))
 
 
 @functools.cache

@@ -60,7 +60,7 @@ class Pipeline:
         cat = index.catalog
         vectors = index.sentence_vectors(embedder)
         retriever = Retriever(index, embedder,
-                              glosser=lexicon.Glosser(lexicon.shipped(), embedder))
+                              glosser=lexicon.Glosser(lexicon.shipped()))
         extractive = ExtractiveAnswerer(index, vectors, embedder)
         return cls(index, embedder, vectors, retriever, StatementDedup(cat), extractive)
 

@@ -13,6 +13,11 @@ paragraph is found by the one sentence that answers (llama-index sentence-window
 Candidates come from Chroma per language (dense paragraphs, dense sentences) and from
 a diacritic-insensitive BM25 over all languages (names and numbers are shared across
 languages: "Phạm Minh Chính" / "Pham Minh Chinh", "1982").
+
+Across languages the small embedder matches poorly, so a paragraph in another language
+than the question's is also matched to the question's word-for-word gloss into that
+language (``qa.lexicon``'s learned table): 2/3 question, 1/3 gloss
+(``Retrieval.gloss_weight``, bench/sweep_gloss.py).
 """
 
 from __future__ import annotations

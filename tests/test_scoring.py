@@ -204,21 +204,13 @@ def test_a_key_term_in_the_title_or_heading_is_not_missing(context, missing):
     assert X[0, FEATURES.index("key_missing")] == missing
 
 
-def test_glosser_embeds_each_gloss():
+def test_glosser_glosses_into_each_other_language_it_can():
     from qa.lexicon import Glosser, Lexicon
 
-    class Counting:
-        calls: list[str] = []
-
-        def embed_query(self, text):
-            self.calls.append(text)
-            return np.array([float(len(text)), 1.0])
-
-    embedder = Counting()
-    glosser = Glosser(Lexicon({"vi->en": {"lúa": ["rice"]}}), embedder)
-    out = glosser.run("Giá lúa?", "vi", ["vi", "en", "fr"])  # same language, no table: none
-    assert list(out) == ["en"] and out["en"] == pytest.approx([len("giá rice"), 1.0])
-    assert embedder.calls == ["giá rice"]
+    glosser = Glosser(Lexicon({"vi->en": {"lúa": ["rice"]}}))
+    # the question's own language and a language without a table get no gloss
+    assert glosser.texts("Giá lúa?", "vi", ["vi", "en", "fr"]) == {"en": "giá rice"}
+    assert glosser.texts("Giá cả?", "vi", ["en"]) == {}  # no word translates
 
 
 def test_sentence_features_of_no_candidates():

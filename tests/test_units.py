@@ -191,7 +191,7 @@ def test_a_paragraph_of_the_other_language_also_matches_the_gloss(tmp_path):
     assert gloss == "rice paddy xuất khẩu đạt"
     plain = Retriever(a.pipeline.index, a.embedder, sentence_weight=0.0)
     glossed = Retriever(a.pipeline.index, a.embedder, sentence_weight=0.0,
-                        glosser=Glosser(table, a.embedder))
+                        glosser=Glosser(table))
 
     def scores(retriever, text, lang="vi"):
         return {h.id: h.score for h in retriever.search(text, k=4, language=lang)}

@@ -73,7 +73,8 @@ def load_folder(folder: Path | str) -> tuple[list[Document], list[str]]:
     documents: list[Document] = []
     skipped: list[str] = []
     seen: dict[str, Path] = {}
-    for path in corpus_files(folder):
+    files, other = _walk(folder)
+    for path in files:
         name = path.relative_to(folder).as_posix()
         try:
             doc = load_file(path, document_id(folder, path))
@@ -89,7 +90,6 @@ def load_folder(folder: Path | str) -> tuple[list[Document], list[str]]:
             continue
         seen[doc.id] = path
         documents.append(doc)
-    other = unread_types(folder)
     if other:
         kinds = ", ".join(f"{suffix} ×{n}" for suffix, n in other.items())
         skipped.append(f"{sum(other.values())} file(s) of types seedqa does not read were left "
@@ -98,29 +98,29 @@ def load_folder(folder: Path | str) -> tuple[list[Document], list[str]]:
     return documents, skipped
 
 
-def unread_types(folder: Path) -> dict[str, int]:
-    """Suffix -> count of the visible files under ``folder`` that are not read (no
-    known suffix), most frequent first."""
-    counts: dict[str, int] = {}
-    for _root, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
-        for f in files:
-            suffix = Path(f).suffix.lower()
-            if not f.startswith(".") and suffix not in SUFFIXES:
-                counts[suffix or "(no suffix)"] = counts.get(suffix or "(no suffix)", 0) + 1
-    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-
-
 def corpus_files(folder: Path) -> list[Path]:
     """The readable-looking files under ``folder``: known suffix, not hidden, in sorted
     path order (a folder's files before its subfolders')."""
+    return _walk(folder)[0]
+
+
+def _walk(folder: Path) -> tuple[list[Path], dict[str, int]]:
+    """(``corpus_files``, suffix -> count of the visible files not read, most frequent
+    first), in one walk of the folder."""
     out: list[Path] = []
+    other: dict[str, int] = {}
     for root, dirs, files in os.walk(folder):  # followlinks=False: no symlink loops
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        out += [Path(root) / f for f in sorted(files)
-                if not f.startswith(".") and Path(f).suffix.lower() in SUFFIXES
-                and (Path(root) / f).is_file()]
-    return out
+        for f in sorted(files):
+            path = Path(root) / f
+            suffix = path.suffix.lower()
+            if f.startswith(".") or not path.is_file():
+                continue
+            if suffix in SUFFIXES:
+                out.append(path)
+            else:
+                other[suffix or "(no suffix)"] = other.get(suffix or "(no suffix)", 0) + 1
+    return out, dict(sorted(other.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def document_id(folder: Path, path: Path) -> str:

@@ -150,7 +150,9 @@ class PlantedEmbedder:
         return self._vec(text)
 
 
-def test_centred_retrieval_prefers_the_answer_in_the_other_language(tmp_path):
+def planted_assistant(tmp_path):
+    """An offline assistant over two English and two Vietnamese paragraphs, with
+    ``PlantedEmbedder``'s hand-set vectors."""
     import qa
 
     corpus = tmp_path / "corpus"
@@ -162,6 +164,11 @@ def test_centred_retrieval_prefers_the_answer_in_the_other_language(tmp_path):
     a = qa.Assistant(corpus_dir=corpus, data_dir=tmp_path / "data", embedder=PlantedEmbedder(),
                      llm=False)
     a.ingest(progress=False)
+    return a
+
+
+def test_centred_retrieval_prefers_the_answer_in_the_other_language(tmp_path):
+    a = planted_assistant(tmp_path)
     index = a.pipeline.index
     question = "Xuất khẩu gạo đạt bao nhiêu?"  # a Vietnamese question about rice
     raw = Retriever(index, a.embedder, sentence_weight=0.0)
@@ -173,18 +180,9 @@ def test_centred_retrieval_prefers_the_answer_in_the_other_language(tmp_path):
 
 
 def test_a_paragraph_of_the_other_language_also_matches_the_gloss(tmp_path):
-    import qa
     from qa.lexicon import Glosser, Lexicon
 
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "en.txt").write_text("Rice exports reached a record high this year.\n\n"
-                                   "Coffee prices fell in the spring.\n", encoding="utf-8")
-    (corpus / "vi.txt").write_text("Nông dân trồng cà phê ở Tây Nguyên mở rộng.\n\n"
-                                   "Đồi chè ở Thái Nguyên được mùa.\n", encoding="utf-8")
-    a = qa.Assistant(corpus_dir=corpus, data_dir=tmp_path / "data", embedder=PlantedEmbedder(),
-                     llm=False)
-    a.ingest(progress=False)
+    a = planted_assistant(tmp_path)
     question = "Lúa xuất khẩu đạt bao nhiêu?"  # "lúa" (rice): a word the embedder lacks
     table = Lexicon({"vi->en": {"lúa": ["rice", "paddy"]}})
     gloss = table.gloss(question, "vi", "en")

@@ -64,10 +64,6 @@ class Pipeline:
         extractive = ExtractiveAnswerer(index, vectors, embedder)
         return cls(index, embedder, vectors, retriever, StatementDedup(cat), extractive)
 
-    def query_vector(self, q: Question) -> np.ndarray:
-        """The question's vector (of its standalone form, for follow-ups)."""
-        return self.embedder.embed_query(q.standalone)
-
     def retrieve(self, q: Question, k: int = RETRIEVAL.answer_pool
                  ) -> tuple[list[Scored], np.ndarray]:
         """The ``k`` (at least ``answer_pool``) best statements for ``q``, and q's vector."""

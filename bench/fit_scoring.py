@@ -54,7 +54,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from qa.answertype import LABELS, AnswerType, label_answer, question_features  # noqa: E402
-from qa.extractive import focus_text, idf_table  # noqa: E402
+from qa.extractive import idf_table  # noqa: E402
 from qa.scoring import (  # noqa: E402
     ANSWERABILITY_FEATURES,
     FEATURES,
@@ -66,7 +66,7 @@ from qa.scoring import (  # noqa: E402
     sentence_features,
 )
 from qa.sentvec import spans  # noqa: E402
-from qa.text import content_tokens  # noqa: E402
+from qa.text import content_tokens, focus_text  # noqa: E402
 from qa.text import content_tokens as _content_tokens  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache" / "fit_scoring"
@@ -577,10 +577,10 @@ def seeds_rows(params: dict) -> dict:
         for item in items:
             history = [(item["context"], "")] if item.get("context") else None
             q = analyse(item["question"], history)
-            hits, qvec = pipe.retrieve(q)
-            ranked, X, probs = answerer.sentences(q, qvec, hits[:answerer.pool])
+            hits, qvec, focus = pipe.retrieve(q)
+            ranked, X, probs = answerer.sentences(q, qvec, hits[:answerer.pool], focus)
             # This answerer's whole decision (gates included), for comparison.
-            item = {**item, "ask_answered": answerer.answer(q, qvec, hits).answered}
+            item = {**item, "ask_answered": answerer.answer(q, qvec, hits, focus).answered}
             if not ranked:  # nothing to quote: the answerer refuses
                 out[item["id"]] = (None, [], item)
                 continue

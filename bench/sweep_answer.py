@@ -55,7 +55,8 @@ def main() -> int:
         for pool, share, mq in dict.fromkeys(settings):
             answerer = ExtractiveAnswerer(pipe.index, pipe.vectors, a.embedder, runner_up=share,
                                           pool=pool, max_quotes=mq)
-            answers = [answerer.answer(q, qvec, hits[:pool]) for _item, q, hits, qvec in asked]
+            answers = [answerer.answer(q, qvec, hits[:pool], focus)
+                       for _item, q, hits, qvec, focus in asked]
             s = summarise([score_item(item, got) for (item, *_), got in zip(asked, answers)])
             shown = [got for got in answers if got.answered]
             rows.append({"set": name, "answer_pool": pool, "runner_up": share,

@@ -289,7 +289,7 @@ class Assistant:
                     raise
                 note = str(exc)
         # One version for the whole answer: hits, sentences and citations agree.
-        pipeline, hits, qvec = self._read(lambda p: (p, *p.retrieve(q, k)))
+        pipeline, hits, qvec, focus = self._read(lambda p: (p, *p.retrieve(q, k)))
         answer = None
         if llm and not note:
             try:
@@ -299,7 +299,7 @@ class Assistant:
                     raise
                 note = str(exc)
         if answer is None:
-            answer = pipeline.extractive.answer(q, qvec, hits)
+            answer = pipeline.extractive.answer(q, qvec, hits, focus)
             if note:
                 answer = replace(answer, note=f"The language model failed: {note}. "
                                               "This answer was extracted offline instead.")

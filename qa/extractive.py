@@ -26,7 +26,7 @@ from qa.answertype import _DATE, AnswerType
 from qa.disagree import Disagreement
 from qa.index import Index, centre, idf_table  # noqa: F401  (idf_table: bench/fit_scoring imports it)
 from qa.question import Question
-from qa.retrieve import Scored
+from qa.retrieve import Focus, Scored
 from qa.scoring import (
     FEATURES,
     Answerability,
@@ -35,7 +35,7 @@ from qa.scoring import (
     sentence_features,
 )
 from qa.sentvec import SentenceVectors, quotable_spans
-from qa.text import content_tokens, match_text, numbers, tokens
+from qa.text import content_tokens, focus_text, match_text, numbers
 from qa.tuning import ANSWER, RETRIEVAL
 from qa.types import Answer
 
@@ -97,10 +97,12 @@ class ExtractiveAnswerer:
                                          strength=runner_up)
 
     # -- scoring -------------------------------------------------------------------------
-    def sentences(self, q: Question, qvec: np.ndarray, hits: list[Scored]
-                  ) -> tuple[list[Sentence], np.ndarray, np.ndarray]:
+    def sentences(self, q: Question, qvec: np.ndarray, hits: list[Scored],
+                  focus: Focus | None = None) -> tuple[list[Sentence], np.ndarray, np.ndarray]:
         """Every quotable sentence of the candidate paragraphs, best first; and the
-        feature matrix and probabilities of all of them (in candidate order)."""
+        feature matrix and probabilities of all of them (in candidate order). ``focus``:
+        the retriever's (found among more candidates, and already embedded); None: the
+        focus of these candidates."""
         paras = [self.catalog.paragraphs[h.id] for h in hits]
         texts, s_para, s_pos, spans_ = [], [], [], []
         for j, p in enumerate(paras):
@@ -115,8 +117,10 @@ class ExtractiveAnswerer:
         p_vecs = np.stack([self.index.paragraph_vectors[r] if r is not None else
                            np.zeros_like(qvec) for r in rows])
         s_vecs = self.vectors.get(texts)
-        focus = focus_text(q.standalone, paras)
-        fvec = self.embedder.embed_query(focus) if focus else None
+        if focus is None:
+            text = focus_text(q.standalone, paras)
+            focus = Focus(text, self.embedder.embed_query(text) if text else None)
+        fvec = focus.vector
         p_vec_q, s_vec_q, f_vec_q = qvec, qvec, fvec
         if self.space == "centred":
             # The scorer was fitted on language-centred vectors (the retriever's
@@ -144,12 +148,13 @@ class ExtractiveAnswerer:
         out.sort(key=lambda x: -x.probability)
         return out, X, probs
 
-    def answer(self, q: Question, qvec: np.ndarray, hits: list[Scored]) -> Answer:
+    def answer(self, q: Question, qvec: np.ndarray, hits: list[Scored],
+               focus: Focus | None = None) -> Answer:
         """Quote the answer with citations, or say the documents do not hold it."""
         hits = hits[:self.pool]
         if not self.grounded(q):
             return self.refusal(q, hits)
-        ranked, X, probs = self.sentences(q, qvec, hits)
+        ranked, X, probs = self.sentences(q, qvec, hits, focus)
         ranked = [s for s in ranked if self._has_key_terms(q, s.pid)]
         if not ranked:
             return self.refusal(q, hits)
@@ -279,24 +284,6 @@ def introduced(catalog, quote: Quote) -> Quote | None:
         block = catalog.paragraphs.get(after[0].canonical_id, after[0])
         return Quote(block.id, 0, len(block.text))
     return None
-
-
-def focus_text(question: str, paragraphs: list) -> str:
-    """The question without its topic words: those found in at least half of the
-    candidate paragraphs (e.g. "Vietnam", "New Zealand"). They cannot tell the
-    candidates' sentences apart, yet dominate a sentence embedding's similarity.
-    Empty when nothing is left out."""
-    if not paragraphs:
-        return ""
-    seen = [set(tokens(f"{p.title} {p.text}")) for p in paragraphs]
-    kept, dropped = [], False
-    for word in question.split():
-        toks = tokens(word)
-        if toks and all(sum(t in s for s in seen) * 2 >= len(seen) for t in toks):
-            dropped = True
-            continue
-        kept.append(word)
-    return " ".join(kept) if dropped and kept else ""
 
 
 def _with_mean(mus: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

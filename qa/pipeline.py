@@ -18,7 +18,7 @@ from qa.embed import Embedder, embed_queries
 from qa.extractive import ExtractiveAnswerer
 from qa.index import Index
 from qa.question import Question
-from qa.retrieve import Retriever, Scored
+from qa.retrieve import Focus, Retriever, Scored
 from qa.sentvec import SentenceVectors
 from qa.store import VectorStore
 from qa.tuning import RETRIEVAL
@@ -65,8 +65,9 @@ class Pipeline:
         return cls(index, embedder, vectors, retriever, StatementDedup(cat), extractive)
 
     def retrieve(self, q: Question, k: int = RETRIEVAL.answer_pool
-                 ) -> tuple[list[Scored], np.ndarray]:
-        """The ``k`` (at least ``answer_pool``) best statements for ``q``, and q's vector."""
+                 ) -> tuple[list[Scored], np.ndarray, Focus | None]:
+        """The ``k`` (at least ``answer_pool``) best statements for ``q``, q's vector and
+        the focus that reranked them (None when the retriever does not refocus)."""
         k = max(k, RETRIEVAL.answer_pool)
         # The question (as scored and as searched) and its glosses, in one model call.
         glosses = self.retriever.gloss_texts(q.search_text, q.language)
@@ -75,9 +76,9 @@ class Pipeline:
         qvec, svec = vectors[0], vectors[len(texts) - 1]
         gvecs = dict(zip(glosses, vectors[len(texts):]))
         # Draw extra candidates: folding translations must still leave k hits.
-        hits = self.retriever.search(q.search_text, 2 * k, vector=svec, language=q.language,
-                                     glosses=gvecs)
-        return self.dedup.run(hits)[:k], qvec
+        hits, focus = self.retriever.focused_search(q.search_text, 2 * k, vector=svec,
+                                                    language=q.language, glosses=gvecs)
+        return self.dedup.run(hits)[:k], qvec, focus
 
     def search(self, query: str, k: int) -> list[Hit]:
         """The ``k`` best statements for ``query``, as citations with scores."""

@@ -31,8 +31,16 @@ from qa.embed import embed_queries
 from qa.index import Index
 from qa.language import detect
 from qa.sentvec import UNQUOTED_KINDS
-from qa.text import ascii_fold, match_text, tokens
+from qa.text import ascii_fold, focus_text, match_text, tokens
 from qa.tuning import RETRIEVAL
+
+
+@dataclass(frozen=True)
+class Focus:
+    """The question without its topic words, and its query vector (None: no such text)."""
+
+    text: str = ""
+    vector: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -78,7 +86,9 @@ class Retriever:
     def __init__(self, index: Index, embedder, *, pool: int = RETRIEVAL.dense_pool,
                  sentence_weight: float = RETRIEVAL.sentence_weight,
                  lexical_weight: float = RETRIEVAL.lexical_weight,
-                 glosser=None, gloss_weight: float = RETRIEVAL.gloss_weight) -> None:
+                 glosser=None, gloss_weight: float = RETRIEVAL.gloss_weight,
+                 focus_weight: float = RETRIEVAL.focus_weight,
+                 focus_pool: int = RETRIEVAL.focus_pool) -> None:
         self.index = index
         self.embedder = embedder
         self.pool = pool
@@ -88,6 +98,10 @@ class Retriever:
         # other language of the corpus is a second query for that language's paragraphs.
         self.glosser = glosser
         self.gloss_weight = gloss_weight
+        # The question without the words most of its first candidates share is a second
+        # query that tells those candidates apart (``qa.text.focus_text``).
+        self.focus_weight = focus_weight
+        self.focus_pool = focus_pool
         cat = index.catalog
         canon = [p for p in cat.paragraphs.values() if p.is_canonical]
         self.languages = sorted({p.language for p in canon})
@@ -107,9 +121,17 @@ class Retriever:
         """The ``k`` best canonical paragraphs for ``question``, best first. ``vector``:
         its query vector and ``glosses``: language -> its gloss vectors, when the caller
         embedded them already (else they are made here)."""
+        return self.focused_search(question, k, vector, language, glosses)[0]
+
+    def focused_search(self, question: str, k: int = 5, vector: np.ndarray | None = None,
+                       language: str | None = None, glosses: dict | None = None
+                       ) -> tuple[list[Scored], Focus | None]:
+        """``search``, and the question's focus that reranked the candidates (the
+        answerer scores sentences with it too: one embedding less); None when
+        ``focus_weight`` is 0 (no focus was looked for)."""
         cat = self.index.catalog
         if not cat.paragraphs:
-            return []
+            return [], None
         lang = language or detect(question)
         if vector is None or glosses is None:
             texts = self.gloss_texts(question, lang) if glosses is None else {}
@@ -132,7 +154,7 @@ class Retriever:
         # something. Only a corpus of nothing else (a file of headings) returns them.
         ids = [pid for pid in ids if cat.paragraphs[pid].kind not in UNQUOTED_KINDS] or ids
         if not ids:
-            return []
+            return [], None
         dense = self._dense(ids, vector, lang)
         sent = self._sentences(ids, vector, lang)
         top = max(lexical.values(), default=0.0) or 1.0
@@ -148,9 +170,29 @@ class Retriever:
                 semantic[mask] = ((1 - self.gloss_weight) * semantic[mask]
                                   + self.gloss_weight * glossed)
         score = semantic + self.lexical_weight * lex
+        score, focus = self._refocus(question, lang, ids, score)
         order = np.argsort(-score, kind="stable")[:k]
         return [Scored(ids[i], float(score[i]), float(dense[i]), float(sent[i]),
-                       float(lexical.get(ids[i], 0.0))) for i in order]
+                       float(lexical.get(ids[i], 0.0))) for i in order], focus
+
+    def _refocus(self, question: str, lang: str, ids: list[str], score: np.ndarray
+                 ) -> tuple[np.ndarray, Focus | None]:
+        """``score`` blended with the candidates' match to the question's focus: the
+        question without its topic words, those found in at least half of its
+        ``focus_pool`` best candidates. In a collection about one subject the topic
+        words ("Vietnam", "New Zealand", "tokenizer") match every candidate alike and
+        outweigh the words that say which one answers. Unchanged when no word is shared."""
+        if not self.focus_weight:
+            return score, None
+        cat = self.index.catalog
+        top = np.argsort(-score, kind="stable")[:self.focus_pool]
+        text = focus_text(question, [cat.paragraphs[ids[i]] for i in top])
+        if not text:
+            return score, Focus()
+        vector = self.embedder.embed_query(text)
+        focused = (self._dense(ids, vector, lang)
+                   + self.sentence_weight * self._sentences(ids, vector, lang))
+        return (1 - self.focus_weight) * score + self.focus_weight * focused, Focus(text, vector)
 
     def gloss_texts(self, question: str, lang: str) -> dict[str, str]:
         """Other corpus language -> ``question`` glossed into it (only the languages the

@@ -158,8 +158,9 @@ def sentence_features(question: str, q_vec: np.ndarray, q_lang: str,
     question to each paragraph's vector, and their languages;
     idf: content token -> inverse document frequency over the corpus (unknown
     tokens weigh as the rarest); f_vec: the query vector of the question without
-    its topic words (``qa.extractive.focus_text``), or None; p_context (m): what else
-    names each paragraph's subject (document title, heading path, date), or None.
+    its topic words (``qa.text.focus_text``; the retriever's focus when it reranked),
+    or None; p_context (m): what else names each paragraph's subject (document title,
+    heading path, date), or None.
     """
     n = len(sentences)
     out = np.zeros((n, len(FEATURES)))

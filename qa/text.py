@@ -195,3 +195,21 @@ def ascii_fold(text: str) -> str:
     lexical matching across documents that spell names with and without marks."""
     decomposed = unicodedata.normalize("NFD", fold(text)).replace("đ", "d")
     return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def focus_text(question: str, paragraphs: list) -> str:
+    """The question without its topic words: those found in at least half of the
+    candidate paragraphs (e.g. "Vietnam", "New Zealand"). They cannot tell the
+    candidates' sentences apart, yet dominate a sentence embedding's similarity.
+    Empty when nothing is left out."""
+    if not paragraphs:
+        return ""
+    seen = [set(tokens(f"{p.title} {p.text}")) for p in paragraphs]
+    kept, dropped = [], False
+    for word in question.split():
+        toks = tokens(word)
+        if toks and all(sum(t in s for s in seen) * 2 >= len(seen) for t in toks):
+            dropped = True
+            continue
+        kept.append(word)
+    return " ".join(kept) if dropped and kept else ""

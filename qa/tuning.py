@@ -96,6 +96,22 @@ class Retrieval:
     # lowered held-out XQuAD top-1 (all rows 0.719 -> 0.713, vi->en mixed 0.476 ->
     # 0.438): its coverage features already count translations.
     gloss_weight: float = 1 / 3
+    # measured: share of a candidate's score that comes from its match to the question's
+    # focus: the question without the words found in at least half of its focus_pool
+    # best candidates (qa.text.focus_text). Swept by bench/sweep_focus.py on fit data
+    # only (bench/results/focus-sweep.md). MRR of the first evidence paragraph at pool 10,
+    # weight 0 -> 0.2 / 1/3 / 0.5: seeds fit 0.725 -> 0.764 / 0.805 / 0.795, hf-course fit
+    # 0.440 -> 0.471 / 0.474 / 0.494 (recall@5 0.684 -> 0.684 / 0.737 / 0.789); pool 5
+    # loses hf-course recall@5 (0.632), pool 20 gains less on the seeds (0.756 at 1/3).
+    # XQuAD fit paragraphs (en+vi in one index, 300 questions a language), pool 10: MRR
+    # en 0.971 -> 0.975 at 1/3 (0.981 at 0.5), vi 0.960 -> 0.963 (0.958 at 0.5). Whole
+    # pipeline on the fit splits (the answerer scoring with the same focus vector),
+    # weight 0 -> 1/3: seeds accuracy 0.750 -> 0.750, hit 0.812 -> 0.844, precision
+    # 0.448 -> 0.487; hf-course accuracy 0.684 -> 0.684, hit 0.684 -> 0.632, false
+    # refusal 0.158 -> 0.105. 1/3 is the best on the seeds and on both XQuAD languages
+    # together; 0.5 answers the same with one more false refusal on the seeds.
+    focus_weight: float = 1 / 3
+    focus_pool: int = 10
 
 
 @dataclass(frozen=True)

@@ -168,7 +168,7 @@ def candidates(default, question: str, history=None) -> list[str]:
     """Paragraph ids the answerer considers for ``question`` (its retrieval)."""
     from qa.question import analyse
 
-    hits, _ = default.pipeline.retrieve(analyse(question, history))
+    hits, _, _ = default.pipeline.retrieve(analyse(question, history))
     return [h.id for h in hits]
 
 

@@ -187,8 +187,8 @@ def test_a_paragraph_of_the_other_language_also_matches_the_gloss(tmp_path):
     table = Lexicon({"vi->en": {"lúa": ["rice", "paddy"]}})
     gloss = table.gloss(question, "vi", "en")
     assert gloss == "rice paddy xuất khẩu đạt"
-    plain = Retriever(a.pipeline.index, a.embedder, sentence_weight=0.0)
-    glossed = Retriever(a.pipeline.index, a.embedder, sentence_weight=0.0,
+    plain = Retriever(a.pipeline.index, a.embedder, sentence_weight=0.0, focus_weight=0.0)
+    glossed = Retriever(a.pipeline.index, a.embedder, sentence_weight=0.0, focus_weight=0.0,
                         glosser=Glosser(table))
 
     def scores(retriever, text, lang="vi"):
@@ -204,6 +204,55 @@ def test_a_paragraph_of_the_other_language_also_matches_the_gloss(tmp_path):
     for pid in ("vi:1", "vi:2"):
         assert both[pid] == pytest.approx(asked[pid])
     assert via_gloss["en:1"] > via_gloss["en:2"]  # the gloss names rice
+
+
+class CountingEmbedder(PlantedEmbedder):
+    """``PlantedEmbedder`` counting every mention: a word repeated weighs more, as the
+    shared topic of a collection weighs on a real embedding."""
+
+    def _vec(self, text: str) -> np.ndarray:
+        v = np.zeros(5, dtype=np.float32)
+        for word, axis in self.AXES.items():
+            v[axis] += text.lower().count(word)
+        v[4] = 0.1
+        return v / np.linalg.norm(v)
+
+
+def test_the_focus_reranks_candidates_that_share_the_question_topic(tmp_path):
+    import qa
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "farms.txt").write_text("Rice farms\n\nRice, rice and more rice was sold.\n\n"
+                                      "Rice growers planted tea on the hills.\n\n"
+                                      "Rice prices rose in the spring.\n\n"
+                                      "Rice boats sailed at dawn.\n", encoding="utf-8")
+    a = qa.Assistant(corpus_dir=corpus, data_dir=tmp_path / "data",
+                     embedder=CountingEmbedder(), llm=False)
+    a.ingest(progress=False)
+    index = a.pipeline.index
+    # A question leaning on the collection's topic word, as real questions do ("In
+    # Vietnam-New Zealand relations, ...") and the embedding with them.
+    question = "Rice, " * 6 + "which rice growers planted tea?"
+    plain = Retriever(index, a.embedder, focus_weight=0.0)
+    focused = Retriever(index, a.embedder, focus_weight=1 / 3)
+
+    def scores(retriever, text):
+        return {h.id: h.score for h in retriever.search(text, k=4, language="en")}
+
+    hits, focus = focused.focused_search(question, k=4, language="en")
+    # "rice" is in every candidate (and the title), "tea" in one of four: the focus is
+    # the question without "rice".
+    assert focus.text == "which growers planted tea?"
+    assert focus.vector == pytest.approx(a.embedder.embed_query(focus.text))
+    asked, via_focus = scores(plain, question), scores(plain, focus.text)
+    both = {h.id: h.score for h in hits}
+    assert set(both) == {"farms:2", "farms:3", "farms:4", "farms:5"}  # not farms:1, a headline
+    for pid in both:
+        assert both[pid] == pytest.approx(2 / 3 * asked[pid] + 1 / 3 * via_focus[pid])
+    assert max(asked, key=asked.get) == "farms:2"  # the repeated topic word wins alone
+    assert hits[0].id == "farms:3"  # the paragraph about tea wins with the focus
+    assert plain.focused_search(question, k=4, language="en")[1] is None  # focus off
 
 
 @pytest.mark.parametrize("question, source, target, gloss", [

@@ -89,6 +89,7 @@ class AnswerAssembler:
     def _number(self, citations: list[Citation], p, start: int, end: int) -> int:
         for i, c in enumerate(citations, start=1):
             if c.id == p.id:
+                citations[i - 1] = c.quoting(start, end)
                 return i
         citations.append(self.catalog.citation(p, p.text[start:end], start, end))
         return len(citations)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,10 @@ class Citation:
     section: str = ""  # heading path of the paragraph (Paragraph.section)
     page: int | None = None  # PDF page where the paragraph starts; None if unpaged
     kind: str = "text"  # Paragraph.kind: "code" text is rendered as code, not prose
+    # Every span of ``text`` the answer quotes, in text order; the first quoted one is
+    # also ``quote``/``start``/``end``. An answer may quote two sentences of one paragraph
+    # under one marker: the lookup highlights both.
+    spans: tuple[tuple[int, int], ...] = ()
 
     @classmethod
     def of(cls, p: Paragraph, quote: str = "", start: int = 0, end: int = 0) -> Citation:
@@ -70,7 +74,14 @@ class Citation:
             id=p.id, doc_id=p.doc_id, paragraph=p.number, title=p.title, date=p.date,
             language=p.language, text=p.text, canonical_id=p.canonical_id,
             quote=quote, start=start, end=end, section=p.section, page=p.page, kind=p.kind,
+            spans=((start, end),) if quote else (),
         )
+
+    def quoting(self, start: int, end: int) -> Citation:
+        """This citation quoting ``text[start:end]`` too (spans kept in text order)."""
+        if (start, end) in self.spans:
+            return self
+        return replace(self, spans=tuple(sorted({*self.spans, (start, end)})))
 
     def to_dict(self) -> dict:
         """A JSON-ready dict of every field."""
@@ -80,6 +91,7 @@ class Citation:
             "text": self.text, "canonical_id": self.canonical_id, "quote": self.quote,
             "start": self.start, "end": self.end, "parallel": list(self.parallel),
             "section": self.section, "page": self.page, "kind": self.kind,
+            "spans": [list(s) for s in self.spans],
         }
 
 

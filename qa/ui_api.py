@@ -19,6 +19,7 @@ def citation_json(c: Citation, uploads: set[str] = frozenset()) -> dict:
             "paragraph": c.paragraph, "language": c.language, "quote": c.quote,
             "start": c.start, "end": c.end, "text": c.text, "canonical_id": c.canonical_id,
             "section": getattr(c, "section", ""), "page": getattr(c, "page", None),
+            "spans": [list(s) for s in getattr(c, "spans", ())],
             "origin": "upload" if c.doc_id in uploads else "corpus"}
 
 

@@ -95,7 +95,7 @@ JS = r"""
       }
       return;
     }
-    const m = el.value.match(/^(.*?)(#\d+-\d+)?$/);
+    const m = el.value.match(/^(.*?)(#\d+-\d+(?:,\d+-\d+)*)?$/);
     const pid = m[1];
     setBox('#seedqa-lookup-span', m[2] ? pid + m[2] : '');
     if (!setBox('#seedqa-lookup-id', pid)) return;

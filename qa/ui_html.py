@@ -107,10 +107,33 @@ def link_label(item: Citation | Paragraph, lang: str = "en") -> str:
 
 
 def quote_span(c: Citation) -> str:
-    """'#start-end' of the quote in its paragraph (what the lookup highlights), or ''."""
-    if c.quote and 0 <= c.start < c.end <= len(c.text) and c.text[c.start:c.end] == c.quote:
-        return f"#{c.start}-{c.end}"
-    return ""
+    """'#start-end[,start-end...]' of the quoted spans in their paragraph (what the
+    lookup highlights), or ''."""
+    spans = quoted_spans(c)
+    return "#" + ",".join(f"{s}-{e}" for s, e in spans) if spans else ""
+
+
+def quoted_spans(c: Citation) -> tuple[tuple[int, int], ...]:
+    """The citation's quoted spans that lie inside its text, in order, not overlapping
+    (a span that does not fit is dropped); the quote's own offsets when it has no
+    ``spans`` and they select exactly the quote."""
+    spans = c.spans or (((c.start, c.end),) if c.quote and c.text[c.start:c.end] == c.quote
+                        else ())
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if 0 <= s < e <= len(c.text) and (not out or s >= out[-1][1]):
+            out.append((s, e))
+    return tuple(out)
+
+
+def mark_spans(text: str, spans) -> str:
+    """The paragraph, escaped, with each (start, end) of ``spans`` wrapped in <mark>
+    (spans in order, inside the text, not overlapping: ``quoted_spans``)."""
+    out, pos = [], 0
+    for s, e in spans:
+        out += [esc(text[pos:s]), "<mark>", esc(text[s:e]), "</mark>"]
+        pos = e
+    return "".join(out) + esc(text[pos:])
 
 
 def highlight(text: str, start: int, end: int, quote: str = "") -> str:

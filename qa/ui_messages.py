@@ -15,7 +15,17 @@ from markupsafe import Markup
 from qa import i18n
 from qa.question import history_pairs as question_history_pairs
 from qa.types import Answer, Citation
-from qa.ui_html import _also, _render, _where, backend_label, highlight, quote_span, source_label
+from qa.ui_html import (
+    _also,
+    _render,
+    _where,
+    backend_label,
+    highlight,
+    mark_spans,
+    quote_span,
+    quoted_spans,
+    source_label,
+)
 
 SOURCES_HEADING = i18n.TEXT["en"]["sources"]
 RELATED_HEADING = i18n.TEXT["en"]["related_heading"]
@@ -103,7 +113,8 @@ def render_answer(answer: Answer, lang: str = "en", labels: dict[str, str] | Non
         return source_label(c, n, lang) + (tag if c.doc_id in uploads else "")
 
     sources = [{"id": c.id, "label": label(c, n), "span": quote_span(c),
-                "html": Markup(highlight(c.text, c.start, c.end, c.quote)),
+                "html": Markup(mark_spans(c.text, quoted_spans(c)) if c.spans
+                               else highlight(c.text, c.start, c.end, c.quote)),
                 "also": _also(c.parallel, labels)}
                for n, c in enumerate(answer.citations, start=1)]
     related = [{"id": c.id, "label": label(c, None), "text": c.text}

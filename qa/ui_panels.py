@@ -6,12 +6,22 @@ the header's status line, the document shelf and the report of an upload.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from markupsafe import Markup
 
 from qa import i18n
 from qa.types import Citation, IngestReport, Paragraph
-from qa.ui_html import _also, _render, _where, backend_label, esc, highlight, short_title
+from qa.ui_html import (
+    _also,
+    _render,
+    _where,
+    backend_label,
+    esc,
+    mark_spans,
+    quoted_spans,
+    short_title,
+)
 
 
 def render_notice(message: str, heading: str = "") -> str:
@@ -19,23 +29,24 @@ def render_notice(message: str, heading: str = "") -> str:
     return _render("notice.html", message=message, heading=heading)
 
 
-def parse_span(span: object, pid: str) -> tuple[int, int] | None:
-    """(start, end) from a '<pid>#start-end' span if it belongs to ``pid``, else None."""
+def parse_span(span: object, pid: str) -> tuple[tuple[int, int], ...]:
+    """The (start, end) spans of a '<pid>#start-end[,start-end...]' span (at most 64) if
+    it belongs to ``pid``, in order; () when it does not, or is malformed."""
     if not isinstance(span, str):
-        return None
-    m = re.fullmatch(r"(.+)#(\d{1,7})-(\d{1,7})", span.strip())
+        return ()
+    m = re.fullmatch(r"(.+)#(\d{1,7}-\d{1,7}(?:,\d{1,7}-\d{1,7}){0,63})", span.strip())
     if not m or m.group(1) != pid:
-        return None
-    start, end = int(m.group(2)), int(m.group(3))
-    return (start, end) if start < end else None
+        return ()
+    pairs = [tuple(int(x) for x in part.split("-")) for part in m.group(2).split(",")]
+    return tuple(sorted((s, e) for s, e in pairs if s < e))
 
 
 def render_lookup(c: Citation, neighbours: list[Paragraph], doc_paragraphs: int,
-                  lang: str = "en", span: tuple[int, int] | None = None,
+                  lang: str = "en", span: tuple[tuple[int, int], ...] = (),
                   labels: dict[str, str] | None = None) -> str:
     """A paragraph with its neighbours and its document's metadata.
 
-    ``span`` (start, end) highlights the quote the user came from; ``labels`` maps
+    ``span`` ((start, end), ...) highlights the quotes the user came from; ``labels`` maps
     paragraph ids (the duplicate's original, parallels) to readable link labels.
     """
     t = lambda key, **kw: i18n.text(lang, key, **kw)
@@ -55,10 +66,8 @@ def render_lookup(c: Citation, neighbours: list[Paragraph], doc_paragraphs: int,
         target = p.id == c.id
         where = (t("this_paragraph") if target
                  else t("previous") if p.number < c.paragraph else t("next"))
-        if target and span and 0 <= span[0] < span[1] <= len(p.text):
-            body = highlight(p.text, span[0], span[1])
-        else:
-            body = esc(p.text)
+        shown = quoted_spans(replace(c, spans=span)) if target and span else ()
+        body = mark_spans(p.text, shown) if shown else esc(p.text)
         items.append({"id": p.id, "target": target, "label": f"¶{p.number} ({where})",
                       "html": Markup(body)})
     return _render("lookup.html", lang, rows=rows, parallel=_also(c.parallel, labels),

@@ -495,6 +495,48 @@ def test_lookup_from_a_citation_keeps_the_quote_highlighted(small):
     assert "<mark>" not in ui.lookup(small, "spices:2", "")
 
 
+def test_lookup_highlights_every_quoted_span(small):
+    text = small.cite("spices:2").text
+    a, b = text.index("42 tonnes"), len(text) - 1
+    out = ui.lookup(small, "spices:2", f"spices:2#{a}-{a + 9},0-5")
+    assert out.count("<mark>") == 2 and "<mark>42 tonnes</mark>" in out
+    assert f"<mark>{text[:5]}</mark>" in out
+    # An overlapping or out-of-range span is dropped, the others stay.
+    out = ui.lookup(small, "spices:2", f"spices:2#{a}-{a + 9},{a + 2}-{a + 5},{b}-9999")
+    assert out.count("<mark>") == 1
+
+
+@pytest.mark.parametrize("span, spans", [
+    ("p:1#10-15,0-5", ((0, 5), (10, 15))),  # sorted
+    ("p:1#0-5", ((0, 5),)),
+    ("p:2#0-5", ()),  # another paragraph's
+    ("p:1#5-3", ()),  # empty
+    ("p:1#0-5,", ()),  # malformed
+    ("p:1#a-b", ()),
+    ("p:1", ()),
+])
+def test_parse_span(span, spans):
+    from qa.ui_panels import parse_span
+
+    assert parse_span(span, "p:1") == spans
+
+
+def test_quote_span_and_marks_of_several_spans():
+    from qa.ui_html import mark_spans, quote_span, quoted_spans
+
+    c = qa.Citation(id="p:1", doc_id="p", paragraph=1, title="T", date=None, language="en",
+                    text="One <a>. Two. Three.", canonical_id="p:1", quote="One <a>.",
+                    start=0, end=8, spans=((14, 20), (0, 8)))
+    assert quoted_spans(c) == ((0, 8), (14, 20))
+    assert quote_span(c) == "#0-8,14-20"
+    assert mark_spans(c.text, quoted_spans(c)) == \
+        "<mark>One &lt;a&gt;.</mark> Two. <mark>Three.</mark>"
+    # A citation made before spans existed: its quote's own offsets.
+    old = dataclasses.replace(c, spans=())
+    assert quote_span(old) == "#0-8"
+    assert quote_span(dataclasses.replace(old, quote="")) == ""
+
+
 def test_lookup_links_have_readable_labels(small):
     dup = ui.lookup(small, "repeat:3")
     assert ('<button type="button" class="seedqa-cite" value="repeat:1" title="repeat:1">'

@@ -351,6 +351,21 @@ def test_assembler_places_markers_and_records_their_offsets():
         "Exports rose by 12%."
 
 
+def test_assembler_cites_two_quotes_of_one_paragraph_with_both_spans():
+    from qa.answer import AnswerAssembler, Quote
+
+    text = "Rice grew. Tea fell. Exports rose by 12%."
+    cat = Catalog.build([para("d:1", text), para("d:2", "Coffee held.")], {})
+    quotes = [Quote("d:1", 21, 41), Quote("d:2", 0, 12), Quote("d:1", 0, 10)]
+    a = AnswerAssembler(cat).run("q?", "en", quotes)
+    assert a.text == "Exports rose by 12%. [1] Coffee held. [2] Rice grew. [1]"
+    first = a.citations[0]
+    assert (first.quote, first.start, first.end) == ("Exports rose by 12%.", 21, 41)
+    assert first.spans == ((0, 10), (21, 41))  # both quotes, in text order
+    assert a.citations[1].spans == ((0, 12),)
+    assert first.to_dict()["spans"] == [[0, 10], [21, 41]]
+
+
 def test_assembler_cites_a_translation_and_its_source_together():
     from qa.answer import AnswerAssembler, Quote
 

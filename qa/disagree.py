@@ -39,7 +39,7 @@ class Disagreement:
     """Finds the strongest sentence of another document that contradicts the best one."""
 
     def __init__(self, catalog: Catalog, vectors, *, same: float = ANSWER.redundant,
-                 strength: float = ANSWER.runner_up) -> None:
+                 strength: float = ANSWER.rival_share) -> None:
         self.catalog = catalog
         self.vectors = vectors
         self.same = same  # cosine at which two sentences make the same statement

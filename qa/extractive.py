@@ -62,7 +62,7 @@ class ExtractiveAnswerer:
 
     def __init__(self, index: Index, vectors: SentenceVectors, embedder, params: dict | None = None,
                  *, max_quotes: int = ANSWER.max_quotes, runner_up: float = ANSWER.runner_up,
-                 redundant: float = ANSWER.redundant,
+                 redundant: float = ANSWER.redundant, rival_share: float = ANSWER.rival_share,
                  pool: int = RETRIEVAL.answer_pool) -> None:
         self.index = index
         self.catalog = index.catalog
@@ -94,7 +94,7 @@ class ExtractiveAnswerer:
         self.languages = {p.language for p in self.catalog.paragraphs.values()}
         self.assembler = AnswerAssembler(self.catalog)
         self.disagreement = Disagreement(self.catalog, vectors, same=redundant,
-                                         strength=runner_up)
+                                         strength=rival_share)
 
     # -- scoring -------------------------------------------------------------------------
     def sentences(self, q: Question, qvec: np.ndarray, hits: list[Scored],
@@ -170,10 +170,8 @@ class ExtractiveAnswerer:
         if rival is not None and rival not in chosen:
             # Both sides of a disagreement are shown, even over a third runner-up.
             chosen = chosen[:self.max_quotes - 1] + [rival]
-        quotes = [self.in_language(q.language, s) for s in chosen]
-        quotes += [b for b in (introduced(self.catalog, x) for x in quotes) if b is not None]
-        quotes = list({(x.pid, x.start): x for x in quotes}.values())
-        quotes.sort(key=lambda x: _order(x.source or x.pid, x.source_start or x.start))
+        quotes = reading_order([self.in_language(q.language, s) for s in chosen],
+                               self.catalog)
         return self.assembler.run(q.text, q.language, quotes, differ=rival is not None)
 
     def choose(self, ranked: list[Sentence]) -> list[Sentence]:
@@ -306,6 +304,26 @@ def _squash(text: str) -> str:
     return re.sub(r"[\W_]+", "", "".join(c for c in text if not unicodedata.combining(c)))
 
 
-def _order(pid: str, start: int) -> tuple[str, int, int]:
-    doc, num = pid.rsplit(":", 1)
-    return doc, int(num), start
+def reading_order(quotes: list[Quote], catalog) -> list[Quote]:
+    """The order an answer quotes in: ``quotes`` come best first; their paragraphs stay
+    best first (the one holding the best sentence opens the answer), the sentences of
+    one paragraph in text order, and the block a quote introduces (``introduced``)
+    right after it. A quote inside another quote of the same paragraph (a list item
+    inside the list a lead-in brought) is left out, and of two equal ones the first."""
+    group: dict[str, int] = {}
+    keyed = []
+    for x in quotes:
+        home = x.source or x.pid
+        key = (group.setdefault(home, len(group)), x.source_start or x.start)
+        keyed.append(((*key, 0), x))
+        block = introduced(catalog, x)
+        if block is not None:
+            keyed.append(((*key, 1), block))
+    ordered = [x for _, x in sorted(keyed, key=lambda kx: kx[0])]
+
+    def inside(a: Quote, b: Quote) -> bool:
+        return a.pid == b.pid and b.start <= a.start and a.end <= b.end
+
+    return [x for i, x in enumerate(ordered)
+            if not any(inside(x, y) and ((y.start, y.end) != (x.start, x.end) or j < i)
+                       for j, y in enumerate(ordered) if j != i)]

@@ -395,6 +395,27 @@ def test_a_colon_sentence_brings_the_block_it_introduces(kind, brought):
     assert introduced(cat, Quote("d:3", 0, 11)) is None  # no colon, nothing brought
 
 
+def test_answers_quote_paragraphs_best_first_and_sentences_in_text_order():
+    from dataclasses import replace
+
+    from qa.answer import Quote
+    from qa.extractive import reading_order
+
+    cat = Catalog.build([para("d:1", "Install it. Then run these steps:"),
+                         replace(para("d:2", "1. pip install x\n2. x run"), kind="list"),
+                         para("e:1", "Rice grew. Tea fell. Exports rose."),
+                         para("v:1", "Xuất khẩu tăng.", language="vi")],
+                        {"e:1": ("v:1",), "v:1": ("e:1",)})
+    best_first = [Quote("e:1", 21, 34),          # the best sentence
+                  Quote("d:1", 12, 33),          # a lead-in: brings its list
+                  Quote("v:1", 0, 15, "e:1", 0, 10),  # e:1's translation, cited for e:1
+                  Quote("e:1", 21, 34),          # a repeat
+                  Quote("d:2", 3, 16)]           # inside the list the lead-in brings
+    assert reading_order(best_first, cat) == [
+        Quote("v:1", 0, 15, "e:1", 0, 10), Quote("e:1", 21, 34),  # e:1 first, in text order
+        Quote("d:1", 12, 33), Quote("d:2", 0, len(cat.paragraphs["d:2"].text))]
+
+
 # -- disagreeing sources ---------------------------------------------------------------------
 
 class FixedVectors:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from qa.citations import Catalog
+from qa.sentvec import WHOLE_KINDS
+from qa.text import unwrap
 from qa.types import Answer, Citation
 
 # Said before a quote that is not in the question's language.
@@ -74,7 +76,10 @@ class AnswerAssembler:
             if q.source and q.source != q.pid:
                 src = self.catalog.paragraphs[q.source]
                 cited.append((src, q.source_start, q.source_end))
-            text = f"{text} {p.text[q.start:q.end]} " if text else f"{p.text[q.start:q.end]} "
+            # A hard-wrapped sentence reads as running text; code and tables keep their lines.
+            shown = p.text[q.start:q.end]
+            shown = shown if p.kind in WHOLE_KINDS else unwrap(shown)
+            text = f"{text} {shown} " if text else f"{shown} "
             placed = set()
             for para, s, e in cited:
                 n = self._number(citations, para, s, e)

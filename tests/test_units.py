@@ -91,6 +91,29 @@ def test_ascii_fold(text, folded):
     assert ascii_fold(text) == folded
 
 
+@pytest.mark.parametrize("text, pieces, shown", [
+    # a hard-wrapped paragraph: a line break inside a sentence is a space
+    ("The URL\n  control characters are encoded. Then it\nreturns.",
+     ["The URL\n  control characters are encoded.", "Then it\nreturns."],
+     "The URL control characters are encoded. Then it returns."),
+    # list items, table rows, quotes, headings and fences start lines of their own
+    ("Steps:\n- one\n  two\n2) three", ["Steps:", "- one\n  two", "2) three"],
+     "Steps:\n- one two\n2) three"),
+    ("A | B\n| 1 | 2 |", ["A | B", "| 1 | 2 |"], "A | B\n| 1 | 2 |"),
+    ("Said:\n> quoted\n# Head", ["Said:", "> quoted", "# Head"], "Said:\n> quoted\n# Head"),
+    # every line of a fenced block is a line of its own, and so is the line after it
+    ("Run:\n```\nx = 1\n```\nthen it\nends.", ["Run:", "```", "x = 1", "```", "then it\nends."],
+     "Run:\n```\nx = 1\n```\nthen it ends."),
+    ("One.\n\nTwo.", ["One.", "Two."], "One.\n\nTwo."),
+    ("", [], ""),
+])
+def test_sentences_read_through_soft_line_breaks(text, pieces, shown):
+    from qa.text import sentences, unwrap
+
+    assert [text[a:b] for a, b in sentences(text)] == pieces
+    assert unwrap(text) == shown
+
+
 def test_lexicon_matches_names_across_diacritics_and_languages():
     lex = BM25Index(["en:1", "vi:1", "en:2"],
                   ["Pham Minh Chinh met the delegation.", "Thủ tướng Phạm Minh Chính tiếp đoàn.",

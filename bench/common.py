@@ -174,6 +174,33 @@ def add_xquad_arg(parser) -> None:
                              "$SEEDQA_XQUAD); the benchmark is skipped without it")
 
 
+def fit_sweep(script: str, argv: list[str] | None, doc: str, dev_rows, xquad_rows,
+              cols: tuple[str, ...], heading: str, legend: str, per: str) -> int:
+    """The main of a sweep on fit data (``script``: "bench/sweep_gloss.py", ...): rows of
+    ``dev_rows()`` and, when an XQuAD folder is given, of ``xquad_rows(folder, quick)``
+    (``--quick``: fewer XQuAD questions ``per`` language or direction), written as one
+    table (``cols``) under ``heading`` and ``legend`` to bench/results/<name>.json, the
+    name being the script's ("sweep_gloss" -> "gloss-sweep")."""
+    name = Path(script).stem.removeprefix("sweep_") + "-sweep"
+    results = f"{name}.json"
+    parser = arg_parser(doc, results)
+    add_xquad_arg(parser)
+    parser.add_argument("--quick", action="store_true", help=f"fewer XQuAD questions a {per}")
+    args = parser.parse_args(argv)
+    rows = dev_rows()
+    if args.xquad and (Path(args.xquad) / "xquad.en.json").is_file():
+        rows += xquad_rows(Path(args.xquad), args.quick)
+    else:
+        log("XQuAD part skipped: pass --xquad DIR or set SEEDQA_XQUAD")
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join(str(r.get(c, "")) for c in cols) + " |" for r in rows]
+    command = " ".join(["python", script, *(sys.argv[1:] if argv is None else argv)])
+    md = f"# {heading}\n\nCommand: `{command}`\n\n{legend}\n\n" + "\n".join(lines)
+    write_results(Path(args.out), {"benchmark": name, "command": command, "rows": rows}, md)
+    print("\n".join(lines))
+    return 0
+
+
 def xquad_or_skip(folder: Path | None) -> Path:
     """The XQuAD folder, or exit with status SKIPPED and a message saying how to provide it."""
     if folder and (Path(folder) / "xquad.en.json").is_file():

@@ -40,7 +40,7 @@ from qa.tuning import RETRIEVAL  # noqa: E402
 WEIGHTS = (0.0, 0.2, 1 / 3, 0.5)
 POOLS = (5, 10, 20)
 QUESTIONS = 300
-QUICK_QUESTIONS = 100
+QUICK_QUESTIONS = 100  # a language, with --quick
 SEED = 1
 ANSWER_MEASURES = ("search_recall_at_5", "citation_hit", "citation_precision",
                    "answer_accuracy", "refusal_rate", "false_refusal_rate")
@@ -118,29 +118,12 @@ def xquad_rows(folder: Path, quick: bool) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = common.arg_parser(__doc__, "focus-sweep.json")
-    common.add_xquad_arg(parser)
-    parser.add_argument("--quick", action="store_true",
-                        help=f"{QUICK_QUESTIONS} XQuAD questions a language")
-    args = parser.parse_args(argv)
-    rows = dev_rows()
-    if args.xquad and (Path(args.xquad) / "xquad.en.json").is_file():
-        rows += xquad_rows(Path(args.xquad), args.quick)
-    else:
-        common.log("XQuAD part skipped: pass --xquad DIR or set SEEDQA_XQUAD")
-    cols = ("part", "weight", "pool", "n", "recall_at_1", "recall_at_5", "mrr",
-            *ANSWER_MEASURES)
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    lines += ["| " + " | ".join(str(r.get(c, "")) for c in cols) + " |" for r in rows]
-    command = "python bench/sweep_focus.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    md = (f"# Focus weight sweep (fit data only)\n\nCommand: `{command.strip()}`\n\n"
-          "weight = share of a candidate's score from its match to the question's focus; "
-          "pool = how many of the best candidates decide the topic words.\n\n"
-          + "\n".join(lines))
-    common.write_results(Path(args.out), {"benchmark": "focus-sweep", "command": command.strip(),
-                                          "rows": rows}, md)
-    print("\n".join(lines))
-    return 0
+    return common.fit_sweep(
+        "bench/sweep_focus.py", argv, __doc__, dev_rows, xquad_rows,
+        ("part", "weight", "pool", "n", "recall_at_1", "recall_at_5", "mrr", *ANSWER_MEASURES),
+        "Focus weight sweep (fit data only)",
+        "weight = share of a candidate's score from its match to the question's focus; "
+        "pool = how many of the best candidates decide the topic words.", "language")
 
 
 if __name__ == "__main__":

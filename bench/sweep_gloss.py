@@ -143,28 +143,13 @@ def dev_rows() -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = common.arg_parser(__doc__, "gloss-sweep.json")
-    common.add_xquad_arg(parser)
-    parser.add_argument("--quick", action="store_true",
-                        help=f"{QUICK_QUESTIONS} XQuAD questions a direction")
-    args = parser.parse_args(argv)
-    rows = dev_rows()
-    if args.xquad and (Path(args.xquad) / "xquad.en.json").is_file():
-        rows += xquad_rows(Path(args.xquad), args.quick)
-    else:
-        common.log("XQuAD part skipped: pass --xquad DIR or set SEEDQA_XQUAD")
-    cols = ("part", "direction", "translations", "weight", "n", "recall_at_1", "recall_at_5",
-            "mrr")
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    lines += ["| " + " | ".join(str(r.get(c, "")) for c in cols) + " |" for r in rows]
-    command = "python bench/sweep_gloss.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    md = (f"# Gloss weight sweep (fit data only)\n\nCommand: `{command.strip()}`\n\n"
-          "weight = share of an other-language paragraph's score from the question's gloss; "
-          "translations = how many a word contributes (0: no gloss).\n\n" + "\n".join(lines))
-    common.write_results(Path(args.out), {"benchmark": "gloss-sweep", "command": command.strip(),
-                                          "rows": rows}, md)
-    print("\n".join(lines))
-    return 0
+    return common.fit_sweep(
+        "bench/sweep_gloss.py", argv, __doc__, dev_rows, xquad_rows,
+        ("part", "direction", "translations", "weight", "n", "recall_at_1", "recall_at_5",
+         "mrr"),
+        "Gloss weight sweep (fit data only)",
+        "weight = share of an other-language paragraph's score from the question's gloss; "
+        "translations = how many a word contributes (0: no gloss).", "direction")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,11 @@ Across languages the small embedder matches poorly, so a paragraph in another la
 than the question's is also matched to the question's word-for-word gloss into that
 language (``qa.lexicon``'s learned table): 2/3 question, 1/3 gloss
 (``Retrieval.gloss_weight``, bench/sweep_gloss.py).
+
+Last, the candidates are reranked by the question's focus: the question without the
+words found in at least half of its best candidates (a collection's topic words match
+them all alike). A candidate scores 2/3 its score so far, 1/3 its match to the focus
+(``Retrieval.focus_weight``, bench/sweep_focus.py); the answerer reuses the focus vector.
 """
 
 from __future__ import annotations

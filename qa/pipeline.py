@@ -1,7 +1,7 @@
 """A question's path through one index version: question -> hits -> answer.
 
 ``Pipeline`` holds one immutable ``Index`` and the components built on it (retriever,
-statement dedup, extractive answerer); the assistant swaps whole pipelines, so a
+statement dedup, lead-ins, extractive answerer); the assistant swaps whole pipelines, so a
 question never mixes two versions.
 """
 
@@ -15,7 +15,7 @@ import numpy as np
 from qa import lexicon
 from qa.citations import Catalog
 from qa.embed import Embedder, embed_queries
-from qa.extractive import ExtractiveAnswerer
+from qa.extractive import INTRODUCED_KINDS, ExtractiveAnswerer
 from qa.index import Index
 from qa.question import Question
 from qa.retrieve import Focus, Retriever, Scored
@@ -43,6 +43,44 @@ class StatementDedup:
         return kept
 
 
+class LeadIns:
+    """Brings the block a hit introduces right after it: a paragraph ending in ":" whose
+    next block is a list, a table or code ("Demos allow:" / the list) is half a result
+    without that block, which often shares too few words with the question to rank high
+    by itself. The answerer quotes the two together (``qa.extractive.introduced``);
+    search shows them together. The block moves up from where it ranked, or takes the
+    lead-in's score and pushes the last hit out.
+    """
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+
+    def run(self, hits: list[Scored]) -> list[Scored]:
+        by_id = {h.id: h for h in hits}
+        placed: set[str] = set()
+        out = []
+        for hit in hits:
+            if hit.id in placed:
+                continue
+            out.append(hit)
+            placed.add(hit.id)
+            block = self.block(hit.id)
+            if block in by_id and block not in placed:
+                placed.add(block)
+                out.append(by_id[block])
+        return out
+
+    def block(self, pid: str) -> str | None:
+        """The id of the list, table or code block paragraph ``pid`` introduces, or None."""
+        p = self.catalog.paragraphs[pid]
+        if p.kind in INTRODUCED_KINDS or not p.text.rstrip().endswith(":"):
+            return None
+        after = [n for n in self.catalog.neighbours(pid, radius=1) if n.number == p.number + 1]
+        if after and after[0].kind in INTRODUCED_KINDS:
+            return after[0].canonical_id
+        return None
+
+
 @dataclass(frozen=True)
 class Pipeline:
     """The components of one index version."""
@@ -53,6 +91,7 @@ class Pipeline:
     retriever: Retriever
     dedup: StatementDedup
     extractive: ExtractiveAnswerer
+    leadins: LeadIns
 
     @classmethod
     def build(cls, store: VectorStore, embedder: Embedder) -> Pipeline:
@@ -62,7 +101,8 @@ class Pipeline:
         retriever = Retriever(index, embedder,
                               glosser=lexicon.Glosser(lexicon.shipped()))
         extractive = ExtractiveAnswerer(index, vectors, embedder)
-        return cls(index, embedder, vectors, retriever, StatementDedup(cat), extractive)
+        return cls(index, embedder, vectors, retriever, StatementDedup(cat), extractive,
+                   LeadIns(cat))
 
     def retrieve(self, q: Question, k: int = RETRIEVAL.answer_pool
                  ) -> tuple[list[Scored], np.ndarray, Focus | None]:
@@ -78,13 +118,13 @@ class Pipeline:
         # Draw extra candidates: folding translations must still leave k hits.
         hits, focus = self.retriever.focused_search(q.search_text, 2 * k, vector=svec,
                                                     language=q.language, glosses=gvecs)
-        return self.dedup.run(hits)[:k], qvec, focus
+        return self.leadins.run(self.dedup.run(hits))[:k], qvec, focus
 
     def search(self, query: str, k: int) -> list[Hit]:
         """The ``k`` best statements for ``query``, as citations with scores."""
         cat = self.index.catalog
         # Draw extra candidates: folding translations must still leave k hits.
-        scored = self.dedup.run(self.retriever.search(query, 2 * k))[:k]
+        scored = self.leadins.run(self.dedup.run(self.retriever.search(query, 2 * k)))[:k]
         return [Hit(cat.citation(cat.paragraphs[s.id]), s.score) for s in scored]
 
     def generate(self, llm, q: Question, hits: list[Scored]) -> Iterator[str]:

@@ -8,7 +8,7 @@ import pytest
 from qa.citations import Catalog, Renumberer
 from qa.index import SentenceTable, centre, centroids, paragraph_from_record
 from qa.ingestor import metadata
-from qa.pipeline import StatementDedup
+from qa.pipeline import LeadIns, StatementDedup
 from qa.retrieve import BM25Index, Retriever, Scored
 from qa.sentvec import spans
 from qa.text import ascii_fold
@@ -16,10 +16,10 @@ from qa.types import Paragraph
 
 
 def para(pid: str, text: str = "x", language: str = "en", canonical: str | None = None,
-         date: str | None = None) -> Paragraph:
+         date: str | None = None, kind: str = "text") -> Paragraph:
     doc, num = pid.rsplit(":", 1)
     return Paragraph(id=pid, doc_id=doc, number=int(num), text=text, title=f"Title {doc}",
-                     date=date, language=language, canonical_id=canonical or pid)
+                     date=date, language=language, canonical_id=canonical or pid, kind=kind)
 
 
 def scored(*ids: str) -> list[Scored]:
@@ -40,6 +40,26 @@ LINKS = {"en:1": ("vi:1",), "vi:1": ("en:1",)}
 def test_statement_dedup_keeps_one_hit_per_statement(ranked, kept):
     cat = Catalog.build([para("en:1"), para("en:2"), para("vi:1", language="vi")], LINKS)
     assert [h.id for h in StatementDedup(cat).run(scored(*ranked))] == kept
+
+
+# -- lead-ins bring the block they introduce --------------------------------------------------
+
+LEAD = [para("d:1", "Demos allow:"), para("d:2", "- a\n- b", kind="list"),
+        para("d:3", "Plain text."), para("d:4", "Run this:"), para("d:5", "x = 1", kind="code"),
+        para("d:6", "Then:"), para("d:7", "More text.")]
+
+
+@pytest.mark.parametrize("ranked, shown", [
+    (("d:1", "d:3", "d:2"), ["d:1", "d:2", "d:3"]),  # the list moves up after its lead-in
+    (("d:4", "d:7", "d:5"), ["d:4", "d:5", "d:7"]),  # code introduced alike
+    (("d:1", "d:3"), ["d:1", "d:3"]),  # a block not among the candidates is not added
+    (("d:6", "d:7"), ["d:6", "d:7"]),  # a lead-in followed by prose brings nothing
+    (("d:2", "d:1"), ["d:2", "d:1"]),  # the block ranked first stays first, once
+    (("d:3", "d:2", "d:1"), ["d:3", "d:2", "d:1"]),  # ... and before its lead-in
+])
+def test_leadins_move_the_introduced_block_up(ranked, shown):
+    cat = Catalog.build(LEAD, {})
+    assert [h.id for h in LeadIns(cat).run(scored(*ranked))] == shown
 
 
 # -- stored metadata round trip -------------------------------------------------------------

@@ -271,6 +271,7 @@ def parse_markdown(doc_id: str, text: str, path: str = "", list_items: bool = Fa
     parts = []
     for b in blocks:
         names = [name for name, i in zip(b.section, b.parents) if i != skip]
+        names += [match_text(t) for t in b.containers if match_text(t)]
         parts.append(Part(b.text, b.kind, SECTION_SEP.join(names)))
     return build_document(doc_id, path, Extracted(parts=tuple(parts), title=title, date=date))
 

@@ -5,6 +5,14 @@ fenced or indented code block (blank lines inside included), a whole table, a
 whole block quote (admonitions such as ``> [!TIP]`` too), a heading, or a raw
 HTML/MDX element. Front matter and thematic breaks are not blocks. Each block
 keeps its exact source lines, so a quote of it can be found again in the file.
+
+Documentation generators add containers CommonMark does not know (``containers``):
+MkDocs admonitions and tabs (``!!! note "Title"``, ``??? tip``, ``=== "Tab"``) hold an
+indented body, which CommonMark would read as a code block; pymdownx blocks
+(``/// details | Title`` ... ``///``) and Docusaurus/VitePress admonitions
+(``:::tip[Title]`` ... ``:::``) fence theirs. Their marker lines are frames, not
+blocks; the blocks inside are read as if the container were not there, and the
+container's title (if it has one) is part of their section path.
 """
 
 from __future__ import annotations
@@ -30,6 +38,19 @@ _LOOSE_HEADING = re.compile(r"^(#{1,6})(?=[^\W\d_])")
 # Inline tokens that put no prose on the page.
 _MARKUP_INLINE = frozenset({"image", "html_inline", "softbreak", "hardbreak"})
 _LIST_TYPES = {"bullet_list_open", "ordered_list_open"}
+# Containers with an indented body (MkDocs admonition / collapsible / tab); group 1 or 2
+# is the title.
+_INDENTED_OPEN = re.compile(r'^( {0,3})(?:(?:!!!|\?\?\?\+?)[ \t]+[\w-]+(?:[ \t]+"([^"\n]*)")?'
+                            r'|===[ \t]+"([^"\n]*)")[ \t]*$')
+# Fenced containers: "/// type", "/// type | Title", ":::type", ":::type Title",
+# ":::type[Title]"; a bare run of the same characters closes the innermost one.
+_FENCE_OPEN = re.compile(r"^ {0,3}(/{3,}|:{3,})[ \t]*([\w-]+)[ \t]*"
+                         r"(?:\|[ \t]*(.*?)|\[(.*?)\]|([^|\[\n]*?))[ \t]*$")
+_FENCE_CLOSE = re.compile(r"^ {0,3}(/{3,}|:{3,})[ \t]*$")
+_CODE_FENCE = re.compile(r"^[ \t]*(```|~~~)")
+# Include directives (FastAPI-style "{* file *}", Python-Markdown "{!file!}", snippets
+# "--8<--"): the generator pastes a file here; the source shows no words.
+_INCLUDE = re.compile(r"^[ \t]*(?:\{\*[^\n]*\*\}|\{![^\n]*!\}|--8<--[^\n]*)[ \t]*$")
 
 
 @dataclass(frozen=True)
@@ -41,6 +62,61 @@ class Block:
     section: tuple[str, ...] = ()  # clean texts of the headings above, outermost first
     parents: tuple[int, ...] = ()  # indices (into the block list) of those headings
     level: int = 0  # heading level (1-6) for kind "heading", else 0
+    containers: tuple[str, ...] = ()  # titles of the admonitions/tabs it is inside
+
+
+def containers(lines: list[str]) -> tuple[list[str], list[tuple[str, ...]]]:
+    """The lines to parse (container markers blanked, indented bodies dedented, so line
+    numbers stay those of the source) and, per line, the titles of the containers
+    around it, outermost first. Lines inside fenced code are left alone."""
+    parse = list(lines)
+    titles: list[tuple[str, ...]] = [()] * len(lines)
+    fenced: list[tuple[str, str]] = []  # open fence containers: (marker, title)
+    indented: list[tuple[int, str]] = []  # open indented bodies: (last line, title)
+    in_code = ""
+    for i in range(len(parse)):
+        while indented and indented[-1][0] < i:
+            indented.pop()
+        line = parse[i]
+        code = _CODE_FENCE.match(line)
+        if in_code:
+            if code and code.group(1) == in_code:
+                in_code = ""
+        elif code:
+            in_code = code.group(1)
+        else:
+            opened = _INDENTED_OPEN.match(line)
+            fence_open = _FENCE_OPEN.match(line)
+            close = _FENCE_CLOSE.match(line)
+            if opened:
+                last = _body_end(parse, i, len(opened.group(1)) + 4)
+                for j in range(i + 1, last + 1):
+                    parse[j] = parse[j][len(opened.group(1)) + 4:]
+                indented.append((last, (opened.group(2) or opened.group(3) or "").strip()))
+                parse[i] = ""
+            elif fence_open:
+                title = next((g for g in fence_open.groups()[2:] if g), "")
+                fenced.append((fence_open.group(1), title.strip()))
+                parse[i] = ""
+            elif close and fenced and fenced[-1][0] == close.group(1):
+                fenced.pop()
+                parse[i] = ""
+        titles[i] = tuple(t for _, t in fenced if t) + tuple(t for _, t in indented if t)
+    return parse, titles
+
+
+def _body_end(lines: list[str], opener: int, indent: int) -> int:
+    """The last line of the indented body after line ``opener``: the following lines
+    that are blank or indented by at least ``indent``, without trailing blanks."""
+    last = opener
+    for j in range(opener + 1, len(lines)):
+        line = lines[j]
+        if not line.strip():
+            continue
+        if len(line) - len(line.lstrip(" ")) < indent:
+            break
+        last = j
+    return last
 
 
 @dataclass(frozen=True)
@@ -67,14 +143,15 @@ class MarkdownSplitter:
         """Blocks of ``text`` (newlines already normalised) and its front matter."""
         text, front = strip_front_matter(text)
         lines = text.split("\n")
-        tokens = self._md.parse(text)
+        parse, titles = containers(lines)
+        tokens = self._md.parse("\n".join(parse))
         blocks: list[Block] = []
         path: list[tuple[int, int, str]] = []  # (level, block index, clean text)
         for i, tok in enumerate(tokens):
             if tok.level != 0 or tok.map is None or tok.nesting == -1:
                 continue
             kind, level, heading = self._classify(tok, tokens[i + 1] if i + 1 < len(tokens)
-                                                  else None, lines)
+                                                  else None, parse)
             if kind is None:
                 continue
             if kind == "heading":
@@ -83,9 +160,13 @@ class MarkdownSplitter:
             section = tuple(h[2] for h in path)
             parents = tuple(h[1] for h in path)
             for start, end in self._spans(tok, tokens, i):
+                # A list's span runs over the blank lines after it, where a container's
+                # closing marker (blanked for the parser) may stand.
+                while end > start and not parse[end - 1].strip():
+                    end -= 1
                 source = "\n".join(lines[start:end]).strip()
                 if source:
-                    blocks.append(Block(source, kind, section, parents, level))
+                    blocks.append(Block(source, kind, section, parents, level, titles[start]))
             if kind == "heading" and heading:
                 path.append((level, len(blocks) - 1, heading))
         return blocks, front
@@ -108,6 +189,9 @@ class MarkdownSplitter:
         if tok.type in _LIST_TYPES:
             return "list", 0, ""
         if tok.type in ("fence", "code_block"):
+            body = [x for x in tok.content.split("\n") if x.strip()]
+            if body and all(_INCLUDE.match(x) for x in body):
+                return "markup", 0, ""  # a code block that only pastes a file in
             return "code", 0, ""
         if tok.type == "table_open":
             return "table", 0, ""

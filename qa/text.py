@@ -101,6 +101,12 @@ def _lines(text: str):
     yield start, text[start:end]
 
 
+def logical_lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) offsets of each logical line of ``text`` (``_lines``): a list item,
+    a table row, a paragraph's hard-wrapped lines together."""
+    return [(start, start + len(line)) for start, line in _lines(text)]
+
+
 def unwrap(text: str) -> str:
     """``text`` with its soft line breaks (a hard-wrapped sentence's) as single spaces;
     breaks before a new unit (``_lines``) kept. For showing a quote as running text."""
@@ -165,6 +171,17 @@ _MD_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^[ \t]*:::+[ \t]*[\w-]*(?:\[([^\]\n]*)\])?[ \t]*$", re.MULTILINE), r"\1"),
     (re.compile(r"^[ \t]*(?:!!!|\?\?\?\+?)[ \t]+[\w-]+[ \t]*(?:\"([^\"\n]*)\")?[ \t]*$",
                 re.MULTILINE), r"\1"),
+    # pymdownx block fences (MkDocs Material): "/// tip", "/// details | Title", "////",
+    # "//// tab | Linux"; and its tabs, '=== "Python 3.10+"'. The title stays.
+    (re.compile(r"^[ \t]*/{3,}[ \t]*(?:[\w-]+[ \t]*)?(?:\|[ \t]*([^\n]*?))?[ \t]*$",
+                re.MULTILINE), r"\1"),
+    (re.compile(r'^[ \t]*===[ \t]+"([^"\n]*)"[ \t]*$', re.MULTILINE), r"\1"),
+    # Include directives ("{* file *}", "{!file!}", "--8<-- file"): no words on the page.
+    (re.compile(r"^[ \t]*(?:\{\*[^\n]*\*\}|\{![^\n]*!\}|--8<--[^\n]*)[ \t]*$",
+                re.MULTILINE), ""),
+    # Inline attribute lists glued to what they dress: "[Guide](x.md){.internal-link
+    # target=_blank}" (attr_list); "{#a}" after a space is text.
+    (re.compile(r"(?<=[^\s{])\{:?[ \t]*[#.][A-Za-z_-][^{}\n]*\}"), ""),
     # HTML and JSX tags (they may span lines; attribute values hold no "<" or ">").
     (re.compile(r"</?[A-Za-z][\w:.-]*(?:\s[^<>]*?)?/?>", re.DOTALL), " "),
     (re.compile(r"(\*\*|__|~~)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # strong, strikethrough
@@ -184,7 +201,8 @@ def match_text(text: str) -> str:
     prose comes back unchanged. Citations keep quoting the source text, not this.
     """
     out = _ZERO_WIDTH.sub("", text)
-    if any(c in out for c in "<>[]*_`#|~&{") or ":::" in out or "!!!" in out or "???" in out:
+    if any(c in out for c in "<>[]*_`#|~&{") or any(m in out for m in (":::", "!!!", "???",
+                                                                         "///", "===", "--8<--")):
         out = _split_apply(_FENCED, out, _unmark, 2)
     out = _SPACES.sub(" ", out)
     out = "\n".join(line.strip() for line in _BLANK_RUNS.sub("\n", out).split("\n"))

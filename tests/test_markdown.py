@@ -67,6 +67,49 @@ def test_blocks(source, expected):
     assert _blocks(source) == expected
 
 
+def _framed(source: str) -> list[tuple[str, str, tuple[str, ...]]]:
+    blocks, _ = MarkdownSplitter().run(source)
+    return [(b.kind, b.text, b.containers) for b in blocks]
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    # MkDocs admonitions: the indented body is prose, not an indented code block; the
+    # marker line is a frame, not a block; a quoted title names what is inside.
+    ("!!! note\n    Skip this part.\n\nAfter.",
+     [("text", "Skip this part.", ()), ("text", "After.", ())]),
+    ('!!! info "Type parameters"\n    Called type parameters.\n\n    In this case, str.\n\nAfter.',
+     [("text", "Called type parameters.", ("Type parameters",)),
+      ("text", "In this case, str.", ("Type parameters",)), ("text", "After.", ())]),
+    ('??? tip "More"\n    Folded.', [("text", "Folded.", ("More",))]),
+    ('=== "Python 3.10+"\n\n    ```py\n    x: int | None\n    ```',
+     [("code", "```py\n    x: int | None\n    ```", ("Python 3.10+",))]),
+    # pymdownx blocks and Docusaurus admonitions fence their body; tabs nest.
+    ("/// details | What it means\n\n* `-m`: a module\n\n///\n\nAfter.",
+     [("list", "* `-m`: a module", ("What it means",)), ("text", "After.", ())]),
+    ("//// tab | Linux\n\n/// tip\n\nActivate it.\n\n///\n\n////",
+     [("text", "Activate it.", ("Linux",))]),
+    (":::tip[Good to know]\nFenced tip.\n:::", [("text", "Fenced tip.", ("Good to know",))]),
+    (":::note\nNo title.\n:::\nAfter.", [("text", "No title.", ()), ("text", "After.", ())]),
+    # Inside a code fence nothing is a container.
+    ("```rust\n/// doc comment\n:::\n```", [("code", "```rust\n/// doc comment\n:::\n```", ())]),
+    # Include directives paste a file: no words here, so markup, fenced or not.
+    ("{* ../docs_src/app.py hl[2] *}\n\nText.", [("markup", "{* ../docs_src/app.py hl[2] *}", ()),
+                                                ("text", "Text.", ())]),
+    ("```Python\n{!../app.py!}\n```", [("markup", "```Python\n{!../app.py!}\n```", ())]),
+    # A setext underline is not a tab.
+    ("Title\n===\n\nText.", [("heading", "Title\n===", ()), ("text", "Text.", ())]),
+])
+def test_container_frames_are_not_blocks_and_titles_are_context(source, expected):
+    assert _framed(source) == expected
+
+
+def test_container_title_joins_the_section_path():
+    doc = parse_markdown("d", "# Guide\n\n## Activate\n\n//// tab | Windows `cmd`\n\nRun it "
+                              "from the project folder.\n\n////\n")
+    assert [(p.kind, p.section) for p in doc.paragraphs] == [
+        ("heading", ""), ("heading", ""), ("text", "Activate › Windows cmd")]
+
+
 def test_heading_path():
     source = ("# Title[[title]]\n\nIntro.\n\n## Part A[[a]]\n\nText a.\n\n### Detail\n\nText d.\n\n"
               "## Part B\n\nText b.\n\n# Other\n\nText o.")
@@ -180,6 +223,12 @@ def test_duplicate_blocks_point_to_the_first():
     ('!!! warning "Careful"\n    It deletes files.', "Careful\nIt deletes files."),
     ("??? tip\n    Fold me.", "Fold me."),
     ("Really??? Yes ::: no", "Really??? Yes ::: no"),
+    ("/// details | What it means\nBody.\n///", "What it means\nBody."),
+    ("//// tab | Linux\n/// tip", "Linux"),
+    ('=== "Python 3.10+"', "Python 3.10+"),
+    ("{* ../docs_src/app.py hl[2] *}\n{!a.py!}\n--8<-- \"b.md\"", ""),
+    ("See [Guide](x.md){.internal-link target=_blank}.", "See Guide."),
+    ("a /// b and x = {.5} stay", "a /// b and x = {.5} stay"),
 ])
 def test_match_text(text, expected):
     assert match_text(text) == expected

@@ -10,7 +10,7 @@ from qa.index import SentenceTable, centre, centroids, paragraph_from_record
 from qa.ingestor import metadata
 from qa.pipeline import LeadIns, StatementDedup
 from qa.retrieve import BM25Index, Retriever, Scored
-from qa.sentvec import spans
+from qa.sentvec import quotable_spans, spans
 from qa.text import ascii_fold
 from qa.types import Paragraph
 
@@ -153,6 +153,31 @@ def test_lexicon_matches_names_across_diacritics_and_languages():
 ])
 def test_spans_are_exact_offsets(text, quoted):
     assert [text[s:e] for s, e in spans(text)] == quoted
+
+
+_ITEMS = ("* `allow_methods` - A list of methods to allow. Defaults to `['GET']`.\n"
+          "    * a nested item with enough words.\n* short\n"
+          "1. Another item with its words. And a second sentence here.")
+
+
+@pytest.mark.parametrize("kind, quoted", [
+    # A list item is quoted whole: its short last sentence may be what it defines.
+    ("list", ["* `allow_methods` - A list of methods to allow. Defaults to `['GET']`.",
+              "* a nested item with enough words.",
+              "Another item with its words. And a second sentence here."]),
+    # The same lines as prose are sentences.
+    ("text", ["* `allow_methods` - A list of methods to allow.",
+              "* a nested item with enough words.", "Another item with its words.",
+              "And a second sentence here."]),
+])
+def test_list_items_are_quoted_whole(kind, quoted):
+    p = para("d:1", _ITEMS, kind=kind)
+    assert [p.text[s:e] for s, e in quotable_spans(p)] == quoted
+
+
+def test_a_list_item_longer_than_a_window_stays_in_sentences():
+    item = "- " + " ".join(["This sentence has some words in it."] * 60)
+    assert len(quotable_spans(para("d:1", item, kind="list"))) == 60
 
 
 # -- marker renumbering across stream chunks ------------------------------------------------

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from qa.citations import Catalog
 from qa.sentvec import WHOLE_KINDS
-from qa.text import unwrap
+from qa.text import display_text
 from qa.types import Answer, Citation
 
 # Said before a quote that is not in the question's language.
@@ -76,9 +76,11 @@ class AnswerAssembler:
             if q.source and q.source != q.pid:
                 src = self.catalog.paragraphs[q.source]
                 cited.append((src, q.source_start, q.source_end))
-            # A hard-wrapped sentence reads as running text; code and tables keep their lines.
+            # Prose is shown as a reader sees it (a hard-wrapped sentence as running text,
+            # links as their text, no tags or emphasis markers); code and tables as
+            # written. The citation keeps the source text and offsets: the proof.
             shown = p.text[q.start:q.end]
-            shown = shown if p.kind in WHOLE_KINDS else unwrap(shown)
+            shown = shown if p.kind in WHOLE_KINDS else display_text(shown)
             text = f"{text} {shown} " if text else f"{shown} "
             placed = set()
             for para, s, e in cited:

@@ -189,6 +189,11 @@ _MD_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"(?<![\w_])_(?=[^\s_])([^_\n]+?)(?<=[^\s_])_(?![\w_])"), r"\1"),
 )
 _SPACES = re.compile(r"[ \t]{2,}")
+_FRAME_MARKS = (":::", "!!!", "???", "///", "===", "--8<--")
+_BREAK_TAG = re.compile(r"</?(?:br|p|div|li|ul|ol|tr|td|th|table|hr|h[1-6])\b[^<>]*>",
+                        re.IGNORECASE)
+_INLINE_TAG = re.compile(r"</?(?:a|abbr|b|i|em|strong|span|small|sup|sub|code|kbd|mark|u|s|"
+                         r"del|ins|font)\b[^<>]*>", re.IGNORECASE)
 _BLANK_RUNS = re.compile(r"\n[ \t]*(?:\n[ \t]*)+")
 
 
@@ -201,12 +206,32 @@ def match_text(text: str) -> str:
     prose comes back unchanged. Citations keep quoting the source text, not this.
     """
     out = _ZERO_WIDTH.sub("", text)
-    if any(c in out for c in "<>[]*_`#|~&{") or any(m in out for m in (":::", "!!!", "???",
-                                                                         "///", "===", "--8<--")):
+    if any(c in out for c in "<>[]*_`#|~&{") or any(m in out for m in _FRAME_MARKS):
         out = _split_apply(_FENCED, out, _unmark, 2)
     out = _SPACES.sub(" ", out)
     out = "\n".join(line.strip() for line in _BLANK_RUNS.sub("\n", out).split("\n"))
     return out.strip()
+
+
+def display_text(text: str) -> str:
+    """A quoted piece of prose as a reader sees it: ``match_text`` (links as their text,
+    no tags, emphasis markers or zero-width characters), but inline code keeps its
+    backticks, a hard-wrapped line is running text, and a tag leaves no space before
+    punctuation ("by <a href=…>Swagger UI</a>):" -> "by Swagger UI):")."""
+    out = _ZERO_WIDTH.sub("", unwrap(text))
+    if any(c in out for c in "<>[]*_`#|~&{") or any(m in out for m in _FRAME_MARKS):
+        out = _split_apply(_FENCED, out, _unmark_shown, 0)
+    out = _SPACES.sub(" ", out)
+    return "\n".join(line.strip() for line in _BLANK_RUNS.sub("\n", out).split("\n")).strip()
+
+
+def _unmark_shown(prose: str) -> str:
+    for pattern, repl in _LINK_RULES:
+        prose = pattern.sub(repl, prose)
+    # An inline tag goes without a trace ("by <a …>Swagger UI</a>):"); a line break or
+    # a block tag still parts words.
+    prose = _INLINE_TAG.sub("", _BREAK_TAG.sub(" ", prose))
+    return _around_code(prose, _unmark_inline, 0)
 
 
 def _split_apply(code: re.Pattern[str], text: str, prose_fn, group: int) -> str:
@@ -222,7 +247,21 @@ def _split_apply(code: re.Pattern[str], text: str, prose_fn, group: int) -> str:
 def _unmark(prose: str) -> str:
     for pattern, repl in _LINK_RULES:
         prose = pattern.sub(repl, prose)
-    return _split_apply(_INLINE_CODE, prose, _unmark_inline, 2)
+    return _around_code(prose, _unmark_inline, 2)
+
+
+def _around_code(prose: str, prose_fn, group: int) -> str:
+    """``prose_fn`` on ``prose`` with its inline code spans held aside (each replaced by a
+    private-use placeholder, then put back as ``group``: 0 with backticks, 2 without),
+    so emphasis around code ("**`/docs`**") is still emphasis and code stays code."""
+    spans: list[str] = []
+
+    def hold(m: re.Match) -> str:
+        spans.append(m.group(group))
+        return f"\ue000{len(spans) - 1}\ue001"
+
+    done = prose_fn(_INLINE_CODE.sub(hold, prose.replace("\ue000", "").replace("\ue001", "")))
+    return re.sub("\ue000(\\d+)\ue001", lambda m: spans[int(m.group(1))], done)
 
 
 def _unmark_inline(prose: str) -> str:

@@ -434,6 +434,25 @@ def test_assembler_cites_two_quotes_of_one_paragraph_with_both_spans():
     assert first.to_dict()["spans"] == [[0, 10], [21, 41]]
 
 
+@pytest.mark.parametrize("kind, source, shown", [
+    # Prose is shown as a reader sees it; the citation keeps the source.
+    ("text", 'Docs by <a href="https://x.invalid" class="external-link">Swagger UI</a>: at\n'
+             "**`/docs`** ([see](https://x.invalid/d)).",
+     "Docs by Swagger UI: at `/docs` (see). [1]"),
+    ("list", "* `allow_methods` - Defaults to `['GET']`, <abbr title='a'>HTTP</abbr> verbs.",
+     "* `allow_methods` - Defaults to `['GET']`, HTTP verbs. [1]"),
+    # Code is shown as written.
+    ("code", "```html\n<a href='x'>**y**</a>\n```", "```html\n<a href='x'>**y**</a>\n``` [1]"),
+])
+def test_assembler_shows_prose_without_markup_and_cites_the_source(kind, source, shown):
+    from qa.answer import AnswerAssembler, Quote
+
+    cat = Catalog.build([para("d:1", source, kind=kind)], {})
+    a = AnswerAssembler(cat).run("q?", "en", [Quote("d:1", 0, len(source))])
+    assert a.text == shown
+    assert a.citations[0].quote == source
+
+
 def test_assembler_cites_a_translation_and_its_source_together():
     from qa.answer import AnswerAssembler, Quote
 

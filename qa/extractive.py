@@ -34,9 +34,9 @@ from qa.scoring import (
     load_scoring,
     sentence_features,
 )
-from qa.sentvec import SentenceVectors, quotable_spans
-from qa.text import content_tokens, focus_text, match_text, numbers
-from qa.tuning import ANSWER, RETRIEVAL
+from qa.sentvec import SentenceVectors, quotable_spans, spans
+from qa.text import content_tokens, focus_text, logical_lines, match_text, numbers
+from qa.tuning import ANSWER, RETRIEVAL, SENTENCES
 from qa.types import Answer
 
 # Blocks a sentence ending in ":" introduces (qa.markdown kinds).
@@ -170,8 +170,8 @@ class ExtractiveAnswerer:
         if rival is not None and rival not in chosen:
             # Both sides of a disagreement are shown, even over a third runner-up.
             chosen = chosen[:self.max_quotes - 1] + [rival]
-        quotes = reading_order([self.in_language(q.language, s) for s in chosen],
-                               self.catalog)
+        quotes = reading_order([whole_item(self.catalog, self.in_language(q.language, s))
+                                for s in chosen], self.catalog)
         return self.assembler.run(q.text, q.language, quotes, differ=rival is not None)
 
     def choose(self, ranked: list[Sentence]) -> list[Sentence]:
@@ -282,6 +282,33 @@ def introduced(catalog, quote: Quote) -> Quote | None:
         block = catalog.paragraphs.get(after[0].canonical_id, after[0])
         return Quote(block.id, 0, len(block.text))
     return None
+
+
+def whole_item(catalog, quote: Quote) -> Quote:
+    """A quote from a list, widened to its whole list item: an item ("`allow_methods` -
+    A list of HTTP methods to allow. Defaults to `['GET']`.") is one unit of meaning,
+    and its short last sentence, too short to be scored on its own, may be the answer;
+    a later sentence needs the item's head ("`allow_headers` -") to say what it is about.
+    Sentences stay the unit of scoring; an item longer than ``Sentences.window_chars``
+    (about one model window) is still quoted by sentences."""
+    def widen(pid: str, start: int, end: int) -> tuple[int, int]:
+        p = catalog.paragraphs[pid]
+        if p.kind != "list":
+            return start, end
+        for a, b in logical_lines(p.text):
+            if a <= start < b:
+                b = a + len(p.text[a:b].rstrip())
+                first = min((s for s, _ in spans(p.text) if a <= s < b), default=start)
+                if end <= b and b - first <= SENTENCES.window_chars:
+                    return min(first, start), b
+                break
+        return start, end
+
+    start, end = widen(quote.pid, quote.start, quote.end)
+    if quote.source and quote.source != quote.pid:
+        s, e = widen(quote.source, quote.source_start, quote.source_end)
+        return Quote(quote.pid, start, end, quote.source, s, e)
+    return Quote(quote.pid, start, end, quote.source, quote.source_start, quote.source_end)
 
 
 def _with_mean(mus: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

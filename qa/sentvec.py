@@ -13,7 +13,7 @@ import threading
 import numpy as np
 
 from qa.embed import Embedder
-from qa.text import logical_lines, markup_only, sentences
+from qa.text import markup_only, sentences
 from qa.tuning import SENTENCES
 
 MIN_SENTENCE_CHARS = SENTENCES.min_chars
@@ -56,8 +56,6 @@ def quotable_spans(p) -> list[tuple[int, int]]:
     found = [(a, b) for a, b in spans(p.text) if not markup_only(p.text[a:b])]
     if not found:
         return []
-    if kind == "list":
-        found = _whole_items(p.text, found)
     if len(found) <= SENTENCES.max_per_block:
         return found
     # A very long block (a whole book pasted as one line): quote windows of consecutive
@@ -71,21 +69,6 @@ def quotable_spans(p) -> list[tuple[int, int]]:
         end = e
     windows.append((start, end))
     return windows[:SENTENCES.max_windows]
-
-
-def _whole_items(text: str, found: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Each list item's sentences as one span, to the item's end: an item ("`allow_methods`
-    - A list of HTTP methods to allow. Defaults to `['GET']`.") is a unit of meaning, and
-    its short last sentence, too short to quote alone, may be the answer. An item longer
-    than ``Sentences.window_chars`` (about one model window) stays in sentences."""
-    out: list[tuple[int, int]] = []
-    for start, end in logical_lines(text):
-        inside = [(a, b) for a, b in found if start <= a < end]
-        if not inside:
-            continue
-        whole = (inside[0][0], start + len(text[start:end].rstrip()))
-        out += [whole] if whole[1] - whole[0] <= SENTENCES.window_chars else inside
-    return out
 
 
 def key(text: str) -> str:

@@ -10,7 +10,7 @@ from qa.index import SentenceTable, centre, centroids, paragraph_from_record
 from qa.ingestor import metadata
 from qa.pipeline import LeadIns, StatementDedup
 from qa.retrieve import BM25Index, Retriever, Scored
-from qa.sentvec import quotable_spans, spans
+from qa.sentvec import spans
 from qa.text import ascii_fold
 from qa.types import Paragraph
 
@@ -156,28 +156,41 @@ def test_spans_are_exact_offsets(text, quoted):
 
 
 _ITEMS = ("* `allow_methods` - A list of methods to allow. Defaults to `['GET']`.\n"
-          "    * a nested item with enough words.\n* short\n"
+          "    * a nested item with enough words.\n"
           "1. Another item with its words. And a second sentence here.")
 
 
-@pytest.mark.parametrize("kind, quoted", [
-    # A list item is quoted whole: its short last sentence may be what it defines.
-    ("list", ["* `allow_methods` - A list of methods to allow. Defaults to `['GET']`.",
-              "* a nested item with enough words.",
-              "Another item with its words. And a second sentence here."]),
-    # The same lines as prose are sentences.
-    ("text", ["* `allow_methods` - A list of methods to allow.",
-              "* a nested item with enough words.", "Another item with its words.",
-              "And a second sentence here."]),
+@pytest.mark.parametrize("kind, quoted, shown", [
+    # A sentence of a list item brings the rest of its item (its short last sentence
+    # is never scored alone), not the next item.
+    ("list", "* `allow_methods` - A list of methods to allow.",
+     "* `allow_methods` - A list of methods to allow. Defaults to `['GET']`."),
+    ("list", "Another item with its words.",
+     "Another item with its words. And a second sentence here."),
+    ("list", "And a second sentence here.",  # ... and its head
+     "Another item with its words. And a second sentence here."),
+    ("list", "* a nested item with enough words.", "* a nested item with enough words."),
+    # Prose keeps its sentences.
+    ("text", "* `allow_methods` - A list of methods to allow.",
+     "* `allow_methods` - A list of methods to allow."),
 ])
-def test_list_items_are_quoted_whole(kind, quoted):
-    p = para("d:1", _ITEMS, kind=kind)
-    assert [p.text[s:e] for s, e in quotable_spans(p)] == quoted
+def test_a_quote_from_a_list_is_its_whole_item(kind, quoted, shown):
+    from qa.answer import Quote
+    from qa.extractive import whole_item
+
+    cat = Catalog.build([para("d:1", _ITEMS, kind=kind)], {})
+    start = _ITEMS.index(quoted)
+    q = whole_item(cat, Quote("d:1", start, start + len(quoted)))
+    assert _ITEMS[q.start:q.end] == shown
 
 
-def test_a_list_item_longer_than_a_window_stays_in_sentences():
+def test_a_list_item_longer_than_a_window_is_quoted_by_sentences():
+    from qa.answer import Quote
+    from qa.extractive import whole_item
+
     item = "- " + " ".join(["This sentence has some words in it."] * 60)
-    assert len(quotable_spans(para("d:1", item, kind="list"))) == 60
+    cat = Catalog.build([para("d:1", item, kind="list")], {})
+    assert whole_item(cat, Quote("d:1", 2, 37)) == Quote("d:1", 2, 37)
 
 
 # -- marker renumbering across stream chunks ------------------------------------------------

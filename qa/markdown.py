@@ -10,9 +10,11 @@ Documentation generators add containers CommonMark does not know (``containers``
 MkDocs admonitions and tabs (``!!! note "Title"``, ``??? tip``, ``=== "Tab"``) hold an
 indented body, which CommonMark would read as a code block; pymdownx blocks
 (``/// details | Title`` ... ``///``) and Docusaurus/VitePress admonitions
-(``:::tip[Title]`` ... ``:::``) fence theirs. Their marker lines are frames, not
-blocks; the blocks inside are read as if the container were not there, and the
-container's title (if it has one) is part of their section path.
+(``:::tip[Title]`` ... ``:::``) fence theirs; Hugo shortcodes and Jinja/Liquid tags
+(``{{< note >}}``, ``{% include x %}``) on a line of their own frame or paste. Their
+marker lines are frames, not blocks; the blocks inside are read as if the container
+were not there, and the container's title (if it has one) is part of their section
+path.
 """
 
 from __future__ import annotations
@@ -48,6 +50,12 @@ _FENCE_OPEN = re.compile(r"^ {0,3}(/{3,}|:{3,})[ \t]*([\w-]+)[ \t]*"
                          r"(?:\|[ \t]*(.*?)|\[(.*?)\]|([^|\[\n]*?))[ \t]*$")
 _FENCE_CLOSE = re.compile(r"^ {0,3}(/{3,}|:{3,})[ \t]*$")
 _CODE_FENCE = re.compile(r"^[ \t]*(```|~~~)")
+# A line that is only a template tag (Hugo shortcode "{{< note >}}", "{{% tab %}}";
+# Jinja/Liquid "{% include x %}"): a frame or a directive of the site generator.
+_TEMPLATE_LINE = re.compile(r"^ {0,3}(?:\{\{[<%].*?[%>]\}\}|\{%.*?%\})[ \t]*$")
+# MDX module lines: "import Tabs from '@theme/Tabs';", "export const meta = {...};".
+_ESM_LINE = re.compile(r"^(?:import\s+(?:[\w*{}\s,]+\s+from\s+)?['\"][^'\"]+['\"]"
+                       r"|export\s+(?:const|let|var|function|default|class)\b).*$")
 # Include directives (FastAPI-style "{* file *}", Python-Markdown "{!file!}", snippets
 # "--8<--"): the generator pastes a file here; the source shows no words.
 _INCLUDE = re.compile(r"^[ \t]*(?:\{\*[^\n]*\*\}|\{![^\n]*!\}|--8<--[^\n]*)[ \t]*$")
@@ -85,6 +93,10 @@ def containers(lines: list[str]) -> tuple[list[str], list[tuple[str, ...]]]:
         elif code:
             in_code = code.group(1)
         else:
+            if _TEMPLATE_LINE.match(line):
+                parse[i] = ""
+                titles[i] = tuple(t for _, t in fenced if t) + tuple(t for _, t in indented if t)
+                continue
             opened = _INDENTED_OPEN.match(line)
             fence_open = _FENCE_OPEN.match(line)
             close = _FENCE_CLOSE.match(line)
@@ -183,7 +195,8 @@ class MarkdownSplitter:
             children = (nxt.children or []) if nxt is not None else []
             only_markup = all(c.type in _MARKUP_INLINE
                               or (c.type == "text" and not c.content.strip()) for c in children)
-            if only_markup or not match_text(source):
+            if only_markup or not match_text(source) or all(
+                    _ESM_LINE.match(x.strip()) for x in source.split("\n")):
                 return "markup", 0, ""
             return "text", 0, ""
         if tok.type in _LIST_TYPES:

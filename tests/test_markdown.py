@@ -96,6 +96,13 @@ def _framed(source: str) -> list[tuple[str, str, tuple[str, ...]]]:
     ("{* ../docs_src/app.py hl[2] *}\n\nText.", [("markup", "{* ../docs_src/app.py hl[2] *}", ()),
                                                 ("text", "Text.", ())]),
     ("```Python\n{!../app.py!}\n```", [("markup", "```Python\n{!../app.py!}\n```", ())]),
+    # Template tags on a line of their own (Hugo, Jinja/Liquid) frame or paste: not blocks.
+    ("{{< note >}}\nShortcode body.\n{{< /note >}}\n\n{% include x.md %}\n\nAfter.",
+     [("text", "Shortcode body.", ()), ("text", "After.", ())]),
+    # MDX module lines are markup; prose that starts with "Import" is not.
+    ("import Tabs from '@theme/Tabs';\nexport const x = 1;\n\nImport the module first.",
+     [("markup", "import Tabs from '@theme/Tabs';\nexport const x = 1;", ()),
+      ("text", "Import the module first.", ())]),
     # A setext underline is not a tab.
     ("Title\n===\n\nText.", [("heading", "Title\n===", ()), ("text", "Text.", ())]),
 ])

@@ -348,6 +348,13 @@ def markdown(results: dict, command: str) -> str:
                 o = res["overall"]
                 lines.append(f"| {split} | {system} | {o['items']} | "
                              + " | ".join(_cell(o[k]) for k, _ in MEASURES) + " |")
+        shown = [f"{split} {o['answers_with_markup']} of {o['answered']}"
+                 for split in REPORT_FIRST
+                 if "answers_with_markup" in (o := by_split[split].get("seedqa", {})
+                                              .get("overall", {}))]
+        if shown:
+            lines += ["", "seedqa answers showing markup (an HTML/MDX tag or a heading line "
+                      f"outside code blocks; issue 13): {', '.join(shown)} answered."]
         if warm := by_split["report"].get("seedqa", {}).get("warm"):
             lines += ["", f"seedqa warm latency over the report split ({warm['ask']['n']} "
                       f"questions): ask p50 {warm['ask']['p50_ms']:.0f} / p95 "

@@ -102,6 +102,21 @@ def accurate(item: dict, answer) -> bool:
         for group in item.get("must_include") or [])
 
 
+# What issue 13 says an answer must never show: an HTML/MDX tag (<img …>, <a …>,
+# <Youtube …/>) or a heading line, outside the code blocks it may quote whole.
+_TAG = re.compile(r"</?[A-Za-z][\w:.-]*(?:\s[^<>]*)?/?>")
+_HEADING_LINE = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+\S", re.MULTILINE)
+# A quoted code block; its closing fence may be followed by the answer's marker.
+_CODE_BLOCK = re.compile(r"^[ \t]*(```+|~~~+)[^\n]*\n.*?^[ \t]*\1(?![`~])",
+                         re.MULTILINE | re.DOTALL)
+
+
+def shows_markup(text: str) -> bool:
+    """``text`` (an answer) shows a tag or a heading line outside its code blocks."""
+    prose = _CODE_BLOCK.sub(" ", text)
+    return bool(_TAG.search(prose) or _HEADING_LINE.search(prose))
+
+
 def score_item(item: dict, answer, hits: list | None = None) -> dict:
     """Per-item measures for one answer (and the search hits, for recall)."""
     good = [has_evidence(item, c.text) for c in answer.citations]
@@ -115,6 +130,7 @@ def score_item(item: dict, answer, hits: list | None = None) -> dict:
         "recall": recall, "citation_hit": any(good),
         "citation_precision": (sum(good) / len(good)) if good else None,
         "accurate": accurate(item, answer), "seconds": answer.seconds,
+        "markup": bool(answer.answered) and shows_markup(answer.text),
     }
 
 
@@ -138,6 +154,8 @@ def summarise(rows: list[dict]) -> dict:
         "refusal_rate": round(sum(not r["answered"] for r in neg) / len(neg), 3) if neg else None,
         "false_refusal_rate": round(sum(not r["answered"] for r in pos) / len(pos), 3)
         if pos else None,
+        "answers_with_markup": sum(bool(r.get("markup")) for r in rows),
+        "answered": sum(bool(r["answered"]) for r in rows),
         "latency_p50_ms": round(1000 * secs[len(secs) // 2], 1),
         "latency_p95_ms": round(1000 * secs[min(len(secs) - 1, int(0.95 * len(secs)))], 1),
     }

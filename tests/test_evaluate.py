@@ -19,6 +19,7 @@ from qa.evaluate import (
     load_items,
     score_item,
     select,
+    shows_markup,
     split_ids,
     summarise,
 )
@@ -84,6 +85,17 @@ HITS = [Hit(OTHER, 0.9)] * 4 + [Hit(GOOD, 0.5), Hit(GOOD, 0.4)]
 ])
 def test_recall_at_5(item, hits, recall):
     assert score_item(item, answer("x", []), hits)["recall"] is recall
+
+
+@pytest.mark.parametrize(("text", "shows"), [
+    ('Docs by <a href="x">Swagger</a>. [1]', True),
+    ('See <Youtube id="x" /> [1]', True),
+    ("### Mô tả về mô hình\nText. [1]", True),
+    ("```python\n# a comment, not a heading\nx = '<div>'\n``` [1] Then x < y > z. [2]", False),
+    ("#1 priority, a < b and b > c. [1]", False),
+])
+def test_shows_markup(text, shows):
+    assert shows_markup(text) is shows
 
 
 def test_contains_folds_but_keeps_words():

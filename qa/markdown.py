@@ -12,9 +12,10 @@ indented body, which CommonMark would read as a code block; pymdownx blocks
 (``/// details | Title`` ... ``///``) and Docusaurus/VitePress admonitions
 (``:::tip[Title]`` ... ``:::``) fence theirs; Hugo shortcodes and Jinja/Liquid tags
 (``{{< note >}}``, ``{% include x %}``) on a line of their own frame or paste. Their
-marker lines are frames, not blocks; the blocks inside are read as if the container
-were not there, and the container's title (if it has one) is part of their section
-path.
+marker lines are frames, not blocks (HTML ``<details>``/``<summary>`` and MDX
+``<TabItem label=…>`` stay markup blocks, as a viewer shows them); the blocks
+inside are read as if the container were not there, and the container's title (if
+it has one) is part of their section path.
 """
 
 from __future__ import annotations
@@ -53,6 +54,9 @@ _CODE_FENCE = re.compile(r"^[ \t]*(```|~~~)")
 # A line that is only a template tag (Hugo shortcode "{{< note >}}", "{{% tab %}}";
 # Jinja/Liquid "{% include x %}"): a frame or a directive of the site generator.
 _TEMPLATE_LINE = re.compile(r"^ {0,3}(?:\{\{[<%].*?[%>]\}\}|\{%.*?%\})[ \t]*$")
+_HTML_FRAME = re.compile(r"<summary\b[^>]*>(.*?)</summary>|</?details\b[^>]*>|"
+                         r"</?TabItem\b[^>]*>", re.IGNORECASE)
+_LABEL = re.compile(r"""\blabel=(["'])(.*?)\1""")
 # MDX module lines: "import Tabs from '@theme/Tabs';", "export const meta = {...};".
 _ESM_LINE = re.compile(r"^(?:import\s+(?:[\w*{}\s,]+\s+from\s+)?['\"][^'\"]+['\"]"
                        r"|export\s+(?:const|let|var|function|default|class)\b).*$")
@@ -113,8 +117,29 @@ def containers(lines: list[str]) -> tuple[list[str], list[tuple[str, ...]]]:
             elif close and fenced and fenced[-1][0] == close.group(1):
                 fenced.pop()
                 parse[i] = ""
+            _html_frames(line, fenced)
         titles[i] = tuple(t for _, t in fenced if t) + tuple(t for _, t in indented if t)
     return parse, titles
+
+
+def _html_frames(line: str, fenced: list[tuple[str, str]]) -> None:
+    """HTML containers a viewer shows with a title: ``<details>`` and its ``<summary>``
+    (GitHub's collapsible sections), MDX ``<TabItem label="npm">``. Their lines stay
+    (markup blocks); the title joins the section path of what they hold."""
+    for m in _HTML_FRAME.finditer(line):
+        tag = m.group(0)
+        if tag.startswith("</"):
+            name = "details" if tag[2:].lower().startswith("details") else "TabItem"
+            if fenced and fenced[-1][0] == name:
+                fenced.pop()
+        elif tag.lower().startswith("<details"):
+            fenced.append(("details", ""))
+        elif tag.lower().startswith("<summary"):
+            if fenced and fenced[-1] == ("details", ""):
+                fenced[-1] = ("details", match_text(m.group(1) or ""))
+        else:
+            label = _LABEL.search(tag)
+            fenced.append(("TabItem", label.group(2) if label else ""))
 
 
 def _body_end(lines: list[str], opener: int, indent: int) -> int:

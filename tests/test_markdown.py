@@ -103,6 +103,15 @@ def _framed(source: str) -> list[tuple[str, str, tuple[str, ...]]]:
     ("import Tabs from '@theme/Tabs';\nexport const x = 1;\n\nImport the module first.",
      [("markup", "import Tabs from '@theme/Tabs';\nexport const x = 1;", ()),
       ("text", "Import the module first.", ())]),
+    # HTML <details>/<summary> and MDX <TabItem label> stay markup blocks; their title
+    # names what they hold.
+    ("<details>\n<summary>Why does it fail?</summary>\n\nNo wheel.\n\n</details>\n\nAfter.",
+     [("markup", "<details>\n<summary>Why does it fail?</summary>", ()),
+      ("text", "No wheel.", ("Why does it fail?",)), ("markup", "</details>", ()),
+      ("text", "After.", ())]),
+    ('<TabItem value="y" label="Yarn">\n\nRun yarn.\n\n</TabItem>',
+     [("markup", '<TabItem value="y" label="Yarn">', ("Yarn",)), ("text", "Run yarn.", ("Yarn",)),
+      ("markup", "</TabItem>", ())]),
     # A setext underline is not a tab.
     ("Title\n===\n\nText.", [("heading", "Title\n===", ()), ("text", "Text.", ())]),
 ])

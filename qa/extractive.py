@@ -39,6 +39,9 @@ from qa.text import content_tokens, focus_text, logical_lines, match_text, numbe
 from qa.tuning import ANSWER, RETRIEVAL, SENTENCES
 from qa.types import Answer
 
+# A year (1000-2099, as in qa.answertype) among a question's key terms may name the time
+# of a whole document.
+_YEAR = re.compile(r"(?:1\d|20)\d\d")
 # Blocks a sentence ending in ":" introduces (qa.markdown kinds).
 INTRODUCED_KINDS = frozenset({"list", "table", "code"})
 
@@ -93,6 +96,7 @@ class ExtractiveAnswerer:
         self.pool = pool
         self.languages = {p.language for p in self.catalog.paragraphs.values()}
         self.assembler = AnswerAssembler(self.catalog)
+        self._documents: dict[str, str] = {}  # doc id -> squashed text (key_terms_in)
         self.disagreement = Disagreement(self.catalog, vectors, same=redundant,
                                          strength=rival_share)
 
@@ -231,13 +235,8 @@ class ExtractiveAnswerer:
         return False
 
     def _has_key_terms(self, q: Question, pid: str) -> bool:
-        """Numbers and acronyms the question names ("2024", "ODA") must be in the
-        paragraph, its title or date: without them it is about something else."""
-        if not q.key_terms:
-            return True
-        p = self.catalog.paragraphs[pid]
-        context = _squash(f"{p.text} {p.title} {p.date or ''} {getattr(p, 'section', '')}")
-        return all(_squash(t) in context for t in q.key_terms)
+        """``key_terms_in`` for the question's numbers and acronyms."""
+        return key_terms_in(self.catalog, q.key_terms, pid, self._documents)
 
     # -- language ------------------------------------------------------------------------
     def in_language(self, lang: str, s: Sentence) -> Quote:
@@ -282,6 +281,29 @@ def introduced(catalog, quote: Quote) -> Quote | None:
         block = catalog.paragraphs.get(after[0].canonical_id, after[0])
         return Quote(block.id, 0, len(block.text))
     return None
+
+
+def key_terms_in(catalog, terms: set[str], pid: str, documents: dict[str, str]) -> bool:
+    """Are the numbers and acronyms a question names ("2024", "ODA") in paragraph
+    ``pid``, its title, section or date? Without them it is about something else. A year
+    may instead be anywhere in the paragraph's document: "the 2025 joint statement"
+    names the document's time, which its other paragraphs need not repeat (seeds fit
+    split: accuracy 0.781 -> 0.812, false refusal 0.062 -> 0.031, refusal unchanged;
+    hf-course fit unchanged). ``documents`` caches each document's squashed text."""
+    if not terms:
+        return True
+    p = catalog.paragraphs[pid]
+    context = _squash(f"{p.text} {p.title} {p.date or ''} {getattr(p, 'section', '')}")
+
+    def in_document() -> str:
+        if p.doc_id not in documents:
+            documents[p.doc_id] = _squash(" ".join(x.text for x in
+                                                   catalog.documents.get(p.doc_id, [])))
+        return documents[p.doc_id]
+
+    return all(_squash(t) in context or (_YEAR.fullmatch(t) is not None
+                                         and _squash(t) in in_document())
+               for t in terms)
 
 
 def whole_item(catalog, quote: Quote) -> Quote:

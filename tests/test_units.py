@@ -155,6 +155,29 @@ def test_spans_are_exact_offsets(text, quoted):
     assert [text[s:e] for s, e in spans(text)] == quoted
 
 
+# -- key terms: numbers and acronyms must be named where the quote is -----------------------
+
+_DOC = [para("d:1", "The joint statement of February 2025 was signed by 500 delegates."),
+        para("d:2", "The two sides agreed to cooperate on ODA and trade."),
+        para("e:1", "Another report on 2024 exports.")]
+
+
+@pytest.mark.parametrize("terms, pid, named", [
+    (set(), "d:2", True),
+    ({"oda"}, "d:2", True),
+    ({"2025"}, "d:2", True),  # a year elsewhere in the same document names its time
+    ({"2024"}, "d:2", False),  # ... but not one only another document names
+    ({"apec"}, "d:2", False),  # an acronym must be in the paragraph (or its title)
+    ({"2025", "oda"}, "d:2", True),
+    ({"title"}, "e:1", True),  # the title counts ("Title e")
+    ({"500"}, "d:2", False),  # a number that is not a year: the paragraph only
+])
+def test_key_terms_in(terms, pid, named):
+    from qa.extractive import key_terms_in
+
+    assert key_terms_in(Catalog.build(_DOC, {}), terms, pid, {}) is named
+
+
 _ITEMS = ("* `allow_methods` - A list of methods to allow. Defaults to `['GET']`.\n"
           "    * a nested item with enough words.\n"
           "1. Another item with its words. And a second sentence here.")

@@ -35,6 +35,26 @@ _DATE = re.compile(
     r"october|november|december)\b|"
     r"\b(ngày|tháng|năm)\s+\d", re.IGNORECASE)
 _LETTER_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+# English month names as dates write them: capitalised ("May 5", not "may 5 people").
+_MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+          r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)")
+_CALENDAR = r"(?i:ngày|tháng|năm)"
+# The figures of a date written out: a day next to a month name ("28 February",
+# "February 28"), a numeric date with its year ("28/2/2025", "2025-02-28"), a
+# calendar word before a number (Vietnamese "ngày 28", "tháng 2", "năm 2025", and the
+# same in English words, as machine translation of Vietnamese news writes it: "months
+# 02 years 2025"), a day before a month word ("28 tháng 02"), and a year.
+_DATE_PARTS = re.compile(
+    r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r"\b|\b" + _MONTH
+    + r"\.?\s+\d{1,2}\b|\b\d{1,2}[/.-]\d{1,2}[/.-](?:1\d|20)\d\d\b|"
+    r"\b(?:1\d|20)\d\d[/.-]\d{1,2}[/.-]\d{1,2}\b|\b\d{1,2}/(?:1\d|20)\d\d\b|"
+    r"\b\d{1,2}\s+(?i:tháng|months?)\s+\d{1,2}\b|"
+    r"\b" + _CALENDAR + r"\s+\d{1,4}(?:/\d{1,2})?(?:/\d{2,4})?\b|"
+    r"\b(?i:days?|months?)\s+\d{1,2}\b|\b(?i:years?)\s+(?:1\d|20)\d\d\b|"
+    r"\b(?:1\d|20)\d\d\b")
+# A range's first figure takes the kind of its second: "25 to 28 February", "25-28/2".
+_RANGE_START = re.compile(r"\b(\d{1,2})\s*(?:-|–|to|and|until|đến|tới|và)\s*$",
+                          re.IGNORECASE)
 # Cardinal number words (general vocabulary): SQuAD-style answers often spell counts out.
 _CARDINAL = frozenset(
     "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
@@ -57,6 +77,19 @@ def label_answer(answer: str) -> str:
     if words and 2 * capitalised >= len(words):
         return "name"
     return "other"
+
+
+def date_figures(text: str) -> set[str]:
+    """The numbers of ``text`` that are parts of dates (``_DATE_PARTS``, with the first
+    figure of a range such as "from 25 to 28 February"), without separators, as
+    ``qa.text.numbers`` writes them: a day or a year does not say how many."""
+    out: set[str] = set()
+    for m in _DATE_PARTS.finditer(text):
+        out |= {re.sub(r"[.,]", "", n) for n in re.findall(r"\d+", m.group(0))}
+        before = _RANGE_START.search(text[:m.start()])
+        if before:
+            out.add(before.group(1))
+    return out
 
 
 def question_features(question: str) -> list[str]:

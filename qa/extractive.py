@@ -22,7 +22,7 @@ import numpy as np
 
 from qa import lexicon
 from qa.answer import NOT_FOUND, SOURCE_NOTE, AnswerAssembler, Quote  # noqa: F401
-from qa.answertype import _DATE, AnswerType
+from qa.answertype import AnswerType, date_figures
 from qa.disagree import Disagreement
 from qa.index import Index, centre, idf_table  # noqa: F401  (idf_table: bench/fit_scoring imports it)
 from qa.question import Question
@@ -224,15 +224,12 @@ class ExtractiveAnswerer:
 
     def _has_amount(self, texts: list[str], q: Question, types: dict[str, float]) -> bool:
         """When a number (not a date) is asked for, some quoted sentence must state one
-        that is not part of a date: a year or a day of the month does not say how many."""
+        that is not part of a date (``qa.answertype.date_figures``: "from 25 to 28 February
+        2025" holds no amount): a year or a day of the month does not say how many."""
         if types.get("number", 0.0) < 0.5:
             return True
         asked = numbers(q.standalone)
-        for text in texts:
-            dated = set().union(*(numbers(m.group(0)) for m in _DATE.finditer(text)))
-            if numbers(text) - asked - dated:
-                return True
-        return False
+        return any(numbers(text) - asked - date_figures(text) for text in texts)
 
     def _has_key_terms(self, q: Question, pid: str) -> bool:
         """``key_terms_in`` for the question's numbers and acronyms."""

@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pytest
 
-from qa.answertype import AnswerType, label_answer, question_features
+from qa.answertype import AnswerType, date_figures, label_answer, question_features
 from qa.errors import CalibrationError, QAError
 from qa.scoring import (
     ANSWERABILITY_FEATURES,
@@ -26,6 +26,7 @@ from qa.scoring import (
     load_scoring,
     sentence_features,
 )
+from qa.text import numbers
 
 
 @pytest.mark.parametrize("answer, label", [
@@ -44,6 +45,21 @@ from qa.scoring import (
 ])
 def test_label_answer(answer, label):
     assert label_answer(answer) == label
+
+
+@pytest.mark.parametrize(("text", "amounts"), [
+    ("from 25 to 28 February 2025", set()),  # a day range and a year: no amount
+    ("from 25 to 28 months 02 years 2025", set()),  # machine-translated Vietnamese date
+    ("từ ngày 25 đến 28/2/2025 có 30 đại biểu", {"30"}),
+    ("on February 3, 2024 about 40 people", {"40"}),
+    ("in the 2021-2024 period", set()),
+    ("US$5 billion by 2030", {"5"}),
+    ("a score of 1/20", {"1", "20"}),  # a fraction, not a date
+    ("may 5 people come", {"5"}),  # "may" is not May
+    ("within 5 years 3 projects", {"3", "5"}),
+])
+def test_date_figures_are_not_amounts(text, amounts):
+    assert numbers(text) - date_figures(text) == amounts
 
 
 def test_question_features_are_words_and_bigrams():

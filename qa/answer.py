@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from qa.citations import Catalog
 from qa.sentvec import WHOLE_KINDS
-from qa.text import display_text
+from qa.text import display_text, without_tags
 from qa.types import Answer, Citation
 
 # Said before a quote that is not in the question's language.
@@ -80,8 +80,16 @@ class AnswerAssembler:
             # links as their text, no tags or emphasis markers); code and tables as
             # written. The citation keeps the source text and offsets: the proof.
             shown = p.text[q.start:q.end]
-            shown = shown if p.kind in WHOLE_KINDS else display_text(shown)
-            text = f"{text} {shown} " if text else f"{shown} "
+            if p.kind in WHOLE_KINDS:
+                # A block on lines of its own, its marker on the line after it: a fence
+                # or a table row followed by text on its line would not end it. A table's
+                # cells lose their HTML tags ("<small>Since 3.1</small>"); code is code.
+                end = "\n\n" if p.kind == "table" else "\n"
+                shown = without_tags(shown) if p.kind == "table" else shown
+                text = f"{text.rstrip()}\n{shown}{end}" if text else f"{shown}{end}"
+            else:
+                shown = display_text(shown)
+                text = f"{text} {shown} " if text else f"{shown} "
             placed = set()
             for para, s, e in cited:
                 n = self._number(citations, para, s, e)

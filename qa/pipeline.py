@@ -17,6 +17,7 @@ from qa.citations import Catalog
 from qa.embed import Embedder, embed_queries
 from qa.extractive import INTRODUCED_KINDS, ExtractiveAnswerer
 from qa.index import Index
+from qa.language import detect
 from qa.question import Question
 from qa.retrieve import Focus, Retriever, Scored
 from qa.sentvec import SentenceVectors
@@ -26,20 +27,30 @@ from qa.types import Answer, Hit
 
 
 class StatementDedup:
-    """Keeps one hit per statement: a hit whose translation ranked higher is dropped."""
+    """Keeps one hit per statement: a hit whose translation ranked higher is dropped.
+    With ``language``, the statement is shown in that language when a translation in it
+    exists (at the rank of the best-ranked version): a Vietnamese asker reads the
+    Vietnamese paragraph, though its English original matched the question better."""
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
 
-    def run(self, hits: list[Scored]) -> list[Scored]:
+    def run(self, hits: list[Scored], language: str | None = None) -> list[Scored]:
         seen: set[str] = set()
         kept = []
         for hit in hits:
             if hit.id in seen:
                 continue
+            versions = self.catalog.parallel(hit.id)
             seen.add(hit.id)
-            seen.update(self.catalog.parallel(hit.id))
-            kept.append(hit)
+            seen.update(versions)
+            shown = hit
+            if language and self.catalog.paragraphs[hit.id].language != language:
+                own = [v for v in versions if v in self.catalog.paragraphs
+                       and self.catalog.paragraphs[v].language == language]
+                if own:
+                    shown = replace(hit, id=own[0])
+            kept.append(shown)
         return kept
 
 
@@ -118,13 +129,15 @@ class Pipeline:
         # Draw extra candidates: folding translations must still leave k hits.
         hits, focus = self.retriever.focused_search(q.search_text, 2 * k, vector=svec,
                                                     language=q.language, glosses=gvecs)
-        return self.leadins.run(self.dedup.run(hits))[:k], qvec, focus
+        return self.leadins.run(self.dedup.run(hits, q.language))[:k], qvec, focus
 
     def search(self, query: str, k: int) -> list[Hit]:
         """The ``k`` best statements for ``query``, as citations with scores."""
         cat = self.index.catalog
         # Draw extra candidates: folding translations must still leave k hits.
-        scored = self.leadins.run(self.dedup.run(self.retriever.search(query, 2 * k)))[:k]
+        language = detect(query)
+        scored = self.leadins.run(self.dedup.run(
+            self.retriever.search(query, 2 * k, language=language), language))[:k]
         return [Hit(cat.citation(cat.paragraphs[s.id]), s.score) for s in scored]
 
     def generate(self, llm, q: Question, hits: list[Scored]) -> Iterator[str]:

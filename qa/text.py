@@ -225,6 +225,12 @@ def display_text(text: str) -> str:
     return "\n".join(line.strip() for line in _BLANK_RUNS.sub("\n", out).split("\n")).strip()
 
 
+def without_tags(text: str) -> str:
+    """``text`` (a table) with its inline HTML tags removed and line-break tags as spaces,
+    outside code spans; its Markdown (pipes, links, emphasis) kept."""
+    return _around_code(text, lambda t: _INLINE_TAG.sub("", _BREAK_TAG.sub(" ", t)), 0)
+
+
 def _unmark_shown(prose: str) -> str:
     for pattern, repl in _LINK_RULES:
         prose = pattern.sub(repl, prose)

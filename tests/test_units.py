@@ -42,6 +42,18 @@ def test_statement_dedup_keeps_one_hit_per_statement(ranked, kept):
     assert [h.id for h in StatementDedup(cat).run(scored(*ranked))] == kept
 
 
+@pytest.mark.parametrize("ranked, language, shown", [
+    (("en:1", "en:2"), "vi", ["vi:1", "en:2"]),  # shown in the asker's language, same rank
+    (("en:2", "vi:1", "en:1"), "en", ["en:2", "en:1"]),
+    (("en:2", "en:1"), "fr", ["en:2", "en:1"]),  # no version in that language: as ranked
+])
+def test_statement_dedup_shows_the_askers_language(ranked, language, shown):
+    cat = Catalog.build([para("en:1"), para("en:2"), para("vi:1", language="vi")], LINKS)
+    hits = StatementDedup(cat).run(scored(*ranked), language)
+    assert [h.id for h in hits] == shown
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
 # -- lead-ins bring the block they introduce --------------------------------------------------
 
 LEAD = [para("d:1", "Demos allow:"), para("d:2", "- a\n- b", kind="list"),
@@ -477,8 +489,10 @@ def test_assembler_cites_two_quotes_of_one_paragraph_with_both_spans():
      "Docs by Swagger UI: at `/docs` (see). [1]"),
     ("list", "* `allow_methods` - Defaults to `['GET']`, <abbr title='a'>HTTP</abbr> verbs.",
      "* `allow_methods` - Defaults to `['GET']`, HTTP verbs. [1]"),
+    ("table", "| a | `<b>` |\n|---|---|\n| 1 <small>new</small> | x<br>y |",
+     "| a | `<b>` |\n|---|---|\n| 1 new | x y |\n\n[1]"),
     # Code is shown as written.
-    ("code", "```html\n<a href='x'>**y**</a>\n```", "```html\n<a href='x'>**y**</a>\n``` [1]"),
+    ("code", "```html\n<a href='x'>**y**</a>\n```", "```html\n<a href='x'>**y**</a>\n```\n[1]"),
 ])
 def test_assembler_shows_prose_without_markup_and_cites_the_source(kind, source, shown):
     from qa.answer import AnswerAssembler, Quote
@@ -487,6 +501,21 @@ def test_assembler_shows_prose_without_markup_and_cites_the_source(kind, source,
     a = AnswerAssembler(cat).run("q?", "en", [Quote("d:1", 0, len(source))])
     assert a.text == shown
     assert a.citations[0].quote == source
+
+
+def test_assembler_puts_blocks_on_lines_of_their_own():
+    from qa.answer import AnswerAssembler, Quote
+
+    code, table = "```sh\npip install x\n```", "| a | b |\n|---|---|\n| 1 | 2 |"
+    cat = Catalog.build([para("d:1", "Install it first with pip:"),
+                         para("d:2", code, kind="code"), para("d:3", table, kind="table"),
+                         para("d:4", "Then run it.")], {})
+    a = AnswerAssembler(cat).run("q?", "en", [Quote("d:1", 0, 26), Quote("d:2", 0, len(code)),
+                                              Quote("d:3", 0, len(table)), Quote("d:4", 0, 12)])
+    # A fence or table row followed by text on its line would not end the block.
+    assert a.text == (f"Install it first with pip: [1]\n{code}\n[2]\n{table}\n\n[3] "
+                      "Then run it. [4]")
+    assert [a.text[s:e] for s, e, _ in a.markers] == ["[1]", "[2]", "[3]", "[4]"]
 
 
 def test_assembler_cites_a_translation_and_its_source_together():

@@ -190,8 +190,9 @@ _MD_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 _SPACES = re.compile(r"[ \t]{2,}")
 _FRAME_MARKS = (":::", "!!!", "???", "///", "===", "--8<--")
-_BREAK_TAG = re.compile(r"</?(?:br|p|div|li|ul|ol|tr|td|th|table|hr|h[1-6])\b[^<>]*>",
-                        re.IGNORECASE)
+_BREAK_TAG = re.compile(r"</?(?:br|p|div|li|ul|ol|tr|td|th|table|thead|tbody|tfoot|details|"
+                        r"summary|hr|h[1-6])\b[^<>]*>", re.IGNORECASE)
+_ANY_TAG = re.compile(r"</?[A-Za-z][\w:.-]*(?:\s[^<>]*?)?/?>", re.DOTALL)
 _INLINE_TAG = re.compile(r"</?(?:a|abbr|b|i|em|strong|span|small|sup|sub|code|kbd|mark|u|s|"
                          r"del|ins|font)\b[^<>]*>", re.IGNORECASE)
 _BLANK_RUNS = re.compile(r"\n[ \t]*(?:\n[ \t]*)+")
@@ -228,7 +229,8 @@ def display_text(text: str) -> str:
 def without_tags(text: str) -> str:
     """``text`` (a table) with its inline HTML tags removed and line-break tags as spaces,
     outside code spans; its Markdown (pipes, links, emphasis) kept."""
-    return _around_code(text, lambda t: _INLINE_TAG.sub("", _BREAK_TAG.sub(" ", t)), 0)
+    return _around_code(text, lambda t: _SPACES.sub(" ", _ANY_TAG.sub(
+        "", _BREAK_TAG.sub(" ", t))), 0)
 
 
 def _unmark_shown(prose: str) -> str:

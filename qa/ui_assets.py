@@ -26,6 +26,10 @@ CSS = """
   white-space: normal;
 }
 .seedqa-related .seedqa-para { opacity: 0.8; }
+.seedqa-pre, .seedqa-code { white-space: pre-wrap; font-family: ui-monospace, SFMono-Regular,
+  Menlo, Consolas, monospace; font-size: 0.9em; }
+.seedqa-code { margin: 4px 0; padding: 6px 8px; background: rgba(128,128,128,0.12);
+  border-radius: 4px; overflow-x: auto; }
 .seedqa-para mark { background: #fde68a; color: #1f2937; padding: 0 1px; border-radius: 2px; }
 .seedqa-unanswered, .seedqa-notice, .seedqa-error {
   border-left: 4px solid #d97706; background: rgba(217,119,6,0.10);

@@ -8,6 +8,7 @@ links that both the chat messages (``qa.ui_messages``) and the side panels
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import jinja2
@@ -24,6 +25,22 @@ LABEL_TITLE_CHARS = 70
 def _br(value: object) -> Markup:
     """Text escaped, with line breaks as <br> (for text shown on the page)."""
     return Markup("<br>").join(escape(str(value)).split("\n"))
+
+
+_FENCE_BLOCK = re.compile(r"^(```+|~~~+)[^\n]*\n(.*?)^\1[ \t]*$", re.MULTILINE | re.DOTALL)
+
+
+def _blocks(value: object) -> Markup:
+    """Answer text escaped: a fenced code block as a <pre> block (code as code, on its
+    own lines, as the answerer places it), the rest with line breaks as <br>."""
+    text, out, pos = str(value), [], 0
+    for m in _FENCE_BLOCK.finditer(text):
+        out.append(_br(text[pos:m.start()].removesuffix("\n")))
+        out.append(Markup('<pre class="seedqa-code"><code>{}</code></pre>').format(
+            m.group(2).removesuffix("\n")))
+        pos = m.end() + (text[m.end():m.end() + 1] == "\n")
+    out.append(_br(text[pos:]))
+    return Markup("").join(out)
 
 
 def _nl(value: object) -> Markup:
@@ -44,6 +61,7 @@ _ENV = jinja2.Environment(
 )
 _ENV.filters["br"] = _br
 _ENV.filters["nl"] = _nl
+_ENV.filters["blocks"] = _blocks
 
 
 def _render(name: str, lang: str = "en", **context) -> str:

@@ -115,7 +115,9 @@ def render_answer(answer: Answer, lang: str = "en", labels: dict[str, str] | Non
     sources = [{"id": c.id, "label": label(c, n), "span": quote_span(c),
                 "html": Markup(mark_spans(c.text, quoted_spans(c)) if c.spans
                                else highlight(c.text, c.start, c.end, c.quote)),
-                "also": _also(c.parallel, labels)}
+                "also": _also(c.parallel, labels),
+                # Code and tables keep their lines and columns (monospace, pre-wrap).
+                "pre": getattr(c, "kind", "text") in ("code", "table")}
                for n, c in enumerate(answer.citations, start=1)]
     related = [{"id": c.id, "label": label(c, None), "text": c.text}
                for c in answer.related]

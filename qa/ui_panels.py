@@ -69,7 +69,7 @@ def render_lookup(c: Citation, neighbours: list[Paragraph], doc_paragraphs: int,
         shown = quoted_spans(replace(c, spans=span)) if target and span else ()
         body = mark_spans(p.text, shown) if shown else esc(p.text)
         items.append({"id": p.id, "target": target, "label": f"¶{p.number} ({where})",
-                      "html": Markup(body)})
+                      "html": Markup(body), "pre": p.kind in ("code", "table")})
     return _render("lookup.html", lang, rows=rows, parallel=_also(c.parallel, labels),
                    neighbours=items)
 

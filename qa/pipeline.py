@@ -28,9 +28,12 @@ from qa.types import Answer, Hit
 
 class StatementDedup:
     """Keeps one hit per statement: a hit whose translation ranked higher is dropped.
-    With ``language``, the statement is shown in that language when a translation in it
-    exists (at the rank of the best-ranked version): a Vietnamese asker reads the
-    Vietnamese paragraph, though its English original matched the question better."""
+    With ``language`` (search), the statement is shown in that language when a
+    translation in it exists (at the rank of the best-ranked version): a Vietnamese
+    asker reads the Vietnamese paragraph, though its English original matched the
+    question better. The answerer's candidates keep the best-ranked version (its
+    quotes are translated by ``ExtractiveAnswerer.in_language``; scoring the asker's
+    version measured slightly worse on XQuAD's fit paragraphs, README)."""
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
@@ -129,7 +132,7 @@ class Pipeline:
         # Draw extra candidates: folding translations must still leave k hits.
         hits, focus = self.retriever.focused_search(q.search_text, 2 * k, vector=svec,
                                                     language=q.language, glosses=gvecs)
-        return self.leadins.run(self.dedup.run(hits, q.language))[:k], qvec, focus
+        return self.leadins.run(self.dedup.run(hits))[:k], qvec, focus
 
     def search(self, query: str, k: int) -> list[Hit]:
         """The ``k`` best statements for ``query``, as citations with scores."""

@@ -97,14 +97,12 @@ def containers(lines: list[str]) -> tuple[list[str], list[tuple[str, ...]]]:
         elif code:
             in_code = code.group(1)
         else:
-            if _TEMPLATE_LINE.match(line):
-                parse[i] = ""
-                titles[i] = tuple(t for _, t in fenced if t) + tuple(t for _, t in indented if t)
-                continue
             opened = _INDENTED_OPEN.match(line)
             fence_open = _FENCE_OPEN.match(line)
             close = _FENCE_CLOSE.match(line)
-            if opened:
+            if _TEMPLATE_LINE.match(line):
+                parse[i] = ""
+            elif opened:
                 last = _body_end(parse, i, len(opened.group(1)) + 4)
                 for j in range(i + 1, last + 1):
                     parse[j] = parse[j][len(opened.group(1)) + 4:]
@@ -117,7 +115,8 @@ def containers(lines: list[str]) -> tuple[list[str], list[tuple[str, ...]]]:
             elif close and fenced and fenced[-1][0] == close.group(1):
                 fenced.pop()
                 parse[i] = ""
-            _html_frames(line, fenced)
+            else:
+                _html_frames(line, fenced)
         titles[i] = tuple(t for _, t in fenced if t) + tuple(t for _, t in indented if t)
     return parse, titles
 

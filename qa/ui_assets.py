@@ -30,6 +30,9 @@ CSS = """
   Menlo, Consolas, monospace; font-size: 0.9em; }
 .seedqa-code { margin: 4px 0; padding: 6px 8px; background: rgba(128,128,128,0.12);
   border-radius: 4px; overflow-x: auto; }
+.seedqa-answer code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+  font-size: 0.9em; background: rgba(128,128,128,0.12); padding: 0 3px; border-radius: 3px; }
+.seedqa-answer pre code { background: none; padding: 0; }
 .seedqa-para mark { background: #fde68a; color: #1f2937; padding: 0 1px; border-radius: 2px; }
 .seedqa-unanswered, .seedqa-notice, .seedqa-error {
   border-left: 4px solid #d97706; background: rgba(217,119,6,0.10);

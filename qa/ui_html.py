@@ -30,15 +30,29 @@ def _br(value: object) -> Markup:
 _FENCE_BLOCK = re.compile(r"^(```+|~~~+)[^\n]*\n(.*?)^\1[ \t]*$", re.MULTILINE | re.DOTALL)
 
 
+_INLINE_CODE = re.compile(r"(`+)([^`\n]+?)\1")
+
+
 def _blocks(value: object) -> Markup:
     """Answer text escaped: a fenced code block as a <pre> block (code as code, on its
-    own lines, as the answerer places it), the rest with line breaks as <br>."""
+    own lines, as the answerer places it; its line breaks as character references, which
+    survive ``_render``), inline code as <code>, other line breaks as <br>."""
     text, out, pos = str(value), [], 0
     for m in _FENCE_BLOCK.finditer(text):
-        out.append(_br(text[pos:m.start()].removesuffix("\n")))
+        out.append(_inline(text[pos:m.start()].removesuffix("\n")))
         out.append(Markup('<pre class="seedqa-code"><code>{}</code></pre>').format(
-            m.group(2).removesuffix("\n")))
+            _nl(m.group(2).removesuffix("\n"))))
         pos = m.end() + (text[m.end():m.end() + 1] == "\n")
+    out.append(_inline(text[pos:]))
+    return Markup("").join(out)
+
+
+def _inline(text: str) -> Markup:
+    """Prose escaped, `code` spans as <code>, line breaks as <br>."""
+    out, pos = [], 0
+    for m in _INLINE_CODE.finditer(text):
+        out += [_br(text[pos:m.start()]), Markup("<code>{}</code>").format(m.group(2))]
+        pos = m.end()
     out.append(_br(text[pos:]))
     return Markup("").join(out)
 

@@ -109,14 +109,18 @@ def test_source_shows_label_paragraph_and_highlighted_quote():
 
 
 def test_code_in_an_answer_is_shown_as_code_and_escaped():
-    code = "```sh\npip install '<x>'\n```"
+    code = "```sh\npip install '<x>'\npip check\n```"
     c = citation(code, quote=code, start=0, end=len(code), kind="code")
     text = f"Install it: [1]\n{code}\n[2] Done."
     out = render_answer(Answer(text=text, answered=True, citations=[c, c],
                                markers=((12, 15, 1), (len(text) - 9, len(text) - 6, 2))))
-    assert "<pre class=\"seedqa-code\"><code>pip install &#39;&lt;x&gt;&#39;</code></pre>" in out
+    assert "<pre class=\"seedqa-code\"><code>pip install &#39;&lt;x&gt;&#39;&#10;pip check" \
+        "</code></pre>" in out  # its lines survive the renderer's removal of line breaks
     assert "```" not in out.split("seedqa-sources")[0]  # the fences frame, they are not shown
     assert 'class="seedqa-para seedqa-pre"' in out  # the source card keeps the lines
+    inline = render_answer(Answer(text="Run `a <b>` now. [1]", answered=True, citations=[c],
+                                  markers=((16, 19, 1),)))
+    assert "Run <code>a &lt;b&gt;</code> now." in inline
 
 
 def test_not_answered_looks_different_and_lists_related_paragraphs():

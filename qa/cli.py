@@ -119,10 +119,10 @@ def _eval(args) -> int:
 def format_summary(result: dict) -> str:
     """A plain-text table of an evaluation result."""
     cols = ["items", "search_recall_at_5", "citation_hit", "citation_precision",
-            "answer_accuracy", "refusal_rate", "false_refusal_rate", "latency_p50_ms",
-            "latency_p95_ms"]
+            "answer_accuracy", "refusal_rate", "false_refusal_rate", "answers_with_markup",
+            "latency_p50_ms", "latency_p95_ms"]
     rows = [("overall", result["overall"])] + list(result["groups"].items())
-    labels = {"search_recall_at_5": "recall@5"}
+    labels = {"search_recall_at_5": "recall@5", "answers_with_markup": "markup answers"}
     lines = ["group".ljust(22) + "".join(labels.get(c, c)[:14].rjust(15) for c in cols)]
     for name, summary in rows:
         cells = ["-" if summary.get(c) is None else str(summary[c]) for c in cols]

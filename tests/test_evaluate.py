@@ -124,6 +124,8 @@ def test_summarise_exact():
         "items": 6, "search_recall_at_5": 0.5, "citation_hit": 0.5, "citation_precision": 0.5,
         "answer_accuracy": 0.25, "refusal_rate": 0.5, "false_refusal_rate": 0.25,
         "latency_p50_ms": 40.0}
+    assert (s["answered"], s["answers_with_markup"]) == (4, 0)
+    assert summarise([{**rows[0], "markup": True}, *rows[1:]])["answers_with_markup"] == 1
 
 
 def test_summarise_empty_groups_are_none():

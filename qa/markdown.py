@@ -103,9 +103,10 @@ def containers(lines: list[str]) -> tuple[list[str], list[tuple[str, ...]]]:
             if _TEMPLATE_LINE.match(line):
                 parse[i] = ""
             elif opened:
-                last = _body_end(parse, i, len(opened.group(1)) + 4)
+                indent = len(opened.group(1)) + 4
+                last = _body_end(parse, i, indent)
                 for j in range(i + 1, last + 1):
-                    parse[j] = parse[j][len(opened.group(1)) + 4:]
+                    parse[j] = _dedent(parse[j], indent)
                 indented.append((last, (opened.group(2) or opened.group(3) or "").strip()))
                 parse[i] = ""
             elif fence_open:
@@ -143,16 +144,27 @@ def _html_frames(line: str, fenced: list[tuple[str, str]]) -> None:
 
 def _body_end(lines: list[str], opener: int, indent: int) -> int:
     """The last line of the indented body after line ``opener``: the following lines
-    that are blank or indented by at least ``indent``, without trailing blanks."""
+    that are blank or indented by at least ``indent`` columns (a tab counts 4, as
+    Python-Markdown reads it), without trailing blanks."""
     last = opener
     for j in range(opener + 1, len(lines)):
         line = lines[j]
         if not line.strip():
             continue
-        if len(line) - len(line.lstrip(" ")) < indent:
+        lead = line[:len(line) - len(line.lstrip(" \t"))]
+        if len(lead.expandtabs(4)) < indent:
             break
         last = j
     return last
+
+
+def _dedent(line: str, indent: int) -> str:
+    """``line`` without its first ``indent`` columns of spaces and tabs (tab = 4)."""
+    cut = width = 0
+    while cut < len(line) and width < indent and line[cut] in " \t":
+        width = width + 4 - width % 4 if line[cut] == "\t" else width + 1
+        cut += 1
+    return line[cut:]
 
 
 @dataclass(frozen=True)

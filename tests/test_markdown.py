@@ -81,6 +81,8 @@ def _framed(source: str) -> list[tuple[str, str, tuple[str, ...]]]:
      [("text", "Called type parameters.", ("Type parameters",)),
       ("text", "In this case, str.", ("Type parameters",)), ("text", "After.", ())]),
     ('??? tip "More"\n    Folded.', [("text", "Folded.", ("More",))]),
+    ("!!! note\n\tIndented by a tab.\n\n\tStill inside.", [("text", "Indented by a tab.", ()),
+                                                        ("text", "Still inside.", ())]),
     ('=== "Python 3.10+"\n\n    ```py\n    x: int | None\n    ```',
      [("code", "```py\n    x: int | None\n    ```", ("Python 3.10+",))]),
     # pymdownx blocks and Docusaurus admonitions fence their body; tabs nest.

@@ -41,16 +41,14 @@ _MONTH = (r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|
 _CALENDAR = r"(?i:ngày|tháng|năm)"
 # The figures of a date written out: a day next to a month name ("28 February",
 # "February 28"), a numeric date with its year ("28/2/2025", "2025-02-28"), a
-# calendar word before a number (Vietnamese "ngày 28", "tháng 2", "năm 2025", and the
-# same in English words, as machine translation of Vietnamese news writes it: "months
-# 02 years 2025"), a day before a month word ("28 tháng 02"), and a year.
+# Vietnamese calendar word before a number ("ngày 28", "tháng 2", "năm 2025"), a day
+# before "tháng" ("28 tháng 02"), and a year.
 _DATE_PARTS = re.compile(
     r"\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r"\b|\b" + _MONTH
     + r"\.?\s+\d{1,2}\b|\b\d{1,2}[/.-]\d{1,2}[/.-](?:1\d|20)\d\d\b|"
     r"\b(?:1\d|20)\d\d[/.-]\d{1,2}[/.-]\d{1,2}\b|\b\d{1,2}/(?:1\d|20)\d\d\b|"
-    r"\b\d{1,2}\s+(?i:tháng|months?)\s+\d{1,2}\b|"
+    r"\b\d{1,2}\s+(?i:tháng)\s+\d{1,2}\b|"
     r"\b" + _CALENDAR + r"\s+\d{1,4}(?:/\d{1,2})?(?:/\d{2,4})?\b|"
-    r"\b(?i:days?|months?)\s+\d{1,2}\b|\b(?i:years?)\s+(?:1\d|20)\d\d\b|"
     r"\b(?:1\d|20)\d\d\b")
 # A range's first figure takes the kind of its second: "25 to 28 February", "25-28/2".
 _RANGE_START = re.compile(r"\b(\d{1,2})\s*(?:-|–|to|and|until|đến|tới|và)\s*$",

@@ -49,7 +49,7 @@ def test_label_answer(answer, label):
 
 @pytest.mark.parametrize(("text", "amounts"), [
     ("from 25 to 28 February 2025", set()),  # a day range and a year: no amount
-    ("from 25 to 28 months 02 years 2025", set()),  # machine-translated Vietnamese date
+    ("từ 25 đến 28 tháng 02 năm 2025", set()),  # a Vietnamese day range
     ("từ ngày 25 đến 28/2/2025 có 30 đại biểu", {"30"}),
     ("on February 3, 2024 about 40 people", {"40"}),
     ("in the 2021-2024 period", set()),

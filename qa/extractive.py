@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -324,10 +324,11 @@ def whole_item(catalog, quote: Quote) -> Quote:
         return start, end
 
     start, end = widen(quote.pid, quote.start, quote.end)
+    quote = replace(quote, start=start, end=end)
     if quote.source and quote.source != quote.pid:
         s, e = widen(quote.source, quote.source_start, quote.source_end)
-        return Quote(quote.pid, start, end, quote.source, s, e)
-    return Quote(quote.pid, start, end, quote.source, quote.source_start, quote.source_end)
+        quote = replace(quote, source_start=s, source_end=e)
+    return quote
 
 
 def _with_mean(mus: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

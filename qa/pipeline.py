@@ -62,8 +62,9 @@ class LeadIns:
     next block is a list, a table or code ("Demos allow:" / the list) is half a result
     without that block, which often shares too few words with the question to rank high
     by itself. The answerer quotes the two together (``qa.extractive.introduced``);
-    search shows them together. The block moves up from where it ranked, or takes the
-    lead-in's score and pushes the last hit out.
+    search shows them together. Only a block among the drawn candidates moves up (from
+    where it ranked); one that was not drawn is not added (adding it always pushed
+    better hits out: README, "A lead-in brings its block").
     """
 
     def __init__(self, catalog: Catalog) -> None:

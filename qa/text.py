@@ -143,9 +143,11 @@ def quantities(text: str) -> set[str]:
 # split words for a tokenizer (translated pages carry U+200B inside words).
 _ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 # Code is kept as written (minus fences and backticks); markup rules apply elsewhere.
-_FENCED = re.compile(r"^[ \t]*(```+|~~~+)[^\n]*\n(.*?)(?:^[ \t]*\1[ \t]*$|\Z)",
+# A fenced code block (group 2: its body; an unclosed fence runs to the end) and an
+# inline code span (group 2: its text): what Markdown shows as code.
+FENCED = re.compile(r"^[ \t]*(```+|~~~+)[^\n]*\n(.*?)(?:^[ \t]*\1[ \t]*$|\Z)",
                      re.MULTILINE | re.DOTALL)
-_INLINE_CODE = re.compile(r"(`+)([^`\n]+?)\1")
+INLINE_CODE = re.compile(r"(`+)([^`\n]+?)\1")
 _URL = r"\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"]*\")?\)"
 # Links first: their text may hold inline code ("[`gpt2`](https://...)").
 _LINK_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -208,10 +210,14 @@ def match_text(text: str) -> str:
     """
     out = _ZERO_WIDTH.sub("", text)
     if any(c in out for c in "<>[]*_`#|~&{") or any(m in out for m in _FRAME_MARKS):
-        out = _split_apply(_FENCED, out, _unmark, 2)
-    out = _SPACES.sub(" ", out)
-    out = "\n".join(line.strip() for line in _BLANK_RUNS.sub("\n", out).split("\n"))
-    return out.strip()
+        out = _split_apply(FENCED, out, _unmark, 2)
+    return _tidy(out)
+
+
+def _tidy(text: str) -> str:
+    """Runs of spaces as one, blank-line runs as one line break, lines stripped."""
+    text = _SPACES.sub(" ", text)
+    return "\n".join(line.strip() for line in _BLANK_RUNS.sub("\n", text).split("\n")).strip()
 
 
 def display_text(text: str) -> str:
@@ -221,9 +227,8 @@ def display_text(text: str) -> str:
     punctuation ("by <a href=…>Swagger UI</a>):" -> "by Swagger UI):")."""
     out = _ZERO_WIDTH.sub("", unwrap(text))
     if any(c in out for c in "<>[]*_`#|~&{") or any(m in out for m in _FRAME_MARKS):
-        out = _split_apply(_FENCED, out, _unmark_shown, 0)
-    out = _SPACES.sub(" ", out)
-    return "\n".join(line.strip() for line in _BLANK_RUNS.sub("\n", out).split("\n")).strip()
+        out = _split_apply(FENCED, out, _unmark_shown, 0)
+    return _tidy(out)
 
 
 def without_tags(text: str) -> str:
@@ -268,7 +273,7 @@ def _around_code(prose: str, prose_fn, group: int) -> str:
         spans.append(m.group(group))
         return f"\ue000{len(spans) - 1}\ue001"
 
-    done = prose_fn(_INLINE_CODE.sub(hold, prose.replace("\ue000", "").replace("\ue001", "")))
+    done = prose_fn(INLINE_CODE.sub(hold, prose.replace("\ue000", "").replace("\ue001", "")))
     return re.sub("\ue000(\\d+)\ue001", lambda m: spans[int(m.group(1))], done)
 
 

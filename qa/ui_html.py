@@ -8,13 +8,13 @@ links that both the chat messages (``qa.ui_messages``) and the side panels
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import jinja2
 from markupsafe import Markup, escape
 
 from qa import i18n
+from qa.text import FENCED, INLINE_CODE
 from qa.types import Citation, Paragraph
 
 # A title longer than this is cut at a word in source and link labels (the lookup
@@ -27,18 +27,12 @@ def _br(value: object) -> Markup:
     return Markup("<br>").join(escape(str(value)).split("\n"))
 
 
-_FENCE_BLOCK = re.compile(r"^(```+|~~~+)[^\n]*\n(.*?)^\1[ \t]*$", re.MULTILINE | re.DOTALL)
-
-
-_INLINE_CODE = re.compile(r"(`+)([^`\n]+?)\1")
-
-
 def _blocks(value: object) -> Markup:
     """Answer text escaped: a fenced code block as a <pre> block (code as code, on its
     own lines, as the answerer places it; its line breaks as character references, which
     survive ``_render``), inline code as <code>, other line breaks as <br>."""
     text, out, pos = str(value), [], 0
-    for m in _FENCE_BLOCK.finditer(text):
+    for m in FENCED.finditer(text):
         out.append(_inline(text[pos:m.start()].removesuffix("\n")))
         out.append(Markup('<pre class="seedqa-code"><code>{}</code></pre>').format(
             _nl(m.group(2).removesuffix("\n"))))
@@ -50,7 +44,7 @@ def _blocks(value: object) -> Markup:
 def _inline(text: str) -> Markup:
     """Prose escaped, `code` spans as <code>, line breaks as <br>."""
     out, pos = [], 0
-    for m in _INLINE_CODE.finditer(text):
+    for m in INLINE_CODE.finditer(text):
         out += [_br(text[pos:m.start()]), Markup("<code>{}</code>").format(m.group(2))]
         pos = m.end()
     out.append(_br(text[pos:]))

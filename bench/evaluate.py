@@ -56,7 +56,8 @@ CACHE = common.CACHE / "evaluate"
 SPLITS_FILE = common.ROOT / "eval" / "splits.json"
 SYSTEMS = ("seedqa", "llama-index", "bm25")
 REPORT_FIRST = ("report", "fit")
-MEASURES = (("search_recall_at_5", "recall@5"), ("citation_hit", "citation hit"),
+MEASURES = (("search_recall_at_5", "recall@5"), ("search_recall_at_5_shown", "recall@5 shown"),
+            ("citation_hit", "citation hit"),
             ("citation_precision", "precision"), ("answer_accuracy", "accuracy"),
             ("refusal_rate", "refusal"), ("false_refusal_rate", "false refusal"))
 XQUAD_MEASURES = (("recall_at_5", "recall@5"), ("span_hit", "answer span hit"),
@@ -335,7 +336,9 @@ def markdown(results: dict, command: str) -> str:
     lines = ["# Evaluation side by side: seedqa, plain llama-index dense top-5, BM25", "",
              f"Command: `{command}`", "",
              "Rows: set / split / system, the report (held-out, never fitted on) split first. "
-             "recall@5 = a top-5 search paragraph holds an evidence string; citation hit / "
+             "recall@5 = a top-5 search hit holds an evidence string (its paragraph or that "
+             "paragraph's translations, `Hit.translations`); recall@5 shown = its paragraph "
+             "only (baselines have no translations: the two are equal); citation hit / "
              "precision over answerable items; accuracy = every `must_include` group in the "
              "answer; refusal over unanswerable items, false refusal over answerable ones. "
              "The baselines never refuse and ignore the follow-up context.", ""]

@@ -14,7 +14,7 @@ from qa.sentvec import WHOLE_KINDS
 from qa.text import display_text, without_tags
 from qa.types import Answer, Citation
 
-# Said before a quote that is not in the question's language.
+# Said before the first quote that is not in the question's language.
 SOURCE_NOTE = {
     "en": {"vi": "(From a Vietnamese source.)"},
     "vi": {"en": "(Trích nguồn tiếng Anh.)"},
@@ -59,19 +59,17 @@ class AnswerAssembler:
             differ: bool = False) -> Answer:
         citations: list[Citation] = []
         markers: list[tuple[int, int, int]] = []
-        foreign = set()
-        notes = [DIFFER.get(language, DIFFER["en"])] if differ else []
+        noted: set[str] = set()
+        text = DIFFER.get(language, DIFFER["en"]) if differ else ""
         for q in quotes:
             p = self.catalog.paragraphs[q.pid]
-            if p.language != language:
-                foreign.add(p.language)
-        for lang in sorted(foreign):
-            note = SOURCE_NOTE.get(language, {}).get(lang)
-            if note:
-                notes.append(note)
-        text = " ".join(notes)
-        for q in quotes:
-            p = self.catalog.paragraphs[q.pid]
+            # The note goes right before the first quote in another language, not in front
+            # of the answer: a Vietnamese quote followed by an English one is not all
+            # "from an English source".
+            note = SOURCE_NOTE.get(language, {}).get(p.language)
+            if note and p.language not in noted:
+                noted.add(p.language)
+                text = f"{text} {note}" if text else note
             cited = [(p, q.start, q.end)]
             if q.source and q.source != q.pid:
                 src = self.catalog.paragraphs[q.source]

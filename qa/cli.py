@@ -92,7 +92,9 @@ def _search(args) -> int:
 
     hits = default_assistant().search(args.query, k=args.k)
     if args.json:
-        print(json.dumps([{"score": h.score, **h.citation.to_dict()} for h in hits],
+        print(json.dumps([{"score": h.score, **h.citation.to_dict(),
+                           "translations": [t.to_dict() for t in h.translations]}
+                          for h in hits],
                          ensure_ascii=False, indent=2))
         return 0
     for h in hits:
@@ -118,11 +120,12 @@ def _eval(args) -> int:
 
 def format_summary(result: dict) -> str:
     """A plain-text table of an evaluation result."""
-    cols = ["items", "search_recall_at_5", "citation_hit", "citation_precision",
-            "answer_accuracy", "refusal_rate", "false_refusal_rate", "answers_with_markup",
+    cols = ["items", "search_recall_at_5", "search_recall_at_5_shown", "citation_hit",
+            "citation_precision", "answer_accuracy", "refusal_rate", "false_refusal_rate", "answers_with_markup",
             "latency_p50_ms", "latency_p95_ms"]
     rows = [("overall", result["overall"])] + list(result["groups"].items())
-    labels = {"search_recall_at_5": "recall@5", "answers_with_markup": "markup answers"}
+    labels = {"search_recall_at_5": "recall@5", "search_recall_at_5_shown": "recall@5 shown",
+              "answers_with_markup": "markup answers"}
     lines = ["group".ljust(22) + "".join(labels.get(c, c)[:14].rjust(15) for c in cols)]
     for name, summary in rows:
         cells = ["-" if summary.get(c) is None else str(summary[c]) for c in cols]

@@ -121,13 +121,18 @@ def score_item(item: dict, answer, hits: list | None = None) -> dict:
     """Per-item measures for one answer (and the search hits, for recall)."""
     good = [has_evidence(item, c.text) for c in answer.citations]
     answerable = bool(item.get("answerable", True))
-    recall = None
+    recall = shown = None
     if hits is not None and answerable:
-        recall = any(has_evidence(item, h.citation.text) for h in hits[:SEARCH_K])
+        # A hit is one statement in every language the corpus has it in: the evidence
+        # counts in the shown paragraph or in its translations (``Hit.translations``).
+        # ``shown`` counts the shown paragraph only (a reader of one language).
+        shown = any(has_evidence(item, h.citation.text) for h in hits[:SEARCH_K])
+        recall = shown or any(has_evidence(item, t.text) for h in hits[:SEARCH_K]
+                              for t in getattr(h, "translations", ()))
     return {
         "id": item.get("id"), "kind": item.get("kind", ""), "lang": item.get("lang", ""),
         "answerable": answerable, "answered": bool(answer.answered),
-        "recall": recall, "citation_hit": any(good),
+        "recall": recall, "recall_shown": shown, "citation_hit": any(good),
         "citation_precision": (sum(good) / len(good)) if good else None,
         "accurate": accurate(item, answer), "seconds": answer.seconds,
         "markup": bool(answer.answered) and shows_markup(answer.text),
@@ -140,6 +145,7 @@ def summarise(rows: list[dict]) -> dict:
     neg = [r for r in rows if not r["answerable"]]
     precisions = [r["citation_precision"] for r in pos if r["citation_precision"] is not None]
     recalls = [r["recall"] for r in pos if r.get("recall") is not None]
+    shown = [r["recall_shown"] for r in pos if r.get("recall_shown") is not None]
     secs = sorted(r["seconds"] for r in rows) or [0.0]
 
     def share(items, key):
@@ -148,6 +154,7 @@ def summarise(rows: list[dict]) -> dict:
     return {
         "items": len(rows),
         "search_recall_at_5": round(sum(recalls) / len(recalls), 3) if recalls else None,
+        "search_recall_at_5_shown": round(sum(shown) / len(shown), 3) if shown else None,
         "citation_hit": share(pos, "citation_hit"),
         "citation_precision": round(sum(precisions) / len(precisions), 3) if precisions else None,
         "answer_accuracy": share(pos, "accurate"),

@@ -142,7 +142,10 @@ class Pipeline:
         language = detect(query)
         scored = self.leadins.run(self.dedup.run(
             self.retriever.search(query, 2 * k, language=language), language))[:k]
-        return [Hit(cat.citation(cat.paragraphs[s.id]), s.score) for s in scored]
+        return [Hit(cat.citation(cat.paragraphs[s.id]), s.score,
+                    tuple(cat.citation(cat.paragraphs[t]) for t in cat.parallel(s.id)
+                          if t in cat.paragraphs))
+                for s in scored]
 
     def generate(self, llm, q: Question, hits: list[Scored]) -> Iterator[str]:
         """Stream the LLM's answer over ``hits``; returns the final Answer (a refusal when

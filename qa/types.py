@@ -97,10 +97,15 @@ class Citation:
 
 @dataclass(frozen=True)
 class Hit:
-    """A retrieved paragraph and its relevance score (higher is better)."""
+    """A retrieved statement and its relevance score (higher is better).
+
+    ``citation`` is the paragraph as shown (in the asker's language when a translation
+    exists); ``translations`` are the same statement in the corpus's other languages
+    (parallel documents), so a hit can be read, and proved, in each of them."""
 
     citation: Citation
     score: float
+    translations: tuple[Citation, ...] = ()
 
 
 @dataclass(frozen=True)

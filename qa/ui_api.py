@@ -88,5 +88,6 @@ def search_json(assistant: Assistant, query: str, k: int = 5) -> list[dict]:
         k = int(k) if isinstance(k, float) and k.is_integer() else k
         hits = assistant.search(query, k=k)
         uploads = _uploads(assistant)
-    return [{**citation_json(h.citation, uploads), "score": round(float(h.score), 6)}
+    return [{**citation_json(h.citation, uploads), "score": round(float(h.score), 6),
+             "translations": [citation_json(t, uploads) for t in h.translations]}
             for h in hits]

@@ -227,6 +227,18 @@ def test_a_headline_is_not_a_hit_the_paragraphs_under_it_are(default):
     assert all(h.citation.doc_id in (D001, D002) for h in hits[:3]), ids
 
 
+def test_a_hit_shown_in_the_askers_language_carries_its_translation(default):
+    # The joint statement exists in English (001) and Vietnamese (002): a Vietnamese
+    # search shows the Vietnamese paragraph and brings the English one with it.
+    hits = qa.search("Hai bên nhất trí nâng cấp quan hệ lên Đối tác Chiến lược Toàn diện", k=5)
+    paired = [h for h in hits if h.citation.doc_id == D002]
+    assert paired, [h.citation.id for h in hits]
+    for h in paired:
+        assert [t.doc_id for t in h.translations] == [D001]
+        assert h.translations[0].id in h.citation.parallel
+    assert all(t.language != h.citation.language for h in hits for t in h.translations)
+
+
 def test_search_default_k_is_five(default):
     assert len(qa.search(Q_TRADE)) == 5
 

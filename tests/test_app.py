@@ -199,6 +199,11 @@ def test_search_returns_hits(client):
     assert {"id", "title", "paragraph", "text", "score"} <= set(hits[0])
     assert hits[0]["score"] >= hits[-1]["score"]
     assert any(h["id"] == f"{KZ}:2" for h in hits)
+    assert all(h["translations"] == [] for h in hits)  # the Kazakhstan article has none
+    paired = client.predict("Hai bên nhất trí nâng cấp quan hệ lên Đối tác Chiến lược Toàn diện",
+                            5, api_name="/search")
+    assert any(h["translations"] and h["translations"][0]["language"] == "en"
+               and h["language"] == "vi" for h in paired), paired
 
 
 def test_chat_streams_and_keeps_the_session_history(app):

@@ -87,6 +87,15 @@ def test_recall_at_5(item, hits, recall):
     assert score_item(item, answer("x", []), hits)["recall"] is recall
 
 
+def test_recall_counts_a_hits_translations_and_recall_shown_does_not():
+    vi = Citation.of(para("v:1", "Mục tiêu thương mại là 5 tỷ USD vào năm 2030."))
+    row = score_item(ITEM, answer("x", []), [Hit(vi, 0.9, translations=(GOOD,))])
+    assert (row["recall"], row["recall_shown"]) == (True, False)
+    rows = [row, score_item(ITEM, answer("x", []), [Hit(GOOD, 0.9)])]
+    s = summarise(rows)
+    assert (s["search_recall_at_5"], s["search_recall_at_5_shown"]) == (1.0, 0.5)
+
+
 @pytest.mark.parametrize(("text", "shows"), [
     ('Docs by <a href="x">Swagger</a>. [1]', True),
     ('See <Youtube id="x" /> [1]', True),
@@ -106,7 +115,7 @@ def test_contains_folds_but_keeps_words():
 def row(answerable, answered, hit=False, accurate=False, recall=None, precision=None,
         seconds=0.1):
     return {"id": "r", "kind": "k", "lang": "en", "answerable": answerable,
-            "answered": answered, "recall": recall, "citation_hit": hit,
+            "answered": answered, "recall": recall, "recall_shown": recall, "citation_hit": hit,
             "citation_precision": precision, "accurate": accurate, "seconds": seconds}
 
 
@@ -195,7 +204,7 @@ def test_markdown_puts_the_report_split_first():
                   "python bench/evaluate.py")
     table = [line for line in md.splitlines() if line.startswith("| ")]
     assert [line.split(" | ")[0] for line in table[1:]] == ["| report", "| fit"]
-    assert "| report | seedqa | 1 | 1.000 | 1.000 | 1.000 | 1.000 | – | 0.000 |" in md
+    assert "| report | seedqa | 1 | 1.000 | 1.000 | 1.000 | 1.000 | 1.000 | – | 0.000 |" in md
 
 
 # --------------------------------------------------------------------------- baselines

@@ -635,6 +635,18 @@ def test_assembler_says_the_sources_differ_in_the_askers_language():
     assert AnswerAssembler(cat).run("q?", "en", quotes).text.startswith("Trade reached")
 
 
+def test_assembler_notes_another_language_before_its_first_quote_only():
+    from qa.answer import SOURCE_NOTE, AnswerAssembler, Quote
+
+    cat = Catalog.build([para("v:1", "Thương mại tăng.", language="vi"),
+                         para("a:1", "Trade grew."), para("a:2", "Exports grew.")])
+    quotes = [Quote("v:1", 0, 16), Quote("a:1", 0, 11), Quote("a:2", 0, 13)]
+    note = SOURCE_NOTE["vi"]["en"]
+    assert AnswerAssembler(cat).run("q?", "vi", quotes).text == (
+        f"Thương mại tăng. [1] {note} Trade grew. [2] Exports grew. [3]")
+    assert AnswerAssembler(cat).run("q?", "vi", quotes[1:]).text.startswith(note)
+
+
 @pytest.mark.parametrize("text, quoted, brought", [
     ("Why build a demo for your model? Demos allow:", "Why build a demo for your model?", True),
     ("Why build a demo for your model? They help many people.",

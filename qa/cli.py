@@ -121,8 +121,8 @@ def _eval(args) -> int:
 def format_summary(result: dict) -> str:
     """A plain-text table of an evaluation result."""
     cols = ["items", "search_recall_at_5", "search_recall_at_5_shown", "citation_hit",
-            "citation_precision", "answer_accuracy", "refusal_rate", "false_refusal_rate", "answers_with_markup",
-            "latency_p50_ms", "latency_p95_ms"]
+            "citation_precision", "answer_accuracy", "refusal_rate", "false_refusal_rate",
+            "answers_with_markup", "latency_p50_ms", "latency_p95_ms"]
     rows = [("overall", result["overall"])] + list(result["groups"].items())
     labels = {"search_recall_at_5": "recall@5", "search_recall_at_5_shown": "recall@5 shown",
               "answers_with_markup": "markup answers"}

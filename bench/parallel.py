@@ -8,7 +8,10 @@ Vietnamese paragraphs are known translations (en_i <-> vi_i). Seeds: 002_... is 
 Vietnamese version of numbered paragraphs of 001_...; the gold pairs are the
 paragraphs with the same list label ("4.", "II."). Targets: XQuAD precision >= 0.95
 and recall >= 0.90; seeds: every numbered paragraph of 002 linked to the right 001
-paragraph and nothing else.
+paragraph and nothing else. hf-course (``eval/hf-course/corpus``, no gold alignment):
+of the prose paragraphs of pages that have a translation (``page.md`` / ``page.vi.md``),
+the share linked, and the links that leave the page's own translation (an upper bound
+on wrong links: examples repeated across pages may be right).
 """
 
 from __future__ import annotations
@@ -60,12 +63,36 @@ def on_seeds() -> dict:
         return prf(cat, gold, scope)
 
 
+def on_documents(folder: Path) -> dict:
+    import qa
+    from qa.markdown import PROSE_KINDS
+    from qa.parallel import name_without_language
+
+    with tempfile.TemporaryDirectory() as tmp:
+        bot = qa.Assistant(corpus_dir=folder, data_dir=tmp, llm=False)
+        bot.ingest(progress=False)
+        cat = bot.catalog
+        names: dict[str, set[str]] = {}
+        for doc in cat.documents:
+            names.setdefault(name_without_language(doc), set()).add(doc)
+        paired = {d: ds - {d} for ds in names.values() if len(ds) > 1 for d in ds}
+        prose = [p for p in cat.paragraphs.values()
+                 if p.doc_id in paired and p.is_canonical and p.kind in PROSE_KINDS]
+        linked = [p for p in prose if cat.parallel(p.id)]
+        leaving = [(p.id, t) for p in linked for t in cat.parallel(p.id)
+                   if cat.paragraphs[t].doc_id not in paired[p.doc_id]]
+        return {"pages": len(paired), "prose": len(prose), "linked": len(linked),
+                "linked_share": round(len(linked) / len(prose), 3) if prose else None,
+                "leaving_translation": len(leaving)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = common.arg_parser(__doc__, "parallel.json")
     common.add_xquad_arg(parser)
     parser.add_argument("--limit", type=int, help="XQuAD paragraphs per language")
     args = parser.parse_args(argv)
     result = {"seeds 002<->001": on_seeds()}
+    pages = on_documents(common.ROOT / "eval" / "hf-course" / "corpus")
     if args.xquad and (args.xquad / "xquad.en.json").is_file():
         result["XQuAD en<->vi"] = on_xquad(args.xquad, args.limit)
     else:
@@ -79,9 +106,13 @@ def main(argv: list[str] | None = None) -> int:
                     "| pairs | precision | recall | correct / gold | links |",
                     "|---|---:|---:|---:|---:|",
                     *(f"| {name} | {x['precision']} | {x['recall']} | {x['correct']} / "
-                      f"{x['gold']} | {x['links']} |" for name, x in result.items())])
+                      f"{x['gold']} | {x['links']} |" for name, x in result.items()),
+                    "", f"hf-course pages with a translation: {pages['pages']}; their prose "
+                    f"paragraphs linked: {pages['linked']} of {pages['prose']} "
+                    f"({pages['linked_share']}); links leaving the page's own translation: "
+                    f"{pages['leaving_translation']}."])
     common.write_results(args.out, {
-        "benchmark": "parallel", "pairs": result, "targets": targets,
+        "benchmark": "parallel", "pairs": result, "targets": targets, "hf-course": pages,
         "headline": "Parallel-paragraph links (precision / recall): " + "; ".join(
             f"{name} {x['precision']} / {x['recall']}" for name, x in result.items()) + "."},
         md)

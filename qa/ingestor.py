@@ -28,7 +28,7 @@ import numpy as np
 from qa.corpus import load_folder
 from qa.embed import Embedder, passage_text
 from qa.errors import CorpusError
-from qa.parallel import find_links
+from qa.parallel import LINKS_VERSION, find_links
 from qa.sentvec import quotable_spans
 from qa.store import VectorStore
 from qa.text import match_text
@@ -133,9 +133,12 @@ class Ingestor:
                    if stored.get(pid, {}).get("hash") != meta["hash"]]
         self.store.delete(removed)
         embed_seconds = self._write(changed, wanted, on_progress)
-        if changed or removed or not self.store.version():
+        # An index linked by an older rule is relinked once (no paragraph re-embedded).
+        relink = self.store.info().get("links") != LINKS_VERSION
+        if changed or removed or relink or not self.store.version():
             self._link()
-            self.store.set_info(version=uuid.uuid4().hex, corpus=str(Path(corpus).resolve()))
+            self.store.set_info(version=uuid.uuid4().hex, corpus=str(Path(corpus).resolve()),
+                                links=LINKS_VERSION)
         added = sum(pid not in stored for pid in changed)
         report = IngestReport(
             added=added, updated=len(changed) - added, removed=len(removed),

@@ -5,12 +5,25 @@ Two paragraphs in different languages are linked when each is the other's best
 match across the language pair, the similarity clears a threshold with a margin
 over the runner-up, and cheap checks agree: the same numbers, and lengths that a
 translation could have.
+
+Then, inside two documents that are one text in two languages (the same file name
+but for a language code, ``page.md`` / ``page.vi.md`` or ``en/page.md`` /
+``vi/page.md``, and each the other's document with the most links, ``DOCUMENT_LINKS``
+of them at least), the paragraphs
+still unlinked are aligned in reading order: a translation keeps the order of its
+original, so a paragraph whose best match elsewhere in the corpus was too close to
+call (documentation repeats itself: "Run the app:", "For example:") is linked to the
+one at its place, when the similarity clears the same threshold and the same checks
+agree.
 """
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
+from qa.markdown import PROSE_KINDS
 from qa.text import numbers
 from qa.tuning import LINKS
 from qa.types import Paragraph
@@ -23,6 +36,10 @@ BLOCK = LINKS.block
 ROUNDS = LINKS.rounds
 FIGURE_BONUS = LINKS.figure_bonus
 MAX_FIGURE_PAIRS = LINKS.max_figure_pairs
+DOCUMENT_LINKS = LINKS.document_links
+# The rule that made an index's links: an index stored with another is relinked on its
+# next ingest ("2": paragraphs of parallel documents aligned in reading order).
+LINKS_VERSION = "2"
 
 
 def _numbers_agree(a: str, b: str) -> bool:
@@ -76,10 +93,92 @@ def find_links(paragraphs: list[Paragraph], vectors: dict[str, np.ndarray]) -> d
     langs = sorted(by_lang)
     for i, la in enumerate(langs):
         for lb in langs[i + 1:]:
-            for a, b in _pairs(by_lang[la], by_lang[lb], vectors):
+            pairs = list(_pairs(by_lang[la], by_lang[lb], vectors))
+            pairs += _in_parallel_documents(by_lang[la], by_lang[lb], pairs, vectors)
+            for a, b in pairs:
                 links.setdefault(a.id, []).append(b.id)
                 links.setdefault(b.id, []).append(a.id)
     return {pid: tuple(sorted(ids)) for pid, ids in links.items()}
+
+
+_LANGUAGE_CODE = re.compile(r"(?:^|[._-])(?:en|vi)$")
+
+
+def name_without_language(doc_id: str) -> str:
+    """A document id without its language code: a folder named for the language
+    ("vi/intro") or a suffix of the file name ("intro.vi", "intro_en", "intro-vi")."""
+    parts = [p for p in doc_id.split("/") if p not in ("en", "vi")]
+    return "/".join(parts[:-1] + [_LANGUAGE_CODE.sub("", parts[-1]) if parts else ""])
+
+
+def parallel_documents(pairs: list[tuple[Paragraph, Paragraph]]) -> list[tuple[str, str]]:
+    """(left document, right document) pairs that are one text in two languages: the
+    same name but for a language code, and each the other's document with the most
+    linked paragraphs, ``DOCUMENT_LINKS`` at least. (Content alone is not enough: the
+    WordPiece page of a course, in Vietnamese, follows its BPE page paragraph by
+    paragraph, with the same example figures.)"""
+    count: dict[tuple[str, str], int] = {}
+    for a, b in pairs:
+        count[a.doc_id, b.doc_id] = count.get((a.doc_id, b.doc_id), 0) + 1
+    best_a: dict[str, tuple[int, str]] = {}
+    best_b: dict[str, tuple[int, str]] = {}
+    for (da, db), n in sorted(count.items()):
+        best_a[da] = max(best_a.get(da, (0, "")), (n, db))
+        best_b[db] = max(best_b.get(db, (0, "")), (n, da))
+    return [(da, db) for (da, db), n in sorted(count.items())
+            if n >= DOCUMENT_LINKS and best_a[da][1] == db and best_b[db][1] == da
+            and name_without_language(da) == name_without_language(db)]
+
+
+def _in_parallel_documents(left: list[Paragraph], right: list[Paragraph],
+                           pairs: list[tuple[Paragraph, Paragraph]],
+                           vectors) -> list[tuple[Paragraph, Paragraph]]:
+    """Links between the unlinked prose paragraphs of parallel documents, in order."""
+    linked = {p.id for pair in pairs for p in pair}
+    by_doc: dict[str, list[Paragraph]] = {}
+    for p in left + right:
+        if p.kind in PROSE_KINDS:
+            by_doc.setdefault(p.doc_id, []).append(p)
+    out = []
+    for da, db in parallel_documents(pairs):
+        a = sorted(by_doc.get(da, []), key=lambda p: p.number)
+        b = sorted(by_doc.get(db, []), key=lambda p: p.number)
+        if not a or not b:
+            continue
+        sims = (np.stack([vectors[p.id] for p in a]).astype(np.float32)
+                @ np.stack([vectors[p.id] for p in b]).astype(np.float32).T)
+        for ia, ib in in_order(sims - MIN_SIMILARITY):
+            pa, pb = a[ia], b[ib]
+            # Linked pairs are the anchors the order is read from; only new ones are added.
+            if pa.id not in linked and pb.id not in linked and _plausible(pa, pb):
+                out.append((pa, pb))
+    return out
+
+
+def in_order(gain: np.ndarray) -> list[tuple[int, int]]:
+    """The one-to-one matching of rows to columns that keeps their order and has the
+    largest total gain (only pairs of positive gain are matched): the alignment of a
+    text and its translation, by dynamic programming in O(rows x columns)."""
+    m, k = gain.shape
+    best = np.zeros((m + 1, k + 1))
+    took = np.zeros((m + 1, k + 1), dtype=bool)  # best[i, j] ends by matching i-1 to j-1
+    for i in range(1, m + 1):
+        skip_row = best[i - 1, 1:]
+        match = best[i - 1, :-1] + gain[i - 1]
+        took[i, 1:] = match > skip_row
+        # best[i, j] = max(best[i, j-1], max(skip_row, match)[j-1]): a running maximum.
+        best[i, 1:] = np.maximum.accumulate(np.maximum(skip_row, match))
+    out = []
+    i, j = m, k
+    while i > 0 and j > 0:
+        if best[i, j] == best[i, j - 1]:
+            j -= 1
+        elif took[i, j]:
+            out.append((i - 1, j - 1))
+            i, j = i - 1, j - 1
+        else:
+            i -= 1
+    return out[::-1]
 
 
 def _pairs(left: list[Paragraph], right: list[Paragraph], vectors):

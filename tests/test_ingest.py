@@ -180,6 +180,21 @@ def test_unchanged_reingest_embeds_nothing(small):
     assert a.store.hashes() == before
 
 
+def test_an_index_linked_by_an_older_rule_is_relinked_once_without_embedding(small):
+    from qa.parallel import LINKS_VERSION
+
+    a, _, emb = small
+    assert a.store.info()["links"] == LINKS_VERSION
+    a.store.set_info(links="1")
+    version = a.store.version()
+    r = a.ingest(progress=False)
+    assert counts(r) == (0, 0, 0, 7) and emb.texts == []
+    assert a.store.info()["links"] == LINKS_VERSION and a.store.version() != version
+    version = a.store.version()
+    a.ingest(progress=False)
+    assert a.store.version() == version  # once
+
+
 def test_edit_one_paragraph_updates_only_it(small):
     a, corpus, emb = small
     before = a.store.hashes()

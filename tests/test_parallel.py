@@ -43,6 +43,66 @@ def test_different_numbers_veto_a_link():
     assert links == {}
 
 
+def _numbered(pid: str, text: str, lang: str):
+    from dataclasses import replace
+
+    return replace(_para(pid, text, lang), number=int(pid.rsplit(":", 1)[1]))
+
+
+def _basis(i: int, tilt: float = 0.0, dims: int = 6):
+    v = np.zeros(dims, dtype=np.float32)
+    v[i] = 1.0
+    v[-1] = tilt
+    return v / np.linalg.norm(v)
+
+
+def test_parallel_documents_align_what_the_corpus_wide_match_leaves_open():
+    """p.md and p.vi.md are one page. Their 4th paragraphs ("For example:") have twins in
+    r.md and r.vi.md, too close to call corpus-wide (no margin on either side), but they
+    stand at the same place in the page; r's are not one page (one link, no name)."""
+    en = [_numbered(f"p:{i}", f"English paragraph number {w}.", "en")
+          for i, w in enumerate(["one", "two", "three", "four"], 1)]
+    vi = [_numbered(f"p.vi:{i}", f"Đoạn văn tiếng Việt số {w}.", "vi")
+          for i, w in enumerate(["một", "hai", "ba", "bốn"], 1)]
+    twins = [_numbered("r:1", "For example, this:", "en"),
+             _numbered("r.vi:1", "Ví dụ, thế này:", "vi")]
+    vectors = {f"p:{i}": _basis(i - 1) for i in range(1, 5)}
+    vectors |= {f"p.vi:{i}": _basis(i - 1, 0.1) for i in range(1, 4)}
+    vectors |= {"p.vi:4": _basis(3, 0.3), "r:1": _basis(3, 0.01), "r.vi:1": _basis(3, 0.31)}
+    three = {f"{a}:{i}": (f"{b}:{i}",) for i in range(1, 4) for a, b in (("p", "p.vi"),
+                                                                       ("p.vi", "p"))}
+    links = find_links(en + vi + twins, vectors)
+    assert links == three | {"p:4": ("p.vi:4",), "p.vi:4": ("p:4",)}
+    # The same content under a name that is not the page's: corpus-wide links only.
+    other = [replace_doc(p, "s") for p in vi]
+    links = find_links(en + other + twins, {replace_id(k, "p.vi", "s"): v
+                                            for k, v in vectors.items()})
+    assert "p:4" not in links and links["p:1"] == ("s:1",)
+
+
+def replace_doc(p, doc: str):
+    from dataclasses import replace
+
+    pid = f"{doc}:{p.number}"
+    return replace(p, id=pid, doc_id=doc, canonical_id=pid)
+
+
+def replace_id(pid: str, old: str, new: str) -> str:
+    doc, _, n = pid.rpartition(":")
+    return f"{new if doc == old else doc}:{n}"
+
+
+@pytest.mark.parametrize("doc_id, name", [
+    ("intro", "intro"), ("intro.vi", "intro"), ("intro_en", "intro"), ("intro-vi", "intro"),
+    ("vi/intro", "intro"), ("docs/en/guide/intro", "docs/guide/intro"),
+    ("venv", "venv"), ("review", "review"), ("001_21e7ab8a0347c4a5", "001_21e7ab8a0347c4a5"),
+])
+def test_name_without_language(doc_id, name):
+    from qa.parallel import name_without_language
+
+    assert name_without_language(doc_id) == name
+
+
 @pytest.fixture(scope="module")
 def ready(seeds_assistant):
     assert seeds_assistant.wait_ready(timeout=300)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from qa.citations import Catalog
 from qa.sentvec import WHOLE_KINDS
-from qa.text import display_text, without_tags
+from qa.text import display_code, display_text, without_tags
 from qa.types import Answer, Citation
 
 # Said before the first quote that is not in the question's language.
@@ -83,7 +83,7 @@ class AnswerAssembler:
                 # or a table row followed by text on its line would not end it. A table's
                 # cells lose their HTML tags ("<small>Since 3.1</small>"); code is code.
                 end = "\n\n" if p.kind == "table" else "\n"
-                shown = without_tags(shown) if p.kind == "table" else shown
+                shown = without_tags(shown) if p.kind == "table" else display_code(shown)
                 text = f"{text.rstrip()}\n{shown}{end}" if text else f"{shown}{end}"
             else:
                 shown = display_text(shown)

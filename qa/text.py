@@ -231,6 +231,16 @@ def display_text(text: str) -> str:
     return _tidy(out)
 
 
+_FENCE_INFO = re.compile(r"\A([ \t]*(?:```+|~~~+))[ \t]*([^\s`{]*)[^\n]*")
+
+
+def display_code(text: str) -> str:
+    """A code block as a reader sees it: its opening fence keeps the language and drops
+    the generator's attributes ("```js {4}", "```python title=\"app.py\" hl_lines=\"3\""
+    -> "```js", "```python"), which a Markdown renderer would not show either."""
+    return _FENCE_INFO.sub(lambda m: m.group(1) + m.group(2), text, count=1)
+
+
 def without_tags(text: str) -> str:
     """``text`` (a table) with its inline HTML tags removed and line-break tags as spaces,
     outside code spans; its Markdown (pipes, links, emphasis) kept."""

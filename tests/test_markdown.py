@@ -372,3 +372,17 @@ def test_hf_course_sections_and_titles(hf_course):
     table = next(p for p in lora.paragraphs if p.kind == "table")
     assert table.section == "LoRA Configuration"
     assert all("[[" not in p.section for d in hf_course for p in d.paragraphs)
+
+
+@pytest.mark.parametrize("code, shown", [
+    ("```js {4}\nlet a = 1;\n```", "```js\nlet a = 1;\n```"),
+    ('```python title="app.py" hl_lines="3"\nprint(1)\n```', "```python\nprint(1)\n```"),
+    ("~~~ {.python}\nx = 1\n~~~", "~~~\nx = 1\n~~~"),
+    ("``` py\nx\n```", "```py\nx\n```"),
+    ("```console\n$ ls {a}\n```", "```console\n$ ls {a}\n```"),  # the code itself is kept
+    ("    indented = True", "    indented = True"),
+])
+def test_a_quoted_code_block_shows_its_language_not_the_generators_attributes(code, shown):
+    from qa.text import display_code
+
+    assert display_code(code) == shown

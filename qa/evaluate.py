@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from qa.errors import ConfigError
-from qa.text import fold
+from qa.text import INLINE_CODE, fold
 
 SEARCH_K = 5  # recall@5: the measure issue 11 reports
 SPLITS = ("fit", "report")
@@ -114,7 +114,8 @@ _CODE_BLOCK = re.compile(r"^[ \t]*(```+|~~~+)[^\n]*\n.*?^[ \t]*\1(?![`~])",
 def shows_markup(text: str) -> bool:
     """``text`` (an answer) shows a tag or a heading line outside its code blocks."""
     prose = _CODE_BLOCK.sub(" ", text)
-    return bool(_TAG.search(prose) or _HEADING_LINE.search(prose))
+    # Inline code may name a tag ("add a `<script>` tag"): that is prose, not markup.
+    return bool(_TAG.search(INLINE_CODE.sub(" ", prose)) or _HEADING_LINE.search(prose))
 
 
 def score_item(item: dict, answer, hits: list | None = None) -> dict:

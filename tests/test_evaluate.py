@@ -98,6 +98,7 @@ def test_recall_counts_a_hits_translations_and_recall_shown_does_not():
 
 @pytest.mark.parametrize(("text", "shows"), [
     ('Docs by <a href="x">Swagger</a>. [1]', True),
+    ("Add the following `<script>` tag to your `<head>`: [1]", False),  # inline code
     ('See <Youtube id="x" /> [1]', True),
     ("### Mô tả về mô hình\nText. [1]", True),
     ("```python\n# a comment, not a heading\nx = '<div>'\n``` [1] Then x < y > z. [2]", False),

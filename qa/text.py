@@ -159,6 +159,9 @@ _LINK_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 _MD_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"<!--.*?-->", re.DOTALL), " "),  # HTML comments
+    # MDX (JSX) comments: "## Browser extension {/*browser-extension*/}" (heading ids in
+    # React's docs), "{/* TODO */}".
+    (re.compile(r"\{/\*.*?\*/\}", re.DOTALL), " "),
     (re.compile(r"^[ \t]*(?:```|~~~)[^\n]*$", re.MULTILINE), ""),  # an unclosed fence line
     (re.compile(r"^[ \t]*\|?(?:[ \t]*:?-+:?[ \t]*\|)+[ \t]*(?::?-+:?)?[ \t]*$",
                 re.MULTILINE), ""),  # table delimiter rows

@@ -234,6 +234,8 @@ def test_duplicate_blocks_point_to_the_first():
     ("#1 priority", "#1 priority"),
     # heading attributes and admonition fences of other documentation tools
     ("## Install with pip {#pip}", "Install with pip"),
+    ("## Browser extension {/*browser-extension*/}", "Browser extension"),  # MDX comment
+    ("Keep {/* a note\nfor editors */} this", "Keep this"),
     ("### Setup {: #setup .tab}", "Setup"),
     ("Use {x} or {#a} inside a line", "Use {x} or {#a} inside a line"),
     (":::tip\nUse a virtual environment.\n:::", "Use a virtual environment."),

@@ -7,6 +7,7 @@ quoted document (``"... as stated in [1]."``) is never mistaken for a citation.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from qa.citations import Catalog
@@ -24,6 +25,8 @@ DIFFER = {
     "en": "The sources differ:",
     "vi": "Các nguồn tài liệu không thống nhất:",
 }
+# A list item's marker at the start of a quote: "- ", "* ", "+ ", "1. ", "2) ".
+_ITEM_START = re.compile(r"[-*+][ \t]|\d{1,9}[.)][ \t]")
 NOT_FOUND = {
     "en": "The documents do not say.",
     "vi": "Tài liệu không đề cập đến điều này.",
@@ -61,15 +64,9 @@ class AnswerAssembler:
         markers: list[tuple[int, int, int]] = []
         noted: set[str] = set()
         text = DIFFER.get(language, DIFFER["en"]) if differ else ""
+        after_item = False
         for q in quotes:
             p = self.catalog.paragraphs[q.pid]
-            # The note goes right before the first quote in another language, not in front
-            # of the answer: a Vietnamese quote followed by an English one is not all
-            # "from an English source".
-            note = SOURCE_NOTE.get(language, {}).get(p.language)
-            if note and p.language not in noted:
-                noted.add(p.language)
-                text = f"{text} {note}" if text else note
             cited = [(p, q.start, q.end)]
             if q.source and q.source != q.pid:
                 src = self.catalog.paragraphs[q.source]
@@ -78,16 +75,34 @@ class AnswerAssembler:
             # links as their text, no tags or emphasis markers); code and tables as
             # written. The citation keeps the source text and offsets: the proof.
             shown = p.text[q.start:q.end]
-            if p.kind in WHOLE_KINDS:
+            whole = p.kind in WHOLE_KINDS
+            if whole:
                 # A block on lines of its own, its marker on the line after it: a fence
                 # or a table row followed by text on its line would not end it. A table's
                 # cells lose their HTML tags ("<small>Since 3.1</small>"); code is code.
-                end = "\n\n" if p.kind == "table" else "\n"
                 shown = without_tags(shown) if p.kind == "table" else display_code(shown)
-                text = f"{text.rstrip()}\n{shown}{end}" if text else f"{shown}{end}"
             else:
                 shown = display_text(shown)
-                text = f"{text} {shown} " if text else f"{shown} "
+            # A list item stands on a line of its own, as a list shows it ("- Disable
+            # Cache: …"), and so does whatever follows it; other prose runs on.
+            item = not whole and p.kind == "list" and bool(_ITEM_START.match(shown))
+            if text and (item or after_item):
+                text = text.rstrip() + "\n"
+            after_item = item
+            # The note goes right before the first quote in another language, not in front
+            # of the answer: a Vietnamese quote followed by an English one is not all
+            # "from an English source".
+            note = SOURCE_NOTE.get(language, {}).get(p.language)
+            if note and p.language not in noted:
+                noted.add(p.language)
+                glue = " " if text and not text.endswith("\n") else ""
+                text = f"{text}{glue}{note}"
+            if whole:
+                end = "\n\n" if p.kind == "table" else "\n"
+                text = f"{text.rstrip()}\n{shown}{end}" if text else f"{shown}{end}"
+            else:
+                glue = " " if text and not text.endswith("\n") else ""
+                text = f"{text}{glue}{shown} "
             placed = set()
             for para, s, e in cited:
                 n = self._number(citations, para, s, e)

@@ -635,6 +635,24 @@ def test_assembler_says_the_sources_differ_in_the_askers_language():
     assert AnswerAssembler(cat).run("q?", "en", quotes).text.startswith("Trade reached")
 
 
+def test_assembler_puts_list_items_on_lines_of_their_own():
+    from dataclasses import replace
+
+    from qa.answer import SOURCE_NOTE, AnswerAssembler, Quote
+
+    items = "- Update the extension.\n- Disable cache."
+    cat = Catalog.build([para("d:1", "Try these steps in order."),
+                         replace(para("d:2", items), kind="list"),
+                         replace(para("d:3", "1. Restart the browser."), kind="list"),
+                         para("v:1", "Sau đó thử lại.", language="vi")])
+    quotes = [Quote("d:1", 0, 25), Quote("d:2", 0, 23), Quote("d:2", 24, 40),
+              Quote("d:3", 0, 23), Quote("v:1", 0, 15)]
+    got = AnswerAssembler(cat).run("q?", "en", quotes).text
+    assert got == ("Try these steps in order. [1]\n- Update the extension. [2]\n"
+                   f"- Disable cache. [2]\n1. Restart the browser. [3]\n"
+                   f"{SOURCE_NOTE['en']['vi']} Sau đó thử lại. [4]")
+
+
 def test_assembler_notes_another_language_before_its_first_quote_only():
     from qa.answer import SOURCE_NOTE, AnswerAssembler, Quote
 

@@ -7,12 +7,11 @@ quoted document (``"... as stated in [1]."``) is never mistaken for a citation.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from qa.citations import Catalog
 from qa.sentvec import WHOLE_KINDS
-from qa.text import display_code, display_text, without_tags
+from qa.text import LIST_ITEM, display_code, display_text, without_tags
 from qa.types import Answer, Citation
 
 # Said before the first quote that is not in the question's language.
@@ -25,8 +24,6 @@ DIFFER = {
     "en": "The sources differ:",
     "vi": "Các nguồn tài liệu không thống nhất:",
 }
-# A list item's marker at the start of a quote: "- ", "* ", "+ ", "1. ", "2) ".
-_ITEM_START = re.compile(r"[-*+][ \t]|\d{1,9}[.)][ \t]")
 NOT_FOUND = {
     "en": "The documents do not say.",
     "vi": "Tài liệu không đề cập đến điều này.",
@@ -85,7 +82,7 @@ class AnswerAssembler:
                 shown = display_text(shown)
             # A list item stands on a line of its own, as a list shows it ("- Disable
             # Cache: …"), and so does whatever follows it; other prose runs on.
-            item = not whole and p.kind == "list" and bool(_ITEM_START.match(shown))
+            item = not whole and p.kind == "list" and bool(LIST_ITEM.match(shown))
             if text and (item or after_item):
                 text = text.rstrip() + "\n"
             after_item = item

@@ -129,7 +129,7 @@ def score_item(item: dict, answer, hits: list | None = None) -> dict:
         # ``shown`` counts the shown paragraph only (a reader of one language).
         shown = any(has_evidence(item, h.citation.text) for h in hits[:SEARCH_K])
         recall = shown or any(has_evidence(item, t.text) for h in hits[:SEARCH_K]
-                              for t in getattr(h, "translations", ()))
+                              for t in h.translations)
     return {
         "id": item.get("id"), "kind": item.get("kind", ""), "lang": item.get("lang", ""),
         "answerable": answerable, "answered": bool(answer.answered),

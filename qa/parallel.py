@@ -23,6 +23,7 @@ import re
 
 import numpy as np
 
+from qa.i18n import LANGUAGES
 from qa.markdown import PROSE_KINDS
 from qa.text import numbers
 from qa.tuning import LINKS
@@ -101,13 +102,13 @@ def find_links(paragraphs: list[Paragraph], vectors: dict[str, np.ndarray]) -> d
     return {pid: tuple(sorted(ids)) for pid, ids in links.items()}
 
 
-_LANGUAGE_CODE = re.compile(r"(?:^|[._-])(?:en|vi)$")
+_LANGUAGE_CODE = re.compile(rf"(?:^|[._-])(?:{'|'.join(LANGUAGES)})$")
 
 
 def name_without_language(doc_id: str) -> str:
     """A document id without its language code: a folder named for the language
     ("vi/intro") or a suffix of the file name ("intro.vi", "intro_en", "intro-vi")."""
-    parts = [p for p in doc_id.split("/") if p not in ("en", "vi")]
+    parts = [p for p in doc_id.split("/") if p not in LANGUAGES]
     return "/".join(parts[:-1] + [_LANGUAGE_CODE.sub("", parts[-1]) if parts else ""])
 
 
@@ -134,7 +135,7 @@ def _in_parallel_documents(left: list[Paragraph], right: list[Paragraph],
                            pairs: list[tuple[Paragraph, Paragraph]],
                            vectors) -> list[tuple[Paragraph, Paragraph]]:
     """Links between the unlinked prose paragraphs of parallel documents, in order."""
-    linked = {p.id for pair in pairs for p in pair}
+    partner = {a.id: b.id for a, b in pairs} | {b.id: a.id for a, b in pairs}
     by_doc: dict[str, list[Paragraph]] = {}
     for p in left + right:
         if p.kind in PROSE_KINDS:
@@ -145,12 +146,19 @@ def _in_parallel_documents(left: list[Paragraph], right: list[Paragraph],
         b = sorted(by_doc.get(db, []), key=lambda p: p.number)
         if not a or not b:
             continue
-        sims = (np.stack([vectors[p.id] for p in a]).astype(np.float32)
-                @ np.stack([vectors[p.id] for p in b]).astype(np.float32).T)
-        for ia, ib in in_order(sims - MIN_SIMILARITY):
+        gain = (np.stack([vectors[p.id] for p in a]).astype(np.float32)
+                @ np.stack([vectors[p.id] for p in b]).astype(np.float32).T) - MIN_SIMILARITY
+        # Linked pairs are the anchors the order is read from: each is matched to its
+        # partner (a gain no similarity reaches) and to nothing else.
+        gain[[i for i, p in enumerate(a) if p.id in partner], :] = -1.0
+        gain[:, [j for j, p in enumerate(b) if p.id in partner]] = -1.0
+        column = {p.id: j for j, p in enumerate(b)}
+        for i, p in enumerate(a):
+            if partner.get(p.id) in column:
+                gain[i, column[partner[p.id]]] = 1.0
+        for ia, ib in in_order(gain):
             pa, pb = a[ia], b[ib]
-            # Linked pairs are the anchors the order is read from; only new ones are added.
-            if pa.id not in linked and pb.id not in linked and _plausible(pa, pb):
+            if pa.id not in partner and pb.id not in partner and _plausible(pa, pb):
                 out.append((pa, pb))
     return out
 

@@ -16,9 +16,11 @@ _NO_BREAK_BEFORE = re.compile(
     r"(?:^|\s)(?:\d{1,3}|[IVXivx]{1,5}|[A-Z]|Mr|Mrs|Ms|Dr|St|No|Vol|PM|Gen|Prof|Jr|Sr|Inc|"
     r"Co|Ltd|vs|etc|TS|ThS|GS|PGS|TP|Tp)\.[\"'”’)\]]*$")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# A list item's marker at the start of a line: "- ", "* ", "1. ", "2) ".
+LIST_ITEM = re.compile(r"[ \t]*(?:[-*+•][ \t]|\d{1,3}[.)][ \t])")
 # A line that starts a unit of its own, not the rest of a wrapped sentence: blank, a list
-# item ("- ", "* ", "1. ", "2) "), a table row, a block quote, a heading, a fence.
-_NEW_UNIT = re.compile(r"[ \t]*(?:$|[-*+•][ \t]|\d{1,3}[.)][ \t]|[|>#])")
+# item, a table row, a block quote, a heading, a fence.
+_NEW_UNIT = re.compile(rf"(?:{LIST_ITEM.pattern})|[ \t]*(?:$|[|>#])")
 _FENCE = re.compile(r"[ \t]*(?:```|~~~)")
 
 STOPWORDS = frozenset("""

@@ -397,7 +397,9 @@ TARGETS = (("seeds", "search_recall_at_5", 0.90, True), ("seeds", "citation_hit"
            ("seeds", "false_refusal_rate", 0.10, False),
            ("hf-course", "search_recall_at_5", 0.85, True),
            ("hf-course", "answer_accuracy", 0.60, True))
-WARM_TARGETS = {"p50_ms": 150.0, "p95_ms": 400.0}  # seeds report split, warm ask (issue 3)
+# Seeds report split, warm ask: p50 <= 100 ms (issue 11: "stays <= 100 ms"; issue 3 asked
+# for 150), p95 <= 400 ms (issue 3).
+WARM_TARGETS = {"p50_ms": 100.0, "p95_ms": 400.0}
 XQUAD_TARGETS = (("en", "span_hit", 0.76), ("vi", "span_hit", 0.76),
                  ("vi→en-only", "recall_at_5", 0.90))
 

@@ -15,6 +15,10 @@ Training labels come from each question's gold answer span (``label_answer``):
        every word is capitalised, as in "Ba Tư")                     -> "number"
     3. else at least half of its letter-words start with a capital  -> "name"
     4. else                                                         -> "other"
+
+``spelled_counts`` / ``states_count`` read counts written as words in a candidate
+sentence (the cardinals above, "one"/"một" and "once/twice/thrice"): the answerer's
+number gate and the scorer's number feature accept them next to a word of the question.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import re
 
 import numpy as np
 
-from qa.text import tokens
+from qa.text import ascii_fold, content_tokens, stem, tokens
 
 LABELS = ("number", "date", "name", "other")
 # Calendar vocabulary, not taken from any question: month names and the
@@ -59,6 +63,49 @@ _CARDINAL = frozenset(
     "sixteen seventeen eighteen nineteen twenty thirty forty fifty hundred thousand million "
     "billion hundreds thousands millions billions dozens "
     "hai ba bốn năm sáu bảy tám chín mười trăm nghìn ngàn triệu tỷ tỉ".split())
+
+
+# Counts written as words also answer "how many": the cardinals above, "one" (not in
+# them: as an answer's first word it is as often "a", and "một" always is), and the
+# multiplicatives, which answer "how many times".
+_COUNT_WORDS = _CARDINAL | {"one", "một", "once", "twice", "thrice"}
+# A calendar word before a figure ("năm 2025": the year 2025) is a date, not "five".
+_DATE_WORD_BEFORE_FIGURE = re.compile(r"\s*\d")
+
+
+def spelled_counts(text: str) -> list[tuple[int, str]]:
+    """(word position, word) of each count written as a word in ``text`` ("two
+    universities", "hai bên", "twice"), positions counted in ``_LETTER_WORD`` words. Not
+    a word of a name ("Ba Tư", "Seven Years War": capitalised after the first word, next
+    to another capitalised word) nor "năm" before a figure (a year)."""
+    words = list(_LETTER_WORD.finditer(text))
+    out = []
+    for i, m in enumerate(words):
+        word = m.group(0).lower()
+        if word not in _COUNT_WORDS:
+            continue
+        near = [words[k].group(0) for k in (i - 1, i + 1) if 0 <= k < len(words)]
+        if i and m.group(0)[0].isupper() and any(w[0].isupper() for w in near):
+            continue
+        if word == "năm" and _DATE_WORD_BEFORE_FIGURE.match(text, m.end()):
+            continue
+        out.append((i, word))
+    return out
+
+
+def states_count(text: str, question: str, window: int | None) -> bool:
+    """Does ``text`` write out a count (``spelled_counts``) that ``question`` does not,
+    within ``window`` words of a word of the question (0: never; None: anywhere)? "It
+    was opened in five phases" states one for "How many phases ...?"; "the two sides
+    agreed" does not for "How much was the budget?"."""
+    counts = spelled_counts(text)
+    if not counts or window == 0:
+        return False
+    said = {w.lower() for w in _LETTER_WORD.findall(question)}
+    about = {ascii_fold(t) for t in content_tokens(question)}
+    words = [ascii_fold(stem(w.lower())) for w in _LETTER_WORD.findall(text)]
+    return any(word not in said and (window is None or not about.isdisjoint(
+        words[max(0, i - window):i] + words[i + 1:i + 1 + window])) for i, word in counts)
 
 
 def label_answer(answer: str) -> str:

@@ -22,7 +22,7 @@ import numpy as np
 
 from qa import lexicon
 from qa.answer import NOT_FOUND, SOURCE_NOTE, AnswerAssembler, Quote  # noqa: F401
-from qa.answertype import AnswerType, date_figures
+from qa.answertype import AnswerType, date_figures, states_count
 from qa.disagree import Disagreement
 from qa.index import Index, centre, idf_table  # noqa: F401  (idf_table: bench/fit_scoring imports it)
 from qa.question import Question
@@ -66,7 +66,8 @@ class ExtractiveAnswerer:
     def __init__(self, index: Index, vectors: SentenceVectors, embedder, params: dict | None = None,
                  *, max_quotes: int = ANSWER.max_quotes, runner_up: float = ANSWER.runner_up,
                  redundant: float = ANSWER.redundant, rival_share: float = ANSWER.rival_share,
-                 pool: int = RETRIEVAL.answer_pool) -> None:
+                 pool: int = RETRIEVAL.answer_pool,
+                 count_window: int | None = ANSWER.count_window) -> None:
         self.index = index
         self.catalog = index.catalog
         self.vectors = vectors
@@ -94,6 +95,7 @@ class ExtractiveAnswerer:
         self.runner_up = runner_up
         self.redundant = redundant
         self.pool = pool
+        self.count_window = count_window
         self.languages = {p.language for p in self.catalog.paragraphs.values()}
         self.assembler = AnswerAssembler(self.catalog)
         self._documents: dict[str, str] = {}  # doc id -> squashed text (key_terms_in)
@@ -145,7 +147,8 @@ class ExtractiveAnswerer:
                               s_pos, [match_text(p.text) for p in paras], p_cos,
                               [p.language for p in paras], self.index.idf, f_vec_q,
                               lexicon=self.lexicon,
-                              p_context=[f"{p.title} {p.section} {p.date or ''}" for p in paras])
+                              p_context=[f"{p.title} {p.section} {p.date or ''}" for p in paras],
+                              count_window=self.count_window)
         probs = self.scorer.run(X)
         out = [Sentence(pid, s, e, t, float(pr), i)
                for i, ((pid, s, e), t, pr) in enumerate(zip(spans_, texts, probs))]
@@ -213,35 +216,39 @@ class ExtractiveAnswerer:
     @staticmethod
     def has_expected_type(rows: list[np.ndarray], types: dict[str, float],
                           pool: np.ndarray | None = None) -> bool:
-        """When the answer-type model is sure a number or a date is asked for (P >= 0.5:
-        more likely than every other type together), a sentence to be quoted must state
-        one the question does not: "How much was the budget?" is not answered by
-        sentences that name no amount. (Seeds fit split: one more near miss refused, no
-        answer lost.) Any quoted sentence will do, not only the best: a question asking
-        two things ("When was it held, and what could one win?") may have its date in
-        the runner-up. ``types``: ``AnswerType.run`` of the question.
+        """When the answer-type model is sure a date is asked for (P >= 0.5: more likely
+        than every other type together), a sentence to be quoted must state one the
+        question does not. Any quoted sentence will do, not only the best: a question
+        asking two things ("When was it held, and what could one win?") may have its date
+        in the runner-up. ``types``: ``AnswerType.run`` of the question. (A number asked
+        for is ``_has_amount``'s.)
 
-        The date rule holds only where the candidates (``pool``: every sentence scored)
-        state dates at all. The type model learnt "when" from Wikipedia, where it asks
-        for a date; in documentation "When does fastapi dev reload the server?" asks for
-        a condition ("... when you make changes to your code"), and a "when" question
-        over paragraphs that hold no date was always refused (FastAPI docs: every one of
-        8 "when" questions tried; fit splits unchanged: their "when" pools hold dates)."""
-        def states(kind: str, candidates) -> bool:
-            return any(row[FEATURES.index(f"type_{kind}")] > 0 for row in candidates)
+        The rule holds only where the candidates (``pool``: every sentence scored) state
+        dates at all. The type model learnt "when" from Wikipedia, where it asks for a
+        date; in documentation "When does fastapi dev reload the server?" asks for a
+        condition ("... when you make changes to your code"), and a "when" question over
+        paragraphs that hold no date was always refused (FastAPI docs: every one of 8
+        "when" questions tried; fit splits unchanged: their "when" pools hold dates)."""
+        def states(candidates) -> bool:
+            return any(row[FEATURES.index("type_date")] > 0 for row in candidates)
 
-        return all(types.get(kind, 0.0) < 0.5 or states(kind, rows)
-                   or (kind == "date" and pool is not None and not states(kind, pool))
-                   for kind in ("number", "date"))
+        return (types.get("date", 0.0) < 0.5 or states(rows)
+                or (pool is not None and not states(pool)))
 
     def _has_amount(self, texts: list[str], q: Question, types: dict[str, float]) -> bool:
         """When a number (not a date) is asked for, some quoted sentence must state one
         that is not part of a date (``qa.answertype.date_figures``: "from 25 to 28 February
-        2025" holds no amount): a year or a day of the month does not say how many."""
+        2025" holds no amount): a year or a day of the month does not say how many. A
+        count written as a word (``qa.answertype.spelled_counts``: "two universities",
+        "hai dòng", "twice") states one too when it stands within ``count_window`` words
+        of a word of the question: "the two sides" in a sentence about something else
+        does not answer "how much was the budget?"."""
         if types.get("number", 0.0) < 0.5:
             return True
         asked = numbers(q.standalone)
-        return any(numbers(text) - asked - date_figures(text) for text in texts)
+        if any(numbers(text) - asked - date_figures(text) for text in texts):
+            return True
+        return any(states_count(text, q.standalone, self.count_window) for text in texts)
 
     def _has_key_terms(self, q: Question, pid: str) -> bool:
         """``key_terms_in`` for the question's numbers and acronyms."""

@@ -40,9 +40,10 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.answertype import _DATE
+from qa.answertype import _DATE, states_count
 from qa.errors import CalibrationError
 from qa.text import STOPWORDS, ascii_fold, content_tokens, numbers, stem, tokens
+from qa.tuning import ANSWER
 
 SCORING = Path(__file__).with_name("scoring.json")
 # Bumped whenever the features or the file layout change: an older file is stale.
@@ -59,6 +60,7 @@ FEATURES = (
     #                 absent from the paragraph; 0 when the question has none
     "cos_context",  # the best cos(question, adjacent sentence of the same paragraph)
     "type_number",  # P(number | question) x the sentence has a number the question lacks
+    #                 (in figures, or a count in words next to a word of the question)
     "type_date",  # P(date | question) x the sentence has a date the question lacks
     "type_name",  # P(name | question) x the sentence has a capitalised name the question lacks
     "cross",  # 1 when the sentence is not in the question's language
@@ -146,7 +148,8 @@ def sentence_features(question: str, q_vec: np.ndarray, q_lang: str,
                       paragraphs: Sequence[str], p_cos: Sequence[float],
                       p_langs: Sequence[str], idf: Mapping[str, float],
                       f_vec: np.ndarray | None = None, lexicon=None,
-                      p_context: Sequence[str] | None = None) -> np.ndarray:
+                      p_context: Sequence[str] | None = None,
+                      count_window: int | None = ANSWER.count_window) -> np.ndarray:
     """The ``FEATURES`` of each candidate sentence, shape (n, len(FEATURES)).
 
     question/q_vec (d,): the question and its query vector (L2-normalised);
@@ -160,7 +163,8 @@ def sentence_features(question: str, q_vec: np.ndarray, q_lang: str,
     tokens weigh as the rarest); f_vec: the query vector of the question without
     its topic words (``qa.text.focus_text``; the retriever's focus when it reranked),
     or None; p_context (m): what else names each paragraph's subject (document title,
-    heading path, date), or None.
+    heading path, date), or None; count_window: how near a word of the question a count
+    written as a word must stand to state a number (``qa.answertype.states_count``).
     """
     n = len(sentences)
     out = np.zeros((n, len(FEATURES)))
@@ -208,7 +212,8 @@ def sentence_features(question: str, q_vec: np.ndarray, q_lang: str,
         out[i] = (
             sims[i], fsims[i], p_cos[j], 0.0, 0.0,
             cover(_folded(text), p_langs[j]), para_cover[j], para_missing[j], 0.0,
-            types.get("number", 0.0) * bool(numbers(text) - q_numbers),
+            types.get("number", 0.0) * bool(numbers(text) - q_numbers
+                                            or states_count(text, question, count_window)),
             types.get("date", 0.0) * bool(_dates(text) - q_dates),
             types.get("name", 0.0) * bool(_new_names(text, q_words)),
             cross, cross * sims[i],

@@ -139,6 +139,17 @@ class Answer:
     # best sentence (qa.disagree). The runner-up share it was built and tested with;
     # bench/sweep_answer.py sweeps runner_up with this held fixed.
     rival_share: float = 0.2
+    # measured: a count written as a word ("two universities", "hai dòng", "twice")
+    # states the number asked for when it stands within this many words of a word of the
+    # question (0: never, digits only; None: anywhere): in the amount gate and in the
+    # scorer's type_number feature (qa/scoring.json refitted with it: XQuAD held-out
+    # top-1 unchanged, 0.719). bench/sweep_counts.py (fit data only,
+    # bench/results/counts-sweep.md): XQuAD fit questions asking for a number, span hit
+    # at 0 / 1 / 3 / anywhere: en (128) 0.789 / 0.883 / 0.898 / 0.906, vi (125) 0.832 /
+    # 0.904 / 0.912 / 0.888; seeds fit refusal 0.333 / 0.333 / 0.167 / 0.000 (from 2 on,
+    # "hai bên ... hợp tác" answered a near miss about a budget: "tác" is a syllable of
+    # the question's "đối tác"); hf-course fit unchanged. 1 keeps every refusal.
+    count_window: int | None = 1
     # measured (first session, seeds): two sentences this close (cosine) say the same.
     redundant: float = 0.93
 

@@ -12,7 +12,14 @@ import math
 import numpy as np
 import pytest
 
-from qa.answertype import AnswerType, date_figures, label_answer, question_features
+from qa.answertype import (
+    AnswerType,
+    date_figures,
+    label_answer,
+    question_features,
+    spelled_counts,
+    states_count,
+)
 from qa.errors import CalibrationError, QAError
 from qa.scoring import (
     ANSWERABILITY_FEATURES,
@@ -60,6 +67,34 @@ def test_label_answer(answer, label):
 ])
 def test_date_figures_are_not_amounts(text, amounts):
     assert numbers(text) - date_figures(text) == amounts
+
+
+@pytest.mark.parametrize(("text", "counts"), [
+    ("The city has two universities.", [(3, "two")]),
+    ("React calls each component's function twice", [(5, "twice")]),
+    ("Một file không thể có nhiều hơn một xuất", [(0, "một"), (7, "một")]),
+    ("năm 2025 có năm người", [(2, "năm")]),  # "năm" before a figure is a year
+    ("refers to the Seven Years War in Europe", []),  # a word of a name
+    ("khi Ba Tư bị chinh phục", []),
+    ("Two Japanese teams", [(0, "two")]),  # the first word is capitalised anyway
+    ("no count here at all", []),
+])
+def test_spelled_counts(text, counts):
+    assert spelled_counts(text) == counts
+
+
+@pytest.mark.parametrize(("text", "question", "window", "states"), [
+    ("It was opened in five phases.", "How many phases were there?", 1, True),
+    ("It was opened in five phases.", "How many phases were there?", 0, False),  # digits only
+    # "two" quantifies nothing the question asks about ...
+    ("The two sides agreed to meet.", "How much was the budget?", 1, False),
+    ("The two sides agreed to meet.", "How much was the budget?", None, True),  # ... anywhere
+    ("Thành phố có hai trường đại học.", "Thành phố có bao nhiêu trường đại học?", 1, True),
+    ("It has two universities.", "Are there two universities?", 1, False),  # the question's own
+    ("Calls each function twice in Strict Mode.", "How often is the function called?", 1, True),
+])
+def test_states_count(text, question, window, states):
+    assert states_count(text, question, window) is states
 
 
 def test_question_features_are_words_and_bigrams():

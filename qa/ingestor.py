@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]  # (file name, paragraphs done, total)
 # Bumped when what is derived from a paragraph changes (sentence rules, stored fields),
 # so every paragraph is rebuilt once after an upgrade.
-DERIVED = "7"
+DERIVED = "8"
 CORPUS, UPLOAD = "corpus", "upload"
 
 

@@ -17,21 +17,37 @@ from qa.text import markup_only, sentences
 from qa.tuning import SENTENCES
 
 MIN_SENTENCE_CHARS = SENTENCES.min_chars
-MIN_WORDS = SENTENCES.min_words  # shorter blocks are headings or captions: not quotable
+MIN_WORDS = SENTENCES.min_words  # shorter sentences are quoted with a neighbour
 _LIST_MARKER_CHARS = 6
 
 
 def spans(text: str) -> list[tuple[int, int]]:
-    """Quotable sentence spans of a paragraph, without leading list markers ("1. ", "IV. ")."""
-    out = []
+    """Quotable sentence spans of a paragraph, without leading list markers ("1. ", "IV. ").
+
+    A sentence too short to stand alone ("Produces WebM (VP8/VP9 codec).", "Defaults to
+    8000.", a list item of one word, a photo credit) is quoted with the sentence before
+    it (the first ones with the sentence after them): it says something about that
+    sentence's subject, and dropped it could never be quoted. Never across a piece of
+    markup, which is dropped. A block of short sentences only is one span."""
+    out: list[tuple[int, int]] = []
+    lead = None  # start of the short sentences before the first long one
+    joinable = False  # may a short sentence join the last span (no markup in between)?
     for start, end in sentences(text):
         head = text[start:start + _LIST_MARKER_CHARS]
         dot = head.find(". ")
         if 0 < dot <= 4 and head[:dot].strip().rstrip(".").isalnum() and (
                 head[:dot].isdigit() or head[:dot].upper().strip("IVX") == ""):
             start += dot + 2
-        if end - start >= MIN_SENTENCE_CHARS and len(text[start:end].split()) >= MIN_WORDS:
-            out.append((start, end))
+        piece = text[start:end]
+        if end - start >= MIN_SENTENCE_CHARS and len(piece.split()) >= MIN_WORDS:
+            out.append((start if lead is None else lead, end))
+            lead, joinable = None, True
+        elif markup_only(piece):
+            lead, joinable = None, False
+        elif out and joinable:
+            out[-1] = (out[-1][0], end)
+        elif lead is None:
+            lead = start
     return out or [(0, len(text))]
 
 

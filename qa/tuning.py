@@ -179,7 +179,11 @@ class Links:
 
 @dataclass(frozen=True)
 class Sentences:
-    # bound: shorter spans are headings, captions or list labels: findable, not quotable.
+    # bound: a shorter sentence ("Produces WebM.", a one-word list item, a photo credit)
+    # does not stand alone: it is quoted with the sentence before it (qa.sentvec.spans;
+    # until 2026-11-30 it was dropped, unquotable: fit splits, XQuAD fit number questions
+    # and two foreign doc sets measured the same either way). A block of such sentences
+    # only (a heading, a label) is one span.
     min_chars: int = 12
     min_words: int = 5
     # bound: a block with more sentences than this is quoted in windows of about

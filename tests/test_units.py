@@ -157,8 +157,15 @@ def test_lexicon_matches_names_across_diacritics_and_languages():
 # -- sentence spans -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, quoted", [
+    # A short sentence goes with its neighbour: the one before it, else the one after.
     ("One short. The second sentence is long enough here.",
-     ["The second sentence is long enough here."]),
+     ["One short. The second sentence is long enough here."]),
+    ("Records browser sessions as video files. Produces WebM.",
+     ["Records browser sessions as video files. Produces WebM."]),
+    ("The first sentence is long enough here. The second is long enough too.",
+     ["The first sentence is long enough here.", "The second is long enough too."]),
+    ("The attributes of every sample:\n- Alcohol\n- Malic acid",
+     ["The attributes of every sample:\n- Alcohol\n- Malic acid"]),
     ("1. The first numbered item says something useful.",
      ["The first numbered item says something useful."]),
     ("Heading only", ["Heading only"]),  # nothing quotable: the whole block

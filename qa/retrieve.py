@@ -23,6 +23,9 @@ Last, the candidates are reranked by the question's focus: the question without 
 words found in at least half of its best candidates (a collection's topic words match
 them all alike). A candidate scores 2/3 its score so far, 1/3 its match to the focus
 (``Retrieval.focus_weight``, bench/sweep_focus.py); the answerer reuses the focus vector.
+A paragraph in another language matches the focus blended with the question's gloss,
+as it matches the question (bench/crosslingual.py: without it the focus favoured the
+question's own language).
 """
 
 from __future__ import annotations
@@ -93,7 +96,7 @@ class Retriever:
                  lexical_weight: float = RETRIEVAL.lexical_weight,
                  glosser=None, gloss_weight: float = RETRIEVAL.gloss_weight,
                  focus_weight: float = RETRIEVAL.focus_weight,
-                 focus_pool: int = RETRIEVAL.focus_pool) -> None:
+                 focus_pool: int = RETRIEVAL.focus_pool, focus_glossed: bool = True) -> None:
         self.index = index
         self.embedder = embedder
         self.pool = pool
@@ -107,6 +110,9 @@ class Retriever:
         # query that tells those candidates apart (``qa.text.focus_text``).
         self.focus_weight = focus_weight
         self.focus_pool = focus_pool
+        # False: the focus is matched in the question's language only (as before
+        # 2026-11-30; bench/crosslingual.py compares the two).
+        self.focus_glossed = focus_glossed
         cat = index.catalog
         canon = [p for p in cat.paragraphs.values() if p.is_canonical]
         self.languages = sorted({p.language for p in canon})
@@ -175,13 +181,13 @@ class Retriever:
                 semantic[mask] = ((1 - self.gloss_weight) * semantic[mask]
                                   + self.gloss_weight * glossed)
         score = semantic + self.lexical_weight * lex
-        score, focus = self._refocus(question, lang, ids, score)
+        score, focus = self._refocus(question, lang, ids, score, glosses)
         order = np.argsort(-score, kind="stable")[:k]
         return [Scored(ids[i], float(score[i]), float(dense[i]), float(sent[i]),
                        float(lexical.get(ids[i], 0.0))) for i in order], focus
 
-    def _refocus(self, question: str, lang: str, ids: list[str], score: np.ndarray
-                 ) -> tuple[np.ndarray, Focus | None]:
+    def _refocus(self, question: str, lang: str, ids: list[str], score: np.ndarray,
+                 glosses: dict | None = None) -> tuple[np.ndarray, Focus | None]:
         """``score`` blended with the candidates' match to the question's focus: the
         question without its topic words, those found in at least half of its
         ``focus_pool`` best candidates. In a collection about one subject the topic
@@ -197,6 +203,18 @@ class Retriever:
         vector = self.embedder.embed_query(text)
         focused = (self._dense(ids, vector, lang)
                    + self.sentence_weight * self._sentences(ids, vector, lang))
+        if self.focus_glossed:
+            # As for the question itself: a paragraph in another language also matches the
+            # question's gloss, or the focus would favour the question's own language.
+            cat = self.index.catalog
+            for other, gloss in (glosses or {}).items():
+                mask = np.array([cat.paragraphs[pid].language == other for pid in ids])
+                if mask.any():
+                    sub = [pid for pid, m in zip(ids, mask) if m]
+                    glossed = (self._dense(sub, gloss, other)
+                               + self.sentence_weight * self._sentences(sub, gloss, other))
+                    focused[mask] = ((1 - self.gloss_weight) * focused[mask]
+                                     + self.gloss_weight * glossed)
         return (1 - self.focus_weight) * score + self.focus_weight * focused, Focus(text, vector)
 
     def gloss_texts(self, question: str, lang: str) -> dict[str, str]:

@@ -329,6 +329,36 @@ def test_a_paragraph_of_the_other_language_also_matches_the_gloss(tmp_path):
     assert via_gloss["en:1"] > via_gloss["en:2"]  # the gloss names rice
 
 
+def test_a_paragraph_of_the_other_language_matches_the_focus_through_the_gloss_too(tmp_path):
+    from qa.lexicon import Glosser, Lexicon
+
+    a = planted_assistant(tmp_path)
+    # "Nguyên" is in half of the candidates (Tây Nguyên, Thái Nguyên): the focus drops it.
+    question = "Lúa Nguyên xuất khẩu đạt bao nhiêu?"
+    glosser = Glosser(Lexicon({"vi->en": {"lúa": ["rice", "paddy"]}}))
+    gloss = glosser.texts(question, "vi", ["en"])["en"]
+
+    def retriever(**kw):
+        return Retriever(a.pipeline.index, a.embedder, sentence_weight=0.0, glosser=glosser,
+                         focus_weight=1 / 3, **kw)
+
+    def scores(r, text, lang="vi"):
+        return {h.id: h.score for h in r.search(text, k=4, language=lang)}
+
+    hits, focus = retriever().focused_search(question, k=4, language="vi")
+    assert focus.text == "Lúa xuất khẩu đạt bao nhiêu?"
+    glossed, alone = {h.id: h.score for h in hits}, scores(retriever(focus_glossed=False), question)
+    plain = Retriever(a.pipeline.index, a.embedder, sentence_weight=0.0, focus_weight=0.0)
+    via_focus, via_gloss = scores(plain, focus.text), scores(plain, gloss, "en")
+    # An English paragraph's focus match is 2/3 the focus, 1/3 the gloss (as its match to
+    # the question is); the focus weighs 1/3 of the score: the difference is 1/9 of theirs.
+    assert via_gloss["en:1"] > via_focus["en:1"]  # the gloss names rice; the focus does not
+    for pid in ("en:1", "en:2"):
+        assert glossed[pid] == pytest.approx(alone[pid] + (via_gloss[pid] - via_focus[pid]) / 9)
+    for pid in ("vi:1", "vi:2"):
+        assert glossed[pid] == pytest.approx(alone[pid])
+
+
 class CountingEmbedder(PlantedEmbedder):
     """``PlantedEmbedder`` counting every mention: a word repeated weighs more, as the
     shared topic of a collection weighs on a real embedding."""

@@ -30,7 +30,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import common, xquad  # noqa: E402
-from bench.evaluate import fit_set, xquad_split  # noqa: E402
+from bench.evaluate import fit_set, xquad_fit_assistant  # noqa: E402
 from qa.evaluate import has_evidence, run, summarise  # noqa: E402
 
 QUESTIONS = 400
@@ -72,14 +72,8 @@ def dev_rows() -> list[dict]:
 
 
 def xquad_rows(folder: Path, quick: bool) -> list[dict]:
-    data = xquad.load(folder)
-    fit, _held = xquad_split(data.paragraphs["en"])
-    keep = set(fit)
-    paragraphs = [p for lang in ("en", "vi") for p in data.paragraphs[lang]
-                  if p.index in keep and (p.index % 2 == 0) == (lang == "en")]
-    assistant, _report, seconds = xquad.index(paragraphs,
-                                              xquad.cache_dir("one-language", paragraphs))
-    common.log(f"{len(paragraphs)} fit paragraphs, one language each, indexed in {seconds:.0f} s")
+    data, keep, assistant = xquad_fit_assistant(
+        folder, "one-language", lambda p, lang: (p.index % 2 == 0) == (lang == "en"))
     retriever = assistant.pipeline.retriever
     rows = []
     for lang in ("en", "vi"):

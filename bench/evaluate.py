@@ -180,6 +180,20 @@ class CachedEmbedder:
 _EMBEDDER: list = []
 
 
+def xquad_fit_assistant(folder: Path, name: str, keep=lambda p, lang: True):
+    """(XQuAD data, the fit paragraph indices, an offline ``qa.Assistant`` over the fit
+    paragraphs of both languages that ``keep(paragraph, language)`` accepts), its index
+    cached in bench/.cache/<name>-...: what the sweeps measure XQuAD fit data on."""
+    data = xquad.load(folder)
+    fit, _held = xquad_split(data.paragraphs["en"])
+    fitted = set(fit)
+    paragraphs = [p for lang in ("en", "vi") for p in data.paragraphs[lang]
+                  if p.index in fitted and keep(p, lang)]
+    assistant, _report, seconds = xquad.index(paragraphs, xquad.cache_dir(name, paragraphs))
+    common.log(f"{len(paragraphs)} fit paragraphs indexed in {seconds:.0f} s")
+    return data, fitted, assistant
+
+
 def baseline_embedder() -> CachedEmbedder:
     """seedqa's configured embedder (``qa.embed.make_embedder``) behind the vector cache."""
     if not _EMBEDDER:

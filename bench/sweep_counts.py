@@ -25,7 +25,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import common, xquad  # noqa: E402
-from bench.evaluate import fit_set, xquad_split  # noqa: E402
+from bench.evaluate import fit_set, xquad_fit_assistant  # noqa: E402
 from qa.evaluate import run, summarise  # noqa: E402
 
 WINDOWS = (0, 1, 2, 3, None)
@@ -51,13 +51,7 @@ def dev_rows() -> list[dict]:
 
 
 def xquad_rows(folder: Path, quick: bool) -> list[dict]:
-    data = xquad.load(folder)
-    fit, _held = xquad_split(data.paragraphs["en"])
-    keep = set(fit)
-    paragraphs = [p for lang in ("en", "vi") for p in data.paragraphs[lang] if p.index in keep]
-    assistant, _report, seconds = xquad.index(paragraphs,
-                                              xquad.cache_dir("focus-mixed", paragraphs))
-    common.log(f"{len(paragraphs)} fit paragraphs indexed in {seconds:.0f} s")
+    data, keep, assistant = xquad_fit_assistant(folder, "focus-mixed")
     answerer = assistant.pipeline.extractive
     golds = data.golds()
     rows = []

@@ -29,7 +29,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import common, xquad  # noqa: E402
-from bench.evaluate import fit_set, xquad_split  # noqa: E402
+from bench.evaluate import fit_set, xquad_fit_assistant  # noqa: E402
 from bench.sweep_gloss import measures  # noqa: E402
 from qa.evaluate import has_evidence, run, summarise  # noqa: E402
 from qa.lexicon import Glosser, shipped  # noqa: E402
@@ -93,13 +93,7 @@ def dev_rows() -> list[dict]:
 
 
 def xquad_rows(folder: Path, quick: bool) -> list[dict]:
-    data = xquad.load(folder)
-    fit, _held = xquad_split(data.paragraphs["en"])
-    keep = set(fit)
-    paragraphs = [p for lang in ("en", "vi") for p in data.paragraphs[lang] if p.index in keep]
-    assistant, _report, seconds = xquad.index(paragraphs,
-                                              xquad.cache_dir("focus-mixed", paragraphs))
-    common.log(f"{len(paragraphs)} fit paragraphs indexed in {seconds:.0f} s")
+    data, keep, assistant = xquad_fit_assistant(folder, "focus-mixed")
     rows = []
     for lang in ("en", "vi"):
         questions = [q for q in data.questions[lang] if q.index in keep]

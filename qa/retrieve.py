@@ -170,16 +170,8 @@ class Retriever:
         sent = self._sentences(ids, vector, lang)
         top = max(lexical.values(), default=0.0) or 1.0
         lex = np.array([lexical.get(pid, 0.0) / top for pid in ids])
-        semantic = dense + self.sentence_weight * sent
-        for other, gloss in glosses.items():
-            # A paragraph of the other language matches the question and its gloss.
-            mask = np.array([cat.paragraphs[pid].language == other for pid in ids])
-            if mask.any():
-                sub = [pid for pid, m in zip(ids, mask) if m]
-                glossed = (self._dense(sub, gloss, other)
-                           + self.sentence_weight * self._sentences(sub, gloss, other))
-                semantic[mask] = ((1 - self.gloss_weight) * semantic[mask]
-                                  + self.gloss_weight * glossed)
+        # A paragraph of the other language matches the question and its gloss.
+        semantic = self._with_glosses(ids, dense + self.sentence_weight * sent, glosses)
         score = semantic + self.lexical_weight * lex
         score, focus = self._refocus(question, lang, ids, score, glosses)
         order = np.argsort(-score, kind="stable")[:k]
@@ -206,16 +198,23 @@ class Retriever:
         if self.focus_glossed:
             # As for the question itself: a paragraph in another language also matches the
             # question's gloss, or the focus would favour the question's own language.
-            cat = self.index.catalog
-            for other, gloss in (glosses or {}).items():
-                mask = np.array([cat.paragraphs[pid].language == other for pid in ids])
-                if mask.any():
-                    sub = [pid for pid, m in zip(ids, mask) if m]
-                    glossed = (self._dense(sub, gloss, other)
-                               + self.sentence_weight * self._sentences(sub, gloss, other))
-                    focused[mask] = ((1 - self.gloss_weight) * focused[mask]
-                                     + self.gloss_weight * glossed)
+            focused = self._with_glosses(ids, focused, glosses or {})
         return (1 - self.focus_weight) * score + self.focus_weight * focused, Focus(text, vector)
+
+    def _with_glosses(self, ids: list[str], match: np.ndarray, glosses: dict) -> np.ndarray:
+        """``match`` (one per candidate) with each candidate of another language than the
+        question's blended with its match to the question's gloss into that language
+        (``gloss_weight`` of it); ``glosses``: language -> gloss query vector."""
+        cat = self.index.catalog
+        match = match.copy()
+        for other, gloss in glosses.items():
+            mask = np.array([cat.paragraphs[pid].language == other for pid in ids])
+            if mask.any():
+                sub = [pid for pid, m in zip(ids, mask) if m]
+                glossed = (self._dense(sub, gloss, other)
+                           + self.sentence_weight * self._sentences(sub, gloss, other))
+                match[mask] = (1 - self.gloss_weight) * match[mask] + self.gloss_weight * glossed
+        return match
 
     def gloss_texts(self, question: str, lang: str) -> dict[str, str]:
         """Other corpus language -> ``question`` glossed into it (only the languages the

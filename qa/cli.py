@@ -14,7 +14,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="seedqa", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("ingest", help="index a folder of documents (.txt, .md, .pdf, .html, "
-                       ".ipynb, .rst; incremental)")
+                       ".docx, .ipynb, .rst; incremental)")
     p.add_argument("folder", nargs="?", help="corpus folder (default: QA_CORPUS_DIR or seeds/)")
     p.add_argument("--rebuild", action="store_true", help="drop the index and re-embed all")
     p.add_argument("--json", action="store_true", help="print the report as JSON")

@@ -20,6 +20,7 @@ from qa import language
 from qa.errors import CorpusError
 from qa.formats import (
     SECTION_SEP,
+    DocxReader,
     Extracted,
     HtmlReader,
     NotebookReader,
@@ -39,8 +40,9 @@ PDF_SUFFIXES = (".pdf",)
 HTML_SUFFIXES = (".html", ".htm")
 NOTEBOOK_SUFFIXES = (".ipynb",)
 RST_SUFFIXES = (".rst", ".rest")
+DOCX_SUFFIXES = (".docx",)
 SUFFIXES = (TEXT_SUFFIXES + MARKDOWN_SUFFIXES + PDF_SUFFIXES + HTML_SUFFIXES + NOTEBOOK_SUFFIXES
-            + RST_SUFFIXES)
+            + RST_SUFFIXES + DOCX_SUFFIXES)
 MAX_FILE_BYTES = 50 * 1024 * 1024
 TITLE_CHARS = 110
 # bound: at most this much of a lead-in sentence is embedded (a long sentence's length).
@@ -154,6 +156,8 @@ def parse_bytes(doc_id: str, raw: bytes, suffix: str, path: str = "") -> Documen
         return build_document(doc_id, path, PdfReader().run(raw))
     if suffix in NOTEBOOK_SUFFIXES:
         return parse_markdown(doc_id, NotebookReader().run(raw), path)
+    if suffix in DOCX_SUFFIXES:
+        return build_document(doc_id, path, DocxReader().run(raw))
     if suffix not in SUFFIXES:
         raise CorpusError(f"unsupported file type {suffix or '(none)'!r}; use one of "
                           f"{', '.join(SUFFIXES)}")

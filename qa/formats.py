@@ -6,6 +6,9 @@ headers/footers are dropped, and a paragraph cut by a page break is joined again
 HTML: the standard library's ``html.parser``; one block per paragraph, heading,
 whole list, whole table, block quote or ``<pre>``; scripts, styles and navigation
 are skipped.
+Word (.docx): the standard library's ``zipfile`` and ``xml.etree`` read the document's
+XML into the HTML that ``HtmlReader`` then splits: headings from the paragraph styles,
+list paragraphs as lists, tables whole.
 Jupyter notebooks: the JSON (nbformat 4) turned into the Markdown a notebook viewer
 shows, which ``qa.corpus`` then splits as any Markdown file.
 reStructuredText: docutils (the reference parser; public domain / BSD-2-Clause) renders
@@ -15,14 +18,17 @@ it to HTML, read as any HTML page; Sphinx's cross-reference roles become their t
 from __future__ import annotations
 
 import functools
+import html
 import io
 import json
 import re
+import zipfile
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from xml.etree import ElementTree
 
 from qa.errors import CorpusError
-from qa.tuning import NOTEBOOKS
+from qa.tuning import DOCX, NOTEBOOKS
 
 
 @dataclass(frozen=True)
@@ -457,3 +463,144 @@ def _fenced(text: str, info: str) -> str:
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     fence = "`" * max(3, longest + 1)
     return f"{fence}{info}\n{text}\n{fence}"
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_DC = "{http://purl.org/dc/elements/1.1/}"
+_DCTERMS = "{http://purl.org/dc/terms/}"
+# Word writes the built-in style names in English whatever the UI language ("heading 1",
+# "Title"); the style ids may be localised ("berschrift1").
+_HEADING_STYLE = re.compile(r"^heading\s*([1-6])$", re.IGNORECASE)
+DOCX_PART_BYTES = DOCX.part_bytes
+
+
+class DocxReader:
+    """Word .docx bytes -> Extracted, through HTML and ``HtmlReader``.
+
+    A paragraph whose style is a heading ("heading N", "Title", or an outline level) is
+    a heading, list paragraphs are lists, a table is a table; text of tracked deletions
+    and field codes is left out. The title is the document's (its properties), else the
+    first heading; the date is its creation date. A legacy .doc (not a zip of XML) or a
+    damaged file is refused with a message saying to save it as .docx.
+    """
+
+    def run(self, raw: bytes) -> Extracted:
+        try:
+            with zipfile.ZipFile(io.BytesIO(raw)) as z:
+                body = _docx_part(z, "word/document.xml")
+                styles = _docx_part(z, "word/styles.xml", required=False)
+                core = _docx_part(z, "docProps/core.xml", required=False)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
+            raise CorpusError(f"not a readable Word document ({exc}); save it as .docx "
+                              "(Word 2007 or later) and add it again") from exc
+        levels = _heading_styles(styles)
+        pieces = ["<html><head>"]
+        if core is not None:
+            title = core.findtext(f"{_DC}title") or ""
+            date = core.findtext(f"{_DCTERMS}created") or ""
+            pieces.append(f"<title>{html.escape(title)}</title>" if title.strip() else "")
+            pieces.append(f'<meta name="date" content="{html.escape(date)}">' if date else "")
+        pieces.append("</head><body>")
+        in_list = False
+        for kind, level, text, rows in _docx_blocks(body.find(f"{_W}body"), levels):
+            if in_list and kind != "item":
+                pieces.append("</ul>")
+                in_list = False
+            if kind == "item":
+                pieces.append("" if in_list else "<ul>")
+                in_list = True
+                pieces.append(f"<li>{_html_lines(text)}</li>")
+            elif kind == "table":
+                pieces.append("<table>" + "".join(
+                    "<tr>" + "".join(f"<td>{_html_lines(c)}</td>" for c in row) + "</tr>"
+                    for row in rows) + "</table>")
+            elif level:
+                pieces.append(f"<h{level}>{_html_lines(text)}</h{level}>")
+            else:
+                pieces.append(f"<p>{_html_lines(text)}</p>")
+        pieces.append("</ul></body></html>" if in_list else "</body></html>")
+        return HtmlReader().run("".join(pieces))
+
+
+def _docx_part(z: zipfile.ZipFile, name: str, required: bool = True):
+    """The parsed XML of part ``name`` (None if absent and not ``required``)."""
+    try:
+        info = z.getinfo(name)
+    except KeyError:
+        if required:
+            raise CorpusError(f"not a Word document: it has no {name}; save it as .docx "
+                              "(Word 2007 or later) and add it again") from None
+        return None
+    if info.file_size > DOCX_PART_BYTES:
+        raise CorpusError(f"{name} unpacks to {info.file_size // 2**20} MB, over the "
+                          f"{DOCX_PART_BYTES // 2**20} MB limit; split the document")
+    data = z.read(name)
+    # Word never writes a DTD; one here could only expand entities (a "billion laughs").
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise CorpusError(f"{name} declares a DTD, which Word never writes; save the "
+                          "document again from a word processor")
+    try:
+        return ElementTree.fromstring(data)
+    except ElementTree.ParseError as exc:
+        raise CorpusError(f"{name} is damaged ({exc}); open and save the document again "
+                          "in a word processor") from exc
+
+
+def _heading_styles(styles) -> dict[str, int]:
+    """Paragraph style id -> heading level (1 for "Title")."""
+    out: dict[str, int] = {}
+    for style in styles.iter(f"{_W}style") if styles is not None else ():
+        sid = style.get(f"{_W}styleId", "")
+        name = (style.find(f"{_W}name").get(f"{_W}val", "")
+                if style.find(f"{_W}name") is not None else "")
+        m = _HEADING_STYLE.match(name.strip())
+        outline = style.find(f"{_W}pPr/{_W}outlineLvl")
+        if m:
+            out[sid] = int(m.group(1))
+        elif name.strip().lower() == "title":
+            out[sid] = 1
+        elif outline is not None and outline.get(f"{_W}val", "").isdigit():
+            out[sid] = min(6, int(outline.get(f"{_W}val")) + 1)
+    return out
+
+
+def _docx_text(element) -> str:
+    """The visible text of a paragraph (or cell): runs' text, tabs as spaces, breaks as
+    new lines; deleted text (``w:delText``) and field codes (``w:instrText``) are not
+    ``w:t`` and so are left out."""
+    out = []
+    for el in element.iter():
+        if el.tag == f"{_W}t":
+            out.append(el.text or "")
+        elif el.tag == f"{_W}tab":
+            out.append(" ")
+        elif el.tag in (f"{_W}br", f"{_W}cr"):
+            out.append("\n")
+    return "".join(out)
+
+
+def _docx_blocks(body, levels: dict[str, int]):
+    """(kind, heading level, text, table rows) of each block of a document body, in
+    order: kind "paragraph", "item" (a list paragraph) or "table"."""
+    if body is None:
+        return
+    for el in body:
+        if el.tag == f"{_W}sdt":  # a content control: its content is body content
+            yield from _docx_blocks(el.find(f"{_W}sdtContent"), levels)
+        elif el.tag == f"{_W}tbl":
+            rows = [[" ".join(_docx_text(p) for p in cell.iter(f"{_W}p"))
+                     for cell in row.iter(f"{_W}tc")] for row in el.iter(f"{_W}tr")]
+            yield "table", 0, "", rows
+        elif el.tag == f"{_W}p":
+            ppr = el.find(f"{_W}pPr")
+            style = ppr.find(f"{_W}pStyle") if ppr is not None else None
+            level = levels.get(style.get(f"{_W}val", ""), 0) if style is not None else 0
+            outline = ppr.find(f"{_W}outlineLvl") if ppr is not None else None
+            if outline is not None and outline.get(f"{_W}val", "").isdigit():
+                level = min(6, int(outline.get(f"{_W}val")) + 1)
+            listed = ppr is not None and ppr.find(f"{_W}numPr") is not None
+            yield ("item" if listed and not level else "paragraph"), level, _docx_text(el), []
+
+
+def _html_lines(text: str) -> str:
+    return "<br>".join(html.escape(line) for line in text.split("\n"))

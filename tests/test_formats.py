@@ -504,7 +504,11 @@ CRANE = docx(
     # a tracked deletion and a field code are not text; a break is a new line
     + "<w:p><w:r><w:t>Call the </w:t></w:r><w:del><w:r><w:delText>old </w:delText></w:r></w:del>"
     "<w:r><w:instrText>PAGE</w:instrText></w:r><w:r><w:t>operator</w:t><w:br/>"
-    "<w:t>before lifting.</w:t></w:r></w:p>")
+    "<w:t>before lifting.</w:t></w:r>"
+    # a text box: Word writes its text twice, once for older readers
+    '<mc:AlternateContent xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006">'
+    "<mc:Choice><w:r><w:t> Ask first.</w:t></w:r></mc:Choice>"
+    "<mc:Fallback><w:r><w:t> Ask first.</w:t></w:r></mc:Fallback></mc:AlternateContent></w:p>")
 
 
 def test_docx_blocks_title_and_date():
@@ -517,7 +521,7 @@ def test_docx_blocks_title_and_date():
         ("list", "- Check the cable every morning.\n- Stop in winds over 50 km/h.", "Safety"),
         ("heading", "Limits", "Safety"),
         ("table", "| Load | 12 t\n| Wind | 50 km/h", "Safety › Limits"),
-        ("text", "Call the operator before lifting.", "Safety › Limits"),
+        ("text", "Call the operator before lifting. Ask first.", "Safety › Limits"),
     ]
 
 

@@ -23,6 +23,7 @@ number gate and the scorer's number feature accept them next to a word of the qu
 
 from __future__ import annotations
 
+import functools
 import re
 
 import numpy as np
@@ -101,11 +102,18 @@ def states_count(text: str, question: str, window: int | None) -> bool:
     counts = spelled_counts(text)
     if not counts or window == 0:
         return False
-    said = {w.lower() for w in _LETTER_WORD.findall(question)}
-    about = {ascii_fold(t) for t in content_tokens(question)}
+    said, about = _question_words(question)
     words = [ascii_fold(stem(w.lower())) for w in _LETTER_WORD.findall(text)]
     return any(word not in said and (window is None or not about.isdisjoint(
         words[max(0, i - window):i] + words[i + 1:i + 1 + window])) for i, word in counts)
+
+
+@functools.lru_cache(maxsize=64)  # one question, scored against every candidate sentence
+def _question_words(question: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(its words lower-cased, its content words folded and stemmed): a count it says
+    itself, and the words a count must stand near (``states_count``)."""
+    return (frozenset(w.lower() for w in _LETTER_WORD.findall(question)),
+            frozenset(ascii_fold(t) for t in content_tokens(question)))
 
 
 def label_answer(answer: str) -> str:

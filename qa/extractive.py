@@ -170,7 +170,7 @@ class ExtractiveAnswerer:
             return self.refusal(q, hits)
         chosen = self.choose(ranked)
         types = self.types.run(q.standalone)
-        if not self.has_expected_type([X[s.row] for s in chosen], types, X) or \
+        if not self.has_asked_date([X[s.row] for s in chosen], types, X) or \
                 not self._has_amount([s.text for s in chosen], q, types):
             return self.refusal(q, hits)
         rival = self.disagreement.run(q.standalone, ranked, types.get("date", 0.0) >= 0.5)
@@ -214,7 +214,7 @@ class ExtractiveAnswerer:
         return True
 
     @staticmethod
-    def has_expected_type(rows: list[np.ndarray], types: dict[str, float],
+    def has_asked_date(rows: list[np.ndarray], types: dict[str, float],
                           pool: np.ndarray | None = None) -> bool:
         """When the answer-type model is sure a date is asked for (P >= 0.5: more likely
         than every other type together), a sentence to be quoted must state one the

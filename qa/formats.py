@@ -471,7 +471,6 @@ _DCTERMS = "{http://purl.org/dc/terms/}"
 # Word writes the built-in style names in English whatever the UI language ("heading 1",
 # "Title"); the style ids may be localised ("berschrift1").
 _HEADING_STYLE = re.compile(r"^heading\s*([1-6])$", re.IGNORECASE)
-DOCX_PART_BYTES = DOCX.part_bytes
 
 
 class DocxReader:
@@ -531,9 +530,9 @@ def _docx_part(z: zipfile.ZipFile, name: str, required: bool = True):
             raise CorpusError(f"not a Word document: it has no {name}; save it as .docx "
                               "(Word 2007 or later) and add it again") from None
         return None
-    if info.file_size > DOCX_PART_BYTES:
+    if info.file_size > DOCX.part_bytes:
         raise CorpusError(f"{name} unpacks to {info.file_size // 2**20} MB, over the "
-                          f"{DOCX_PART_BYTES // 2**20} MB limit; split the document")
+                          f"{DOCX.part_bytes // 2**20} MB limit; split the document")
     data = z.read(name)
     # Word never writes a DTD; one here could only expand entities (a "billion laughs").
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
@@ -550,18 +549,22 @@ def _heading_styles(styles) -> dict[str, int]:
     """Paragraph style id -> heading level (1 for "Title")."""
     out: dict[str, int] = {}
     for style in styles.iter(f"{_W}style") if styles is not None else ():
-        sid = style.get(f"{_W}styleId", "")
-        name = (style.find(f"{_W}name").get(f"{_W}val", "")
-                if style.find(f"{_W}name") is not None else "")
-        m = _HEADING_STYLE.match(name.strip())
-        outline = style.find(f"{_W}pPr/{_W}outlineLvl")
-        if m:
-            out[sid] = int(m.group(1))
-        elif name.strip().lower() == "title":
-            out[sid] = 1
-        elif outline is not None and outline.get(f"{_W}val", "").isdigit():
-            out[sid] = min(6, int(outline.get(f"{_W}val")) + 1)
+        name = style.find(f"{_W}name")
+        name = (name.get(f"{_W}val", "") if name is not None else "").strip()
+        m = _HEADING_STYLE.match(name)
+        level = (int(m.group(1)) if m else 1 if name.lower() == "title"
+                 else _outline_level(style.find(f"{_W}pPr")))
+        if level:
+            out[style.get(f"{_W}styleId", "")] = level
     return out
+
+
+def _outline_level(ppr) -> int:
+    """The heading level a paragraph's (or style's) outline level gives; 0 for none. Word
+    numbers outline levels 0-8 (headings 1-9; HTML has six) and 9 for body text."""
+    outline = ppr.find(f"{_W}outlineLvl") if ppr is not None else None
+    value = outline.get(f"{_W}val", "") if outline is not None else ""
+    return min(6, int(value) + 1) if value.isdigit() and int(value) < 9 else 0
 
 
 def _docx_text(element) -> str:
@@ -601,10 +604,8 @@ def _docx_blocks(body, levels: dict[str, int]):
         elif el.tag == f"{_W}p":
             ppr = el.find(f"{_W}pPr")
             style = ppr.find(f"{_W}pStyle") if ppr is not None else None
-            level = levels.get(style.get(f"{_W}val", ""), 0) if style is not None else 0
-            outline = ppr.find(f"{_W}outlineLvl") if ppr is not None else None
-            if outline is not None and outline.get(f"{_W}val", "").isdigit():
-                level = min(6, int(outline.get(f"{_W}val")) + 1)
+            level = (_outline_level(ppr)
+                     or (levels.get(style.get(f"{_W}val", ""), 0) if style is not None else 0))
             listed = ppr is not None and ppr.find(f"{_W}numPr") is not None
             yield ("item" if listed and not level else "paragraph"), level, _docx_text(el), []
 

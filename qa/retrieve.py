@@ -179,7 +179,7 @@ class Retriever:
                        float(lexical.get(ids[i], 0.0))) for i in order], focus
 
     def _refocus(self, question: str, lang: str, ids: list[str], score: np.ndarray,
-                 glosses: dict | None = None) -> tuple[np.ndarray, Focus | None]:
+                 glosses: dict) -> tuple[np.ndarray, Focus | None]:
         """``score`` blended with the candidates' match to the question's focus: the
         question without its topic words, those found in at least half of its
         ``focus_pool`` best candidates. In a collection about one subject the topic
@@ -198,7 +198,7 @@ class Retriever:
         if self.focus_glossed:
             # As for the question itself: a paragraph in another language also matches the
             # question's gloss, or the focus would favour the question's own language.
-            focused = self._with_glosses(ids, focused, glosses or {})
+            focused = self._with_glosses(ids, focused, glosses)
         return (1 - self.focus_weight) * score + self.focus_weight * focused, Focus(text, vector)
 
     def _with_glosses(self, ids: list[str], match: np.ndarray, glosses: dict) -> np.ndarray:

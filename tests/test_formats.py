@@ -525,12 +525,20 @@ def test_docx_blocks_title_and_date():
     ]
 
 
+def _outlined(text: str, level: int) -> str:
+    return (f'<w:p><w:pPr><w:outlineLvl w:val="{level}"/></w:pPr>'
+            f"<w:r><w:t>{text}</w:t></w:r></w:p>")
+
+
 def test_docx_without_styles_or_properties_is_plain_paragraphs():
-    extracted = DocxReader().run(docx(_p("First point of the memo.") + _p("Second point."),
+    # Outline levels still make headings: 0 is a heading 1; 9 is Word's body text.
+    extracted = DocxReader().run(docx(_p("First point of the memo.") + _outlined("Budget", 1)
+                                      + _outlined("Second point of the memo.", 9),
                                       styles=None, core=None))
     assert (extracted.title, extracted.date) == ("", None)
-    assert [(p.kind, p.text) for p in extracted.parts] == [
-        ("text", "First point of the memo."), ("text", "Second point.")]
+    assert [(p.kind, p.text, p.section) for p in extracted.parts] == [
+        ("text", "First point of the memo.", ""), ("heading", "Budget", ""),
+        ("text", "Second point of the memo.", "Budget")]
 
 
 def _zip(name: str, text: str) -> bytes:

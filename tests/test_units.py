@@ -783,5 +783,5 @@ def test_a_date_is_required_only_where_the_candidates_state_dates(asked, quoted,
         out[:, FEATURES.index("type_date")] = values
         return out
 
-    got = ExtractiveAnswerer.has_expected_type(list(rows(quoted)), asked, rows(pool))
+    got = ExtractiveAnswerer.has_asked_date(list(rows(quoted)), asked, rows(pool))
     assert got is holds

@@ -336,19 +336,38 @@ class XquadCandidates:
         q = self.xq[ql]["questions"][qi]
         gold_i = q["index"]
         qv = self.vc.query(q["question"])
+        reduced: dict[str, tuple[str, np.ndarray]] = {}
+        if drop_answer:
+            # A near miss has no answer anywhere in its paragraph: its paragraph features
+            # (coverage, cosine, rank) are those of the paragraph without the answer
+            # sentences, not of the whole paragraph the answer was cut from.
+            for lang in ("en", "vi"):
+                title, t = self.xq[lang]["paras"][gold_i]
+                answers = self.xq[lang]["questions"][qi]["answers"]
+                rest = " ".join(t[a:b] for a, b in self.spans[lang][gold_i]
+                                if not any(x and x in t[a:b] for x in answers))
+                reduced[lang] = (rest, self.vc.passages([f"{title}\n{rest}"])[0])
+
+        def pvec(lang: str, i: int) -> np.ndarray:
+            return reduced[lang][1] if i == gold_i and lang in reduced else self.pvec[lang][i]
+
+        def ptext(lang: str, i: int) -> tuple[str, str]:
+            title, t = self.xq[lang]["paras"][i]
+            return (title, reduced[lang][0]) if i == gold_i and lang in reduced else (title, t)
+
         if mixed:
             langs = ("en", "vi")
             cand = [(lang, i) for lang in langs for i in pool
                     if not (i == gold_i and (exclude is not None or pl not in (lang, "both")))]
             qc = self.centred(ql, qv)
-            score = np.array([float(self.centred(lang, self.pvec[lang][i]) @ qc)
+            score = np.array([float(self.centred(lang, pvec(lang, i)) @ qc)
                               for lang, i in cand])
         else:
             cand = [(pl, i) for i in pool if i != exclude]
-            score = np.array([float(self.pvec[pl][i] @ qv) for _, i in cand])
+            score = np.array([float(pvec(pl, i) @ qv) for _, i in cand])
         top = [cand[j] for j in np.argsort(-score)[:K]]
-        p_cos = np.array([float(self.pvec[lang][i] @ qv) for lang, i in top])
-        paras = [self.xq[lang]["paras"][i] for lang, i in top]
+        p_cos = np.array([float(pvec(lang, i) @ qv) for lang, i in top])
+        paras = [ptext(lang, i) for lang, i in top]
         focus = focus_text(q["question"], [SimpleNamespace(title=a, text=t) for a, t in paras])
         fv = self.vc.query(focus) if focus else None
         texts, vecs, s_para, s_pos, span, gold = [], [], [], [], [], []
@@ -376,7 +395,7 @@ class XquadCandidates:
             qs = self.centred(ql, qv, "s")
             c_vecs = np.concatenate([self.centred(lang, v, "s") for (lang, _), v in
                                      zip(top, vecs) if len(v)])
-            c_pcos = np.array([float(self.centred(lang, self.pvec[lang][i]) @
+            c_pcos = np.array([float(self.centred(lang, pvec(lang, i)) @
                                      self.centred(ql, qv)) for lang, i in top])
             X = sentence_features(q["question"], qs, ql, types, texts, c_vecs, s_para, s_pos,
                                   [t for _, t in paras], c_pcos, p_langs, idf,
@@ -564,16 +583,15 @@ def seeds_rows(params: dict) -> dict:
     the product's own answerer (``qa.extractive.ExtractiveAnswerer``) built with the
     parameters being fitted, over a fresh index of the seeds."""
     import qa
-    from qa.extractive import ExtractiveAnswerer
     from qa.question import analyse
 
     items = [json.loads(line) for line in (ROOT / "eval" / "seeds-dev.jsonl").open()]
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
-        a = qa.Assistant(corpus_dir=ROOT / "seeds", data_dir=tmp, llm=False)
+        a = qa.Assistant(corpus_dir=ROOT / "seeds", data_dir=tmp, llm=False, scoring=params)
         a.ingest()
         pipe = a.pipeline
-        answerer = ExtractiveAnswerer(pipe.index, pipe.vectors, a.embedder, params=params)
+        answerer = pipe.extractive
         for item in items:
             history = [(item["context"], "")] if item.get("context") else None
             q = analyse(item["question"], history)

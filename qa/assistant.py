@@ -39,7 +39,8 @@ class Assistant:
 
     def __init__(self, corpus_dir: Path | str | None = None, data_dir: Path | str | None = None,
                  embedder: Embedder | str | None = None, llm=None, *,
-                 config: Config | None = None, auto_ingest: bool = True) -> None:
+                 config: Config | None = None, auto_ingest: bool = True,
+                 scoring: dict | None = None) -> None:
         named = embedder if isinstance(embedder, str) else None
         self.config = (config or Config.from_env()).with_(
             **{k: v for k, v in {"corpus_dir": corpus_dir, "data_dir": data_dir,
@@ -52,6 +53,9 @@ class Assistant:
         self.embedder = embedder if given else make_embedder(self.config)
         self.llm = llm
         self.auto_ingest = auto_ingest
+        # Fitted scoring parameters other than qa/scoring.json (None: that file), for
+        # bench/fit_scoring.py to check a fit on the product before writing it.
+        self.scoring = scoring
         self._store: VectorStore | None = None
         self._pipeline: Pipeline | None = None
         self._write_lock = threading.Lock()  # one ingest at a time in this process
@@ -136,7 +140,7 @@ class Assistant:
         with self._load_lock:
             if fresh or self._store is None:
                 self._store = self._open(fresh=fresh)
-            self._pipeline = Pipeline.build(self._store, self.embedder)
+            self._pipeline = Pipeline.build(self._store, self.embedder, self.scoring)
             self._checked = time.monotonic()
 
     def ingest(self, folder: Path | str | None = None, *, rebuild: bool = False,

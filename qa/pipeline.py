@@ -109,13 +109,16 @@ class Pipeline:
     leadins: LeadIns
 
     @classmethod
-    def build(cls, store: VectorStore, embedder: Embedder) -> Pipeline:
+    def build(cls, store: VectorStore, embedder: Embedder,
+              scoring: dict | None = None) -> Pipeline:
+        """The pipeline over ``store``'s index; ``scoring``: fitted parameters other than
+        qa/scoring.json (``qa.scoring.load_scoring``), or None for that file."""
         index = Index.load(store)
         cat = index.catalog
         vectors = index.sentence_vectors(embedder)
         retriever = Retriever(index, embedder,
                               glosser=lexicon.Glosser(lexicon.shipped()))
-        extractive = ExtractiveAnswerer(index, vectors, embedder)
+        extractive = ExtractiveAnswerer(index, vectors, embedder, params=scoring)
         return cls(index, embedder, vectors, retriever, StatementDedup(cat), extractive,
                    LeadIns(cat))
 

@@ -353,3 +353,18 @@ def test_a_feature_space_without_its_centroids_says_how_to_fit(tmp_path, change)
     path.write_text(json.dumps(broken), encoding="utf-8")
     with pytest.raises(CalibrationError, match=r"feature space.*bench/fit_scoring.py"):
         load_scoring(path)
+
+
+def test_assistant_answers_with_the_scoring_it_is_given(seeds_index):
+    """``Assistant(scoring=...)``: what bench/fit_scoring.py checks a fit with before it
+    writes qa/scoring.json. An answerability threshold above 1 refuses everything."""
+    import qa
+
+    params = load_scoring()
+    strict = {**params, "answerability": {**params["answerability"], "threshold": 1.01}}
+    question = "Who did President Lương Cường receive in Hà Nội?"
+    shipped = seeds_index.assistant.ask(question)
+    given = qa.Assistant(corpus_dir=seeds_index.corpus_dir, data_dir=seeds_index.data_dir,
+                         scoring=strict)
+    assert shipped.answered
+    assert not given.ask(question).answered

@@ -197,6 +197,22 @@ def test_key_terms_in(terms, pid, named):
     assert key_terms_in(Catalog.build(_DOC, {}), terms, pid, {}) is named
 
 
+@pytest.mark.parametrize("question, terms", [
+    ("What did APEC decide in 2024?", {"apec", "2024"}),
+    ("What did the PM say?", set()),  # two capitals: too often spelled out
+    ("What is the default of lora_dropout?", {"lora_dropout"}),
+    ("What does os.getenv return?", {"os.getenv"}),
+    ("Where does eslint.config.js go?", {"eslint.config.js"}),
+    ("Why call setNumber twice?", {"setnumber"}),
+    ("Is GitHub or JavaScript needed, e.g. for i.e. docs?", set()),  # names, abbreviations
+    ("Tại sao lora_alpha lại lớn?", {"lora_alpha"}),
+])
+def test_key_terms_of_a_question(question, terms):
+    from qa.question import key_terms
+
+    assert key_terms(question) == terms
+
+
 _ITEMS = ("* `allow_methods` - A list of methods to allow. Defaults to `['GET']`.\n"
           "    * a nested item with enough words.\n"
           "1. Another item with its words. And a second sentence here.")

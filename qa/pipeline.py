@@ -144,8 +144,7 @@ class Pipeline:
         # Draw extra candidates: folding translations must still leave k hits.
         language = detect(query)
         scored = self.leadins.run(self.dedup.run(
-            self.retriever.search(query, 2 * k, language=language, neighbours=True),
-            language))[:k]
+            self.retriever.search(query, 2 * k, language=language), language))[:k]
         return [Hit(cat.citation(cat.paragraphs[s.id]), s.score,
                     tuple(cat.citation(cat.paragraphs[t]) for t in cat.parallel(s.id)
                           if t in cat.paragraphs))

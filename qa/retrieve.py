@@ -96,8 +96,7 @@ class Retriever:
                  lexical_weight: float = RETRIEVAL.lexical_weight,
                  glosser=None, gloss_weight: float = RETRIEVAL.gloss_weight,
                  focus_weight: float = RETRIEVAL.focus_weight,
-                 focus_pool: int = RETRIEVAL.focus_pool, focus_glossed: bool = True,
-                 neighbour_weight: float = RETRIEVAL.neighbour_weight) -> None:
+                 focus_pool: int = RETRIEVAL.focus_pool, focus_glossed: bool = True) -> None:
         self.index = index
         self.embedder = embedder
         self.pool = pool
@@ -114,9 +113,6 @@ class Retriever:
         # False: the focus is matched in the question's language only (as before
         # 2026-11-30; bench/crosslingual.py compares the two).
         self.focus_glossed = focus_glossed
-        # Share of the best score of a candidate's neighbours in its own section that is
-        # added to its score when ranking for ``search(neighbours=True)``.
-        self.neighbour_weight = neighbour_weight
         cat = index.catalog
         canon = [p for p in cat.paragraphs.values() if p.is_canonical]
         self.languages = sorted({p.language for p in canon})
@@ -132,17 +128,15 @@ class Retriever:
         return _unit(vector - mu) if mu is not None else vector
 
     def search(self, question: str, k: int = 5, vector: np.ndarray | None = None,
-               language: str | None = None, glosses: dict | None = None,
-               neighbours: bool = False) -> list[Scored]:
+               language: str | None = None, glosses: dict | None = None) -> list[Scored]:
         """The ``k`` best canonical paragraphs for ``question``, best first. ``vector``:
         its query vector and ``glosses``: language -> its gloss vectors, when the caller
-        embedded them already (else they are made here). ``neighbours``: rank with the
-        section neighbours' scores too (``_with_neighbours``)."""
-        return self.focused_search(question, k, vector, language, glosses, neighbours)[0]
+        embedded them already (else they are made here)."""
+        return self.focused_search(question, k, vector, language, glosses)[0]
 
     def focused_search(self, question: str, k: int = 5, vector: np.ndarray | None = None,
-                       language: str | None = None, glosses: dict | None = None,
-                       neighbours: bool = False) -> tuple[list[Scored], Focus | None]:
+                       language: str | None = None, glosses: dict | None = None
+                       ) -> tuple[list[Scored], Focus | None]:
         """``search``, and the question's focus that reranked the candidates (the
         answerer scores sentences with it too: one embedding less); None when
         ``focus_weight`` is 0 (no focus was looked for)."""
@@ -180,8 +174,6 @@ class Retriever:
         semantic = self._with_glosses(ids, dense + self.sentence_weight * sent, glosses)
         score = semantic + self.lexical_weight * lex
         score, focus = self._refocus(question, lang, ids, score, glosses)
-        if neighbours:
-            score = self._with_neighbours(ids, score)
         order = np.argsort(-score, kind="stable")[:k]
         return [Scored(ids[i], float(score[i]), float(dense[i]), float(sent[i]),
                        float(lexical.get(ids[i], 0.0))) for i in order], focus
@@ -208,12 +200,6 @@ class Retriever:
             # question's gloss, or the focus would favour the question's own language.
             focused = self._with_glosses(ids, focused, glosses)
         return (1 - self.focus_weight) * score + self.focus_weight * focused, Focus(text, vector)
-
-    def _with_neighbours(self, ids: list[str], score: np.ndarray) -> np.ndarray:
-        """``with_neighbours`` over this index's catalog, at ``neighbour_weight``."""
-        if not self.neighbour_weight:
-            return score
-        return with_neighbours(self.index.catalog, ids, score, self.neighbour_weight)
 
     def _with_glosses(self, ids: list[str], match: np.ndarray, glosses: dict) -> np.ndarray:
         """``match`` (one per candidate) with each candidate of another language than the
@@ -272,28 +258,3 @@ class Retriever:
             if len(rows):
                 out[i] = float(np.max(table.centred[rows] @ q))
         return out
-
-
-def with_neighbours(catalog, ids: list[str], score: np.ndarray, weight: float) -> np.ndarray:
-    """``score`` (one per candidate in ``ids``) plus ``weight`` times the best score of
-    the candidate's neighbours (the blocks just before and after it) under the same
-    heading; a block with no such neighbour among the candidates gets the lowest
-    candidate score, so only a strong neighbour moves it up.
-
-    Documentation is written in small blocks whose subject is often in the block next to
-    it: the code block that calls ``os.getenv`` and the sentence after it that says what
-    it returns, a list and the paragraph that explains it. A block next to a strong match
-    is likelier to be about the same thing. Only within one section: a plain-text
-    document (no headings) and a one-paragraph document are ranked as before
-    (bench/sweep_neighbours.py)."""
-    position = {pid: i for i, pid in enumerate(ids)}
-    best = np.full(len(ids), float(score.min()) if len(ids) else 0.0)
-    for i, pid in enumerate(ids):
-        section = catalog.paragraphs[pid].section
-        if not section:
-            continue
-        for n in catalog.neighbours(pid, radius=1):
-            j = position.get(n.id)
-            if j is not None and j != i and n.section == section:
-                best[i] = max(best[i], score[j])
-    return score + weight * best

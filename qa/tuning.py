@@ -112,20 +112,6 @@ class Retrieval:
     # together; 0.5 answers the same with one more false refusal on the seeds.
     focus_weight: float = 1 / 3
     focus_pool: int = 10
-    # measured: share of the best score among a candidate's neighbours in its section
-    # (the blocks before and after it under the same heading) added to its score, for
-    # search only (qa.retrieve.Retriever._with_neighbours). Swept by
-    # bench/sweep_neighbours.py on the fit splits (bench/results/neighbours-sweep.md):
-    # hf-course recall@5 0.789 -> 0.789 / 0.895 / 0.842 / 0.842 / 0.789 at 0.1 / 0.2 /
-    # 0.3 / 0.4 / 0.5 (MRR 0.486 -> 0.532 at 0.2, the best); the seeds (plain text, no
-    # headings) unchanged by construction. Dev-only documentation sets (FastAPI and React
-    # docs, en/vi, 23 answerable questions each, not in the repository): recall@5 0.783
-    # -> 0.913 and 0.739 -> 0.696 at 0.2 (0.3: 1.0, 0.696). Without the same-section
-    # rule, XQuAD articles as multi-paragraph documents (1754 fit questions) lost
-    # (recall@5 0.994 -> 0.989 at 0.3) and the seeds lost at most weights. The
-    # answerer's candidates are drawn without it: in the answer pool (0.3) it cost
-    # hf-course fit accuracy 0.737 -> 0.684.
-    neighbour_weight: float = 0.2
 
 
 @dataclass(frozen=True)

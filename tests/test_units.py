@@ -197,33 +197,6 @@ def test_key_terms_in(terms, pid, named):
     assert key_terms_in(Catalog.build(_DOC, {}), terms, pid, {}) is named
 
 
-def _block(pid: str, section: str) -> Paragraph:
-    doc, num = pid.rsplit(":", 1)
-    return Paragraph(id=pid, doc_id=doc, number=int(num), text=pid, title="T", date=None,
-                     language="en", canonical_id=pid, section=section)
-
-
-_SECTIONS = Catalog.build([_block("m:1", "Setup"), _block("m:2", "Setup"),
-                           _block("m:3", "Usage"), _block("m:4", "Usage"),
-                           _block("t:1", ""), _block("t:2", "")], {})
-
-
-@pytest.mark.parametrize("ids, score, expected", [
-    # m:1 and m:2 share "Setup": each gains a tenth of the other's score; m:3 is under
-    # "Usage" (m:2 is not its section's neighbour): the floor, the lowest score.
-    (["m:1", "m:2", "m:3"], [0.9, 0.5, 0.1], [0.9 + 0.05, 0.5 + 0.09, 0.1 + 0.01]),
-    # m:4's neighbour m:3 is not a candidate: the floor.
-    (["m:1", "m:4"], [0.9, 0.2], [0.9 + 0.02, 0.2 + 0.02]),
-    # Plain text (no heading): neighbours do not count.
-    (["t:1", "t:2"], [0.8, 0.3], [0.8 + 0.03, 0.3 + 0.03]),
-])
-def test_with_neighbours_adds_the_best_section_neighbour(ids, score, expected):
-    from qa.retrieve import with_neighbours
-
-    got = with_neighbours(_SECTIONS, ids, np.array(score), 0.1)
-    assert got == pytest.approx(expected)
-
-
 @pytest.mark.parametrize("question, terms", [
     ("What did APEC decide in 2024?", {"apec", "2024"}),
     ("What did the PM say?", set()),  # two capitals: too often spelled out

@@ -215,7 +215,7 @@ class ExtractiveAnswerer:
 
     @staticmethod
     def has_asked_date(rows: list[np.ndarray], types: dict[str, float],
-                          pool: np.ndarray | None = None) -> bool:
+                       pool: np.ndarray | None = None) -> bool:
         """When the answer-type model is sure a date is asked for (P >= 0.5: more likely
         than every other type together), a sentence to be quoted must state one the
         question does not. Any quoted sentence will do, not only the best: a question

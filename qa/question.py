@@ -53,6 +53,10 @@ _ANAPHORA = re.compile(r"\b(he|she|they|him|her|them|his|hers|their|theirs|it|it
                        r"these|those|there|then|ông ấy|bà ấy|anh ấy|chị ấy|cô ấy|họ|nó|đó|"
                        r"này|ấy|kia|khi đó|lúc đó)\b", re.IGNORECASE)
 _WORD = re.compile(r"\w[\w'’-]*")
+# A name only code has: words of two characters or more joined by "_" or "."
+# ("lora_alpha", "os.getenv", "eslint.config.js"; not "e.g."), or lower case with a
+# capital inside ("setNumber", "useState"; not "GitHub", a proper name).
+_IDENTIFIER = re.compile(r"(?<![\w.])(?:[A-Za-z]\w+(?:[_.][A-Za-z0-9]\w+)+|[a-z]+[A-Z]\w*)(?!\w)")
 
 
 def names(text: str) -> list[str]:
@@ -79,12 +83,6 @@ def key_terms(text: str) -> set[str]:
     # and accuracy unchanged; hf-course fit split unchanged).
     out |= {m.lower() for m in _IDENTIFIER.findall(text)}
     return out
-
-
-# A name only code has: words of two characters or more joined by "_" or "."
-# ("lora_alpha", "os.getenv", "eslint.config.js"; not "e.g."), or lower case with a
-# capital inside ("setNumber", "useState"; not "GitHub", a proper name).
-_IDENTIFIER = re.compile(r"(?<![\w.])(?:[A-Za-z]\w+(?:[_.][A-Za-z0-9]\w+)+|[a-z]+[A-Z]\w*)(?!\w)")
 
 
 @dataclass(frozen=True)

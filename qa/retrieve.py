@@ -171,15 +171,17 @@ class Retriever:
         top = max(lexical.values(), default=0.0) or 1.0
         lex = np.array([lexical.get(pid, 0.0) / top for pid in ids])
         # A paragraph of the other language matches the question and its gloss.
-        semantic = self._with_glosses(ids, dense + self.sentence_weight * sent, glosses)
+        gloss_matches = self._gloss_matches(ids, glosses)
+        semantic = self._with_glosses(dense + self.sentence_weight * sent, gloss_matches)
         score = semantic + self.lexical_weight * lex
-        score, focus = self._refocus(question, lang, ids, score, glosses)
+        score, focus = self._refocus(question, lang, ids, score, gloss_matches)
         order = np.argsort(-score, kind="stable")[:k]
         return [Scored(ids[i], float(score[i]), float(dense[i]), float(sent[i]),
                        float(lexical.get(ids[i], 0.0))) for i in order], focus
 
     def _refocus(self, question: str, lang: str, ids: list[str], score: np.ndarray,
-                 glosses: dict) -> tuple[np.ndarray, Focus | None]:
+                 gloss_matches: list[tuple[np.ndarray, np.ndarray]]
+                 ) -> tuple[np.ndarray, Focus | None]:
         """``score`` blended with the candidates' match to the question's focus: the
         question without its topic words, those found in at least half of its
         ``focus_pool`` best candidates. In a collection about one subject the topic
@@ -198,22 +200,32 @@ class Retriever:
         if self.focus_glossed:
             # As for the question itself: a paragraph in another language also matches the
             # question's gloss, or the focus would favour the question's own language.
-            focused = self._with_glosses(ids, focused, glosses)
+            focused = self._with_glosses(focused, gloss_matches)
         return (1 - self.focus_weight) * score + self.focus_weight * focused, Focus(text, vector)
 
-    def _with_glosses(self, ids: list[str], match: np.ndarray, glosses: dict) -> np.ndarray:
-        """``match`` (one per candidate) with each candidate of another language than the
-        question's blended with its match to the question's gloss into that language
-        (``gloss_weight`` of it); ``glosses``: language -> gloss query vector."""
+    def _gloss_matches(self, ids: list[str], glosses: dict
+                       ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """For each language with a gloss (``glosses``: language -> gloss query vector):
+        (mask of the candidates in that language, their match to the gloss). Computed
+        once a question, for the question's match and its focus's."""
         cat = self.index.catalog
-        match = match.copy()
+        out = []
         for other, gloss in glosses.items():
             mask = np.array([cat.paragraphs[pid].language == other for pid in ids])
             if mask.any():
                 sub = [pid for pid, m in zip(ids, mask) if m]
-                glossed = (self._dense(sub, gloss, other)
-                           + self.sentence_weight * self._sentences(sub, gloss, other))
-                match[mask] = (1 - self.gloss_weight) * match[mask] + self.gloss_weight * glossed
+                out.append((mask, self._dense(sub, gloss, other)
+                            + self.sentence_weight * self._sentences(sub, gloss, other)))
+        return out
+
+    def _with_glosses(self, match: np.ndarray,
+                      gloss_matches: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+        """``match`` (one per candidate) with each candidate of another language than the
+        question's blended with its match to the question's gloss into that language
+        (``gloss_weight`` of it; ``gloss_matches`` from ``_gloss_matches``)."""
+        match = match.copy()
+        for mask, glossed in gloss_matches:
+            match[mask] = (1 - self.gloss_weight) * match[mask] + self.gloss_weight * glossed
         return match
 
     def gloss_texts(self, question: str, lang: str) -> dict[str, str]:

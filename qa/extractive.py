@@ -301,7 +301,7 @@ def introduced(catalog, quote: Quote) -> Quote | None:
 
 def key_terms_in(catalog, terms: set[str], pid: str, documents: dict[str, str]) -> bool:
     """Are the numbers, acronyms and identifiers a question names ("2024", "ODA",
-    "lora_alpha") in paragraph ``pid``, its title, section or date? Without them it is
+    "max_retries") in paragraph ``pid``, its title, section or date? Without them it is
     about something else. A year may instead be anywhere in the paragraph's document:
     "the 2025 joint statement" names the document's time, which its other paragraphs
     need not repeat (seeds fit split: accuracy 0.781 -> 0.812, false refusal 0.062 ->

@@ -54,8 +54,8 @@ _ANAPHORA = re.compile(r"\b(he|she|they|him|her|them|his|hers|their|theirs|it|it
                        r"này|ấy|kia|khi đó|lúc đó)\b", re.IGNORECASE)
 _WORD = re.compile(r"\w[\w'’-]*")
 # A name only code has: words of two characters or more joined by "_" or "."
-# ("lora_alpha", "os.getenv", "eslint.config.js"; not "e.g."), or lower case with a
-# capital inside ("setNumber", "useState"; not "GitHub", a proper name).
+# ("max_retries", "json.loads", "setup.cfg"; not "e.g."), or lower case with a
+# capital inside ("useEffect", "getItem"; not "GitHub", a proper name).
 _IDENTIFIER = re.compile(r"(?<![\w.])(?:[A-Za-z]\w+(?:[_.][A-Za-z0-9]\w+)+|[a-z]+[A-Z]\w*)(?!\w)")
 
 
@@ -70,15 +70,15 @@ def names(text: str) -> list[str]:
 
 
 def key_terms(text: str) -> set[str]:
-    """Numbers and acronyms ("2024", "ODA", "APEC") and code identifiers ("lora_alpha",
-    "os.getenv", "setNumber"): evidence must contain them."""
+    """Numbers and acronyms ("2024", "ODA", "APEC") and code identifiers ("max_retries",
+    "json.loads", "useEffect"): evidence must contain them."""
     out = set()
     for w in _WORD.findall(text):
         # Two-letter acronyms ("PM", "US") are too often spelled out in the text.
         if w[0].isdigit() or (len(w) >= 3 and w.isupper() and w.isalpha()):
             out.add(w.lower().replace(",", ""))
     # An identifier names one thing in code exactly as an acronym does: a question about
-    # "allow_origin_regex" is not answered by a paragraph about "allow_origins" (dev-only
+    # "max_retries" is not answered by a paragraph about "retries" (dev-only
     # FastAPI and React docs: refusal 0.143 -> 0.286 and 0.429 -> 0.571, false refusal
     # and accuracy unchanged; hf-course fit split unchanged).
     out |= {m.lower() for m in _IDENTIFIER.findall(text)}

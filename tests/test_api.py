@@ -243,6 +243,23 @@ def test_search_default_k_is_five(default):
     assert len(qa.search(Q_TRADE)) == 5
 
 
+def test_search_in_a_conversation_searches_what_the_turn_asks(default):
+    # A follow-up that leans on the last turn by a pronoun is searched as ask retrieves for
+    # it (with the turn it leans on), not by its own few words.
+    from qa.question import analyse
+
+    follow, history = "What did they agree on?", [(Q_TRADE, "")]
+    turn = analyse(follow, history).search_text
+    assert turn != follow  # it does lean on the last turn
+
+    def ids(hits):
+        return [h.citation.id for h in hits]
+
+    in_conversation = ids(qa.search(follow, history=history))
+    assert in_conversation == ids(qa.search(turn))
+    assert in_conversation != ids(qa.search(follow))
+
+
 def test_a_question_of_exactly_the_limit_is_accepted(default):
     question = ("trade " * 700)[:4000]
     assert len(question) == 4000
@@ -276,9 +293,10 @@ def test_bad_k_raises_question_error(default, k):
         qa.ask(Q_TRADE, k=k)
 
 
-def test_bad_history_raises_question_error(default):
+@pytest.mark.parametrize("call", [qa.ask, qa.search])
+def test_bad_history_raises_question_error(default, call):
     with pytest.raises(qa.QuestionError):
-        qa.ask(Q_FOLLOW, history="What trade target?")
+        call(Q_FOLLOW, history="What trade target?")
 
 
 # -- the command line -------------------------------------------------------------------------

@@ -91,9 +91,10 @@ def build(assistant: Assistant, examples: list[str] | None = None) -> gr.Blocks:
         """A paragraph by id ('<document id>:<number>') with its neighbours."""
         return cite_json(assistant, id)
 
-    def search(query: str, k: int = 5) -> list[dict]:
-        """The k most relevant paragraphs for the query, best first."""
-        return search_json(assistant, query, k)
+    def search(query: str, k: int = 5, history: list[list[str]] | None = None) -> list[dict]:
+        """The k most relevant paragraphs for the query, best first; with history
+        ([[question, answer], ...]), for what this turn of the conversation asks."""
+        return search_json(assistant, query, k, history)
 
     with gr.Blocks(title="seedqa") as demo:
         with gr.Row(equal_height=True):

@@ -81,12 +81,15 @@ def cite_json(assistant: Assistant, pid: str) -> dict:
     return out
 
 
-def search_json(assistant: Assistant, query: str, k: int = 5) -> list[dict]:
-    """/search: the k best paragraphs for the query."""
+def search_json(assistant: Assistant, query: str, k: int = 5,
+                history: list | None = None) -> list[dict]:
+    """/search: the k best paragraphs for the query; with history (as for /ask), for what
+    this turn of the conversation asks."""
     with friendly():
         # JSON clients may send 3.0 for 3; anything else is left for check_k to refuse.
         k = int(k) if isinstance(k, float) and k.is_integer() else k
-        hits = assistant.search(query, k=k)
+        check_history(history)
+        hits = assistant.search(query, k=k, history=history_pairs(history))
         uploads = _uploads(assistant)
     return [{**citation_json(h.citation, uploads), "score": round(float(h.score), 6),
              "translations": [citation_json(t, uploads) for t in h.translations]}

@@ -206,6 +206,16 @@ def test_search_returns_hits(client):
                and h["language"] == "vi" for h in paired), paired
 
 
+def test_search_in_a_conversation(client):
+    # A follow-up that leans on the last turn is searched with it, as /ask retrieves for it.
+    follow, history = "What did they agree on?", [["Where did the Kazakh leaders meet?", ""]]
+    bare = client.predict(follow, 5, api_name="/search")
+    turn = client.predict(follow, 5, history, api_name="/search")
+    assert len(turn) == 5 and [h["id"] for h in turn] != [h["id"] for h in bare]
+    with pytest.raises(Exception, match="history must be a list"):  # gradio_client's AppError
+        client.predict(follow, 5, "not a history", api_name="/search")
+
+
 def test_chat_streams_and_keeps_the_session_history(app):
     session = Client(app["url"], verbose=False)
     job = session.submit(NZ, api_name="/chat")

@@ -90,7 +90,6 @@ def _node(p: Paragraph, vector, meta: dict):
     return node
 
 
-
 def embedded_texts(batch: list) -> tuple[list[str], list[tuple], list[str]]:
     """What ingest embeds for a batch of canonical paragraphs: their passage texts, their
     quotable spans (paragraph, start, end), and the span texts that need a vector of
@@ -101,6 +100,7 @@ def embedded_texts(batch: list) -> tuple[list[str], list[tuple], list[str]]:
     known = set(texts)
     todo = list(dict.fromkeys(p.text[s:e] for p, s, e in rows if p.text[s:e] not in known))
     return texts, rows, todo
+
 
 class Ingestor:
     """Makes a store hold the paragraphs of a corpus folder (and of an uploads folder)."""

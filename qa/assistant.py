@@ -22,7 +22,7 @@ from qa.embed import Embedder, make_embedder
 from qa.errors import CorpusError, LLMError, StoreError, StoreFull
 from qa.ingestor import UPLOAD, Ingestor, Progress
 from qa.pipeline import Pipeline
-from qa.question import analyse, check_k, check_question, history_pairs
+from qa.question import analyse, check_k, history_pairs
 from qa.store import VectorStore, check_files, open_checked
 from qa.tuning import FRESHNESS
 from qa.types import Answer, Citation, DocumentInfo, Hit, IngestReport
@@ -250,14 +250,12 @@ class Assistant:
         """The ``k`` most relevant statements for ``query``, best first (one per statement:
         translations of a hit are folded into it). With ``history`` (as for ``ask``), what
         this turn of the conversation asks is searched: a follow-up that leans on the
-        previous turn ("What posts does he hold?") is searched as ``ask`` retrieves for
-        it (``qa.question.analyse``), not by its own words alone."""
+        previous turn ("What posts does he hold?") is searched as the offline answerer
+        retrieves for it (``qa.question.analyse``; an LLM may also reword it for its own
+        answer), not by its own words alone. Without history that is ``query`` itself."""
+        q = analyse(query, history)
         k = check_k(k)
-        if history:
-            q = analyse(query, history)
-            return self._read(lambda p: p.search(q.search_text, k, language=q.language))
-        query = check_question(query)
-        return self._read(lambda p: p.search(query, k))
+        return self._read(lambda p: p.search(q.search_text, k, language=q.language))
 
     def cite(self, pid: str) -> Citation:
         """The paragraph with this id; ``CitationNotFound`` if there is none."""

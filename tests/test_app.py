@@ -208,7 +208,7 @@ def test_search_returns_hits(client):
 
 def test_search_in_a_conversation(client):
     # A follow-up that leans on the last turn is searched with it, as /ask retrieves for it.
-    follow, history = "What did they agree on?", [["Where did the Kazakh leaders meet?", ""]]
+    follow, history = "What did they agree on?", [["What trade target was set for 2026?", ""]]
     bare = client.predict(follow, 5, api_name="/search")
     turn = client.predict(follow, 5, history, api_name="/search")
     assert len(turn) == 5 and [h["id"] for h in turn] != [h["id"] for h in bare]

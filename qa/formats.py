@@ -4,8 +4,9 @@ PDF: pypdf (BSD-3-Clause, pure Python) in its layout mode, which keeps the
 vertical gaps between paragraphs as blank lines; page numbers and running
 headers/footers are dropped, and a paragraph cut by a page break is joined again.
 HTML: the standard library's ``html.parser``; one block per paragraph, heading,
-whole list, whole table, block quote or ``<pre>``; scripts, styles and navigation
-are skipped.
+whole list, whole table, block quote or ``<pre>``; scripts, styles, navigation and
+elements marked ``hidden`` are skipped, and a page that marks its main content
+(``<main>`` or ``role="main"``, else its one ``<article>``) is read from there only.
 Word (.docx): the standard library's ``zipfile`` and ``xml.etree`` read the document's
 XML into the HTML that ``HtmlReader`` then splits: headings from the paragraph styles,
 list paragraphs as lists, tables whole.
@@ -185,10 +186,11 @@ class HtmlReader:
 
     def run(self, text: str) -> Extracted:
         """Extract the blocks of an HTML page's text."""
-        parser = _BlockParser()
-        parser.feed(text)
-        parser.close()
-        parser.flush()
+        parser = self._parse(text, _content_region(text))
+        if parser.region and not parser.blocks:
+            # A main element left empty (filled by a script) or holding only media: the
+            # page's text is elsewhere.
+            parser = self._parse(text, None)
         title = parser.h1 or parser.title
         parts = []
         for text_, kind, path in parser.blocks:
@@ -197,10 +199,41 @@ class HtmlReader:
             parts.append(Part(text_, kind, SECTION_SEP.join(names)))
         return Extracted(parts=tuple(parts), title=title, date=parser.date)
 
+    @staticmethod
+    def _parse(text: str, region: str | None) -> _BlockParser:
+        parser = _BlockParser(region)
+        parser.feed(text)
+        parser.close()
+        parser.flush()
+        return parser
+
+
+# The HTML standard's marks of a page's dominant content: a <main> element or the ARIA
+# "main" landmark, which screen readers' "skip to content" uses. Site chrome (menus,
+# sidebars, help pop-ups, banners) sits outside it. Without one, a page with exactly one
+# <article> (a news story, a blog post) is that article; with several (a listing),
+# the whole page.
+_MAIN = re.compile(r"<main\b|\brole\s*=\s*[\"']?main\b", re.IGNORECASE)
+_ARTICLE = re.compile(r"<article\b", re.IGNORECASE)
+
+
+def _content_region(text: str) -> str | None:
+    """"main", "article" or None (the whole page): what ``_BlockParser`` reads."""
+    if _MAIN.search(text):
+        return "main"
+    return "article" if len(_ARTICLE.findall(text)) == 1 else None
+
 
 class _BlockParser(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, region: str | None = None) -> None:
         super().__init__(convert_charrefs=True)
+        # Read only inside the page's main content (``_content_region``), or everywhere.
+        self.region = region
+        self.region_tag: str | None = None  # the open region element, if inside one
+        self.region_depth = 0
+        # The open element marked ``hidden`` (not rendered), if inside one.
+        self.hidden_tag: str | None = None
+        self.hidden_depth = 0
         self.blocks: list[tuple[str, str, tuple[tuple[int, str], ...]]] = []
         self.path: list[tuple[int, str]] = []
         self.buf: list[str] = []
@@ -225,6 +258,21 @@ class _BlockParser(HTMLParser):
             self.date = _iso_date(a["datetime"])
         if tag == "title":
             self.in_title = True
+        if tag in _VOID:
+            if self._outside():
+                return
+        elif self.hidden_tag:
+            self.hidden_depth += tag == self.hidden_tag
+            return
+        elif "hidden" in a:
+            self.hidden_tag, self.hidden_depth = tag, 1
+            return
+        elif self.region and self.region_tag is None:
+            if not self._opens_region(tag, a):
+                return
+            self.region_tag, self.region_depth = tag, 1
+        elif self.region_tag == tag:
+            self.region_depth += 1
         if tag in _SKIP and tag not in _VOID:
             self.skip += 1
             return
@@ -246,6 +294,23 @@ class _BlockParser(HTMLParser):
     def handle_endtag(self, tag):
         if tag == "title":
             self.in_title = False
+        if self.hidden_tag:
+            if tag == self.hidden_tag:
+                self.hidden_depth -= 1
+                if not self.hidden_depth:
+                    self.hidden_tag = None
+            return
+        if self.region:
+            if self.region_tag is None:
+                return
+            if tag == self.region_tag:
+                self.region_depth -= 1
+                if not self.region_depth:
+                    self.region_tag = None
+                    self.skip = 0
+                    self.whole = []
+                    self.flush()
+                    return
         if tag in _SKIP and tag not in _VOID:
             self.skip = max(0, self.skip - 1)
             return
@@ -265,11 +330,22 @@ class _BlockParser(HTMLParser):
     def handle_data(self, data):
         if self.in_title:
             self.title = _SPACES.sub(" ", (self.title + data)).strip()
-        if self.skip:
+        if self.skip or self._outside():
             return
         self.buf.append(data)
 
     # -- helpers --
+    def _outside(self) -> bool:
+        """Is the parser where nothing is read: in a hidden element, or outside the main
+        content of a page that marks it?"""
+        return self.hidden_tag is not None or (self.region is not None
+                                               and self.region_tag is None)
+
+    def _opens_region(self, tag: str, attrs: dict[str, str]) -> bool:
+        if self.region == "main":
+            return tag == "main" or attrs.get("role", "").strip().lower() == "main"
+        return tag == self.region
+
     def _inner_start(self, tag):
         if tag in _WHOLE:
             self.whole.append(tag)

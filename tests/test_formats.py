@@ -146,6 +146,20 @@ def test_html_page_keeps_article_text_and_drops_nav_script_footer():
     ("<ul><li><p>One</p><p>Two more</p></li><li>Three</li></ul>",
      [("list", "- One\nTwo more\n- Three", "")]),
     ("<table><tr><td><p>a</p></td><td><p>b</p></td></tr></table>", [("table", "| a | b", "")]),
+    # a page that marks its main content is read from there: site chrome stays out
+    ("<h1>Site</h1><div><h2>Keys</h2><p>Press S</p></div><main><h1>Page</h1><p>body</p>"
+     "</main><p>after</p>", [("heading", "Page", ""), ("text", "body", "")]),
+    ('<p>menu</p><div role="main"><div><p>a</p></div><p>b</p></div><p>c</p>',
+     [("text", "a", ""), ("text", "b", "")]),
+    ("<p>teaser</p><article><p>story</p></article><aside>related</aside>",
+     [("text", "story", "")]),
+    # several articles (a listing) or a main without text: the whole page
+    ("<article><p>one</p></article><article><p>two</p></article><p>x</p>",
+     [("text", "one", ""), ("text", "two", ""), ("text", "x", "")]),
+    ("<main><img src='a.png'></main><p>text</p>", [("text", "text", "")]),
+    # an element marked hidden is not shown, nor read
+    ("<p>a</p><div hidden><p>x</p><div><p>y</p></div></div><p>b<br>c</p>",
+     [("text", "a", ""), ("text", "b c", "")]),
 ])
 def test_html_blocks(html, expected):
     extracted = HtmlReader().run(html)
@@ -155,6 +169,7 @@ def test_html_blocks(html, expected):
 @pytest.mark.parametrize(("html", "title", "date"), [
     ("<title>Page | Site</title><h1>Head</h1><p>x</p>", "Head", None),
     ("<title>Page | Site</title><p>x</p>", "Page | Site", None),
+    ("<h1>Site</h1><main><h1>Page</h1><p>x</p></main>", "Page", None),
     ('<meta property="article:published_time" content="2025-03-04T10:00:00Z"><p>x</p>', "",
      "2025-03-04"),
     ('<p>Posted <time datetime="2024-12-01">1 Dec</time></p>', "", "2024-12-01"),

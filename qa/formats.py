@@ -159,8 +159,8 @@ def _continues(previous: str, first: str) -> bool:
 
 # --- HTML -------------------------------------------------------------------------------
 
-_SKIP = {"script", "style", "noscript", "template", "head", "svg", "nav", "iframe", "object",
-         "canvas", "select", "button", "form", "footer"}
+_SKIP = {"script", "style", "noscript", "template", "head", "title", "svg", "nav", "iframe",
+         "object", "canvas", "select", "button", "form", "footer"}
 _VOID = {"br", "img", "hr", "meta", "link", "input", "source", "wbr", "area", "base", "col",
          "embed", "param", "track"}
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
@@ -191,11 +191,13 @@ class HtmlReader:
             # A main element left empty (filled by a script) or holding only media: the
             # page's text is elsewhere.
             parser = self._parse(text, None)
-        title = parser.h1 or parser.title
+        title = parser.h1 or _page_title(parser.title, parser.headings)
         parts = []
         for text_, kind, path in parser.blocks:
+            # The title is not a section of itself: an <h1> that gave it, or the heading
+            # the <title> names, is left out of the path of the blocks under it.
             names = [h for i, (lvl, h) in enumerate(path)
-                     if not (i == 0 and lvl == 1 and h == parser.h1)]
+                     if not (i == 0 and h == title and (lvl == 1 or not parser.h1))]
             parts.append(Part(text_, kind, SECTION_SEP.join(names)))
         return Extracted(parts=tuple(parts), title=title, date=parser.date)
 
@@ -215,6 +217,23 @@ class HtmlReader:
 # the whole page.
 _MAIN = re.compile(r"<main\b|\brole\s*=\s*[\"']?main\b", re.IGNORECASE)
 _ARTICLE = re.compile(r"<article\b", re.IGNORECASE)
+
+
+# The separators a <title> puts between the page's name and the site's ("Ownership -
+# The Rust Book", "Install | FastAPI", "Guide — Docs", "Docs: Guide").
+_TITLE_PARTS = re.compile(r"\s+[-|–—·»:]\s+|:\s+")
+
+
+def _page_title(title: str, headings: list[str]) -> str:
+    """A ``<title>`` that adds the site's name to the page's ("What is Ownership? - The
+    Rust Programming Language") gives the page's own: the heading of the page that one of
+    its parts names (case aside), as the page writes it. Otherwise the whole title."""
+    parts = {p.strip().casefold() for p in _TITLE_PARTS.split(title) if p.strip()}
+    if len(parts) > 1:
+        for h in headings:
+            if h.casefold() in parts:
+                return h
+    return title
 
 
 def _content_region(text: str) -> str | None:
@@ -243,6 +262,7 @@ class _BlockParser(HTMLParser):
         self.in_title = False
         self.title = ""
         self.h1 = ""
+        self.headings: list[str] = []  # every heading read, in order
         self.date: str | None = None
         self.row_cells = 0
 
@@ -386,6 +406,7 @@ class _BlockParser(HTMLParser):
                 self.path.pop()
             self.blocks.append((text, kind, tuple(self.path)))
             self.path.append((heading_level, text))
+            self.headings.append(text)
             if heading_level == 1 and not self.h1:
                 self.h1 = text
             return

@@ -170,6 +170,10 @@ def test_html_blocks(html, expected):
     ("<title>Page | Site</title><h1>Head</h1><p>x</p>", "Head", None),
     ("<title>Page | Site</title><p>x</p>", "Page | Site", None),
     ("<h1>Site</h1><main><h1>Page</h1><p>x</p></main>", "Page", None),
+    # a <title> naming the page and its site: the page's own heading, as written
+    ("<title>What is it? - The Book</title><h2>What Is It?</h2><p>x</p>", "What Is It?", None),
+    ("<title>Book: Install</title><h2>Install</h2><p>x</p>", "Install", None),
+    ("<title>A - B</title><h2>C</h2><p>x</p>", "A - B", None),
     ('<meta property="article:published_time" content="2025-03-04T10:00:00Z"><p>x</p>', "",
      "2025-03-04"),
     ('<p>Posted <time datetime="2024-12-01">1 Dec</time></p>', "", "2024-12-01"),
@@ -177,6 +181,13 @@ def test_html_blocks(html, expected):
 def test_html_title_and_date(html, title, date):
     extracted = HtmlReader().run(html)
     assert (extracted.title, extracted.date) == (title, date)
+
+
+def test_html_title_heading_is_not_a_section_of_itself():
+    extracted = HtmlReader().run("<title>Guide | Docs</title><h2>Guide</h2><p>a</p>"
+                                 "<h3>Setup</h3><p>b</p>")
+    assert [(p.text, p.section) for p in extracted.parts] == [
+        ("Guide", ""), ("a", ""), ("Setup", ""), ("b", "Setup")]
 
 
 def test_html_without_text_is_refused():

@@ -23,7 +23,7 @@ from qa.errors import CorpusError, LLMError, StoreError, StoreFull
 from qa.ingestor import UPLOAD, Ingestor, Progress
 from qa.pipeline import Pipeline
 from qa.question import analyse, check_k, history_pairs
-from qa.store import VectorStore, check_files, open_checked
+from qa.store import VectorStore, check_files, open_checked, rebuild_damaged, write_lock
 from qa.tuning import FRESHNESS
 from qa.types import Answer, Citation, DocumentInfo, Hit, IngestReport
 
@@ -151,7 +151,7 @@ class Assistant:
         Readers keep answering from the current version meanwhile; the new version
         replaces it when the ingest is complete.
         """
-        with self._write_lock:
+        with self._write_lock, write_lock(self.config):
             if folder is not None:
                 self.config = self.config.with_(corpus_dir=folder)
                 self._corpus_chosen = True
@@ -175,7 +175,16 @@ class Assistant:
                             "it", self.config.data_dir, exc)
                 with self._load_lock:
                     self._store = self._open(fresh=True)
-                report = run(self._store)
+                try:
+                    report = run(self._store)
+                except StoreFull:
+                    raise
+                except StoreError as again:
+                    # It opens and reads, but writes fail again: damaged (not a restarted
+                    # server or another writer's moment); rebuilt from the documents.
+                    with self._load_lock:
+                        self._store = rebuild_damaged(self.config, self.embedder.name, again)
+                    report = run(self._store)
             self._reload()
             return report
 
@@ -192,16 +201,17 @@ class Assistant:
         with self._load_lock:
             if self._pipeline is not seen:
                 return self._pipeline  # another thread recovered already
-            c = self.config
             log.warning("the store at %s failed (%s); reconnecting to check it",
                         seen.index.store.where, exc)
             probe = self._open(fresh=True)
             self._store = probe
-            if not probe.version():
-                # An empty store (a server that lost its data, a rebuilt folder): re-sync it.
-                Ingestor(probe, self.embedder).run(c.corpus_dir, self.uploads_dir)
-            self._reload()
-            return self._pipeline
+            if probe.version():
+                self._reload()
+                return self._pipeline
+        # An empty store (a server that lost its data, a rebuilt folder): re-synced by an
+        # ingest, which takes the write locks before the load lock, as every writer does.
+        self.ingest()
+        return self._pipeline
 
     def _read(self, fn: Callable[[Pipeline], object]):
         """Run ``fn`` on the current pipeline; after a store error, recover once and retry."""

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
@@ -51,6 +52,16 @@ def make_store(config: Config, embedder_name: str, *, recreate: bool = False,
                       fresh=fresh)
 
 
+def write_lock(config: Config) -> contextlib.AbstractContextManager:
+    """Held by whoever writes to the store (``qa.writelock``): an embedded store takes
+    one writer at a time across processes; a Chroma server serialises writes itself."""
+    if config.chroma_host:
+        return contextlib.nullcontext()
+    from qa.writelock import WriteLock
+
+    return WriteLock.for_folder(config.data_dir)
+
+
 def open_checked(config: Config, embedder_name: str, *, recreate: bool = False,
                  fresh: bool = False) -> VectorStore:
     """Open the store and probe it. An embedded store whose files cannot be opened or
@@ -73,13 +84,31 @@ def open_checked(config: Config, embedder_name: str, *, recreate: bool = False,
     except StoreError as exc:
         if config.chroma_host:
             raise
-        from vectorstore.chroma import local_path, move_aside
+        # Not under the write lock: readers call this holding the assistant's load lock,
+        # which an ingest (holding the write lock) may be waiting for.
+        return _rebuilt(config, embedder_name, exc)
 
-        aside = move_aside(config.data_dir)
-        log.warning("the Chroma store in %s is missing or damaged (%s); %srebuilding the "
-                    "index from the documents", local_path(config.data_dir), exc,
-                    f"moved it to {aside}; " if aside else "")
-        return make_store(config, embedder_name, fresh=True)
+
+def _rebuilt(config: Config, embedder_name: str, exc: StoreError) -> VectorStore:
+    """A new, empty embedded store in place of a damaged one (moved aside, never
+    deleted)."""
+    from vectorstore.chroma import local_path, move_aside
+
+    aside = move_aside(config.data_dir)
+    log.warning("the Chroma store in %s is missing or damaged (%s); %srebuilding the "
+                "index from the documents", local_path(config.data_dir), exc,
+                f"moved it to {aside}; " if aside else "")
+    return make_store(config, embedder_name, fresh=True)
+
+
+def rebuild_damaged(config: Config, embedder_name: str, exc: StoreError) -> VectorStore:
+    """An embedded store that opens and reads but fails on every write (its log no
+    longer applies to its HNSW files, as after two writers at once): moved aside and
+    started anew, like one that cannot be opened. A server's store is never touched."""
+    if config.chroma_host:
+        raise exc
+    with write_lock(config):
+        return _rebuilt(config, embedder_name, exc)
 
 
 def check_files(config: Config) -> None:

@@ -174,6 +174,46 @@ def test_store_damaged_between_runs_is_detected_and_rebuilt(built, tmp_path, cap
     assert proc.stdout.split()[-2:] == ["0", "1200"]
 
 
+def _sentence_segments(data: Path) -> list[Path]:
+    """The HNSW segment folders of the sentence collection (named "<paragraphs>.s")."""
+    import sqlite3
+
+    db = sqlite3.connect(data / "chroma" / "chroma.sqlite3")
+    try:
+        names = dict(db.execute("SELECT id, name FROM collections"))
+        rows = db.execute("SELECT id, type, collection FROM segments").fetchall()
+    finally:
+        db.close()
+    return [data / "chroma" / sid for sid, kind, col in rows
+            if names[col].endswith(".s") and "hnsw" in kind]
+
+
+@pytest.mark.parametrize("damage", ["garbage", "zeroed"])
+def test_store_that_reads_but_fails_every_write_is_rebuilt(built, tmp_path, caplog, damage):
+    # The paragraphs read and search (the open-time probe passes), but the sentence
+    # index's files are damaged: every write fails, reopened or not (as after two
+    # processes wrote at once). The ingest that meets it rebuilds, as its error says.
+    corpus_template, template = built
+    corpus, data = tmp_path / "corpus", tmp_path / "data"
+    shutil.copytree(corpus_template, corpus)
+    shutil.copytree(template, data)
+    segments = _sentence_segments(data)
+    assert segments and all(s.is_dir() for s in segments)
+    for f in (f for s in segments for f in s.glob("*.bin")):
+        _overwrite(f, None if damage == "garbage" else 0)
+    generate(corpus, docs=4, per_doc=300, rev={1: 1})  # one document changed: writes
+    caplog.set_level(logging.WARNING, logger="qa")
+
+    a = qa.Assistant(corpus_dir=corpus, data_dir=data, embedder=HashEmbedder(), llm=False)
+    report = a.ingest(progress=False)
+    logged = warnings_of(caplog)
+    assert "failed during ingest" in logged and "missing or damaged" in logged, logged
+    assert [p for p in data.glob("chroma.broken-*") if p.is_dir()]  # kept, not deleted
+    assert report.paragraphs == assert_exact(a, corpus) == 1200
+    assert a.cite("gen1:6").text.startswith("Paragraph 5 of document 1 (revision 1)")
+    assert a.search("Which figure does paragraph 5 of document 1 mention?", k=3)
+
+
 @pytest.fixture
 def small(tmp_path):
     corpus = tmp_path / "corpus"

@@ -1,11 +1,15 @@
 """One store, many writers: other processes' ingests, app instances on one Chroma server.
 
-Real parts: an embedded store written by a second process, and a real `chroma run`
-server shared by several assistants (each with its own data folder and uploads).
+Real parts: an embedded store written by a second process (one writer at a time), and
+a real `chroma run` server shared by several assistants (each with its own data folder
+and uploads).
 """
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -13,6 +17,7 @@ from testkit import HashEmbedder, clean_env, last_json, passages, run_python
 
 import qa
 from qa.tuning import FRESHNESS
+from qa.writelock import WriteLock
 
 INGEST_OTHER = r"""
 import json, sys, qa
@@ -55,6 +60,36 @@ def test_another_process_ingest_is_seen_without_damage_or_reembedding(tmp_corpus
     assert hits[0].citation.id == "z:1"
     assert passages(emb, app) == []  # nothing re-embedded by the app
     assert not list(data_dir.glob("chroma.broken*"))  # nothing moved aside
+
+
+def test_a_second_writer_waits_for_the_first_then_finds_the_index_current(tmp_corpus,
+                                                                          data_dir):
+    # Two processes writing one embedded store at once leave it failing on every write
+    # (qa.writelock). Here this process holds the data folder's write lock, as an
+    # ingest in progress does: another process's ingest must wait, then add only what
+    # is still missing.
+    tmp_corpus.write_paragraphs("a.txt", BASE)
+    app = qa.Assistant(corpus_dir=tmp_corpus.path, data_dir=data_dir, embedder=HashEmbedder(),
+                       llm=False)
+    app.ingest(progress=False)
+    tmp_corpus.write_paragraphs("z.txt", ["Zinc mining permits were issued to three firms."])
+    with WriteLock.for_folder(data_dir):
+        other = subprocess.Popen([sys.executable, "-c", INGEST_OTHER, str(tmp_corpus.path),
+                                  str(data_dir)], env=clean_env(), text=True,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            assert not _wait_for(lambda: other.poll() is not None, timeout=3.0)
+            app.ingest(progress=False)  # the holder's own ingest is not blocked by it
+        except BaseException:
+            other.kill()
+            raise
+    out, err = other.communicate(timeout=60)
+    assert other.returncode == 0, err
+    assert f"(pid {os.getpid()}) is writing to the index" in err
+    report = last_json(out)
+    assert (report["added"], report["unchanged"]) == (0, 4)  # the holder added z.txt
+    assert app.search("zinc mining permits", k=1)[0].citation.id == "z:1"
+    assert not list(data_dir.glob("chroma.broken*"))
 
 
 def test_ingest_folder_sticks_for_later_commands(tmp_path, tmp_corpus, data_dir):

@@ -814,3 +814,52 @@ def test_a_date_is_required_only_where_the_candidates_state_dates(asked, quoted,
 
     got = ExtractiveAnswerer.has_asked_date(list(rows(quoted)), asked, rows(pool))
     assert got is holds
+
+
+# --- one writer at a time (qa.writelock) ---------------------------------------------------
+
+
+def test_write_lock_is_reentrant_names_its_holder_and_frees_on_exit(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from qa.writelock import LOCK_NAME, WriteLock
+
+    lock = WriteLock.for_folder(tmp_path)
+    assert WriteLock.for_folder(tmp_path / ".." / tmp_path.name) is lock  # one per folder
+    try_lock = ("import fcntl, os, sys; fd = os.open(sys.argv[1], os.O_RDWR); "
+                "fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)")
+    with lock:
+        with lock:  # an ingest that reopens the store takes it again
+            assert lock.holder() == str(os.getpid())
+        # Still held by the outer block: another process cannot take it.
+        busy = subprocess.run([sys.executable, "-c", try_lock, str(tmp_path / LOCK_NAME)],
+                              capture_output=True, text=True)
+        assert busy.returncode != 0 and "BlockingIOError" in busy.stderr
+    free = subprocess.run([sys.executable, "-c", try_lock, str(tmp_path / LOCK_NAME)],
+                          capture_output=True, text=True)
+    assert free.returncode == 0, free.stderr
+
+
+def test_write_lock_serialises_threads(tmp_path):
+    import threading
+
+    from qa.writelock import WriteLock
+
+    lock, order, entered = WriteLock.for_folder(tmp_path), [], threading.Event()
+
+    def second():
+        entered.set()
+        with lock:
+            order.append("second")
+
+    with lock:
+        t = threading.Thread(target=second)
+        t.start()
+        entered.wait(5)
+        t.join(0.3)
+        assert t.is_alive()  # waiting for the first holder
+        order.append("first")
+    t.join(5)
+    assert order == ["first", "second"]

@@ -252,10 +252,12 @@ class ChromaStore:
             docs = page.get("documents") or [None] * len(page["ids"])
             embs = page.get("embeddings")
             embs = [None] * len(page["ids"]) if embs is None else embs
+            # A record written without metadata (by another tool) reads as an empty one.
+            metas = [m or {} for m in (page.get("metadatas") or [None] * len(page["ids"]))]
             if "embeddings" in include:
-                yield from zip(page["ids"], docs, page["metadatas"], embs)
+                yield from zip(page["ids"], docs, metas, embs)
             else:
-                yield from zip(page["ids"], docs, page["metadatas"])
+                yield from zip(page["ids"], docs, metas)
             if len(page["ids"]) < PAGE:
                 return
             offset += PAGE

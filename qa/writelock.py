@@ -1,0 +1,114 @@
+"""One writer at a time for an embedded store, across processes.
+
+Chroma's embedded store (``PersistentClient``) expects a single writer: two processes
+ingesting into one data folder at once (the app taking an upload while ``seedqa
+ingest`` runs in a terminal) interleave their writes to its log and HNSW files, and
+the store is left unusable ("Failed to apply logs to the hnsw segment writer" on
+every later write, or a crash in Chroma's native code on the next read; measured
+2026-11-30 with two 1,800-paragraph ingests started together, four runs of four).
+Readers are not affected: they see a version only after its writer completes it.
+
+``WriteLock`` is an advisory ``flock`` on a file in the data folder, held for a whole
+ingest. A second writer waits for the first to finish (it then finds the index
+current and embeds only what is still missing). The lock is released by the kernel
+when its process exits, killed or not, so it never goes stale. Inside one process it
+is reentrant (an ingest that reopens the store takes it again) and serialises threads.
+Where ``fcntl`` does not exist (Windows), only the in-process part holds.
+
+A Chroma server (``chroma run``) serialises writes itself; no lock is needed there.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from pathlib import Path
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX
+    fcntl = None  # type: ignore[assignment]
+
+log = logging.getLogger(__name__)
+
+LOCK_NAME = ".write.lock"
+# bound: how often a waiting writer tries again; an ingest takes seconds to minutes.
+POLL_SECONDS = 0.2
+
+_registry: dict[str, WriteLock] = {}
+_registry_guard = threading.Lock()
+
+
+class WriteLock:
+    """The exclusive write lock of one data folder (``for_folder`` gives the shared one)."""
+
+    def __init__(self, folder: Path | str) -> None:
+        self.path = Path(folder) / LOCK_NAME
+        self._thread_lock = threading.RLock()
+        self._depth = 0  # nesting depth of the owning thread
+        self._fd: int | None = None
+
+    @classmethod
+    def for_folder(cls, folder: Path | str) -> WriteLock:
+        """The one lock object of ``folder`` in this process (reentrancy needs one)."""
+        key = os.path.realpath(folder)
+        with _registry_guard:
+            if key not in _registry:
+                _registry[key] = cls(key)
+            return _registry[key]
+
+    def holder(self) -> str:
+        """The pid written by the process holding (or last holding) the lock, or ''."""
+        try:
+            return self.path.read_text(encoding="ascii").strip()
+        except (OSError, UnicodeDecodeError):
+            return ""
+
+    def __enter__(self) -> WriteLock:
+        self._thread_lock.acquire()
+        if self._depth == 0:
+            try:
+                self._acquire_file()
+            except BaseException:
+                self._thread_lock.release()
+                raise
+        self._depth += 1
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._fd is not None:
+            fd, self._fd = self._fd, None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            finally:
+                os.close(fd)
+        self._thread_lock.release()
+
+    def _acquire_file(self) -> None:
+        if fcntl is None:  # pragma: no cover - not POSIX
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            told = False
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if not told:
+                        who = self.holder()
+                        log.warning("another process%s is writing to the index in %s; "
+                                    "waiting for it to finish", f" (pid {who})" if who else "",
+                                    self.path.parent)
+                        told = True
+                    time.sleep(POLL_SECONDS)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd

@@ -6,7 +6,8 @@ ingest`` runs in a terminal) interleave their writes to its log and HNSW files, 
 the store is left unusable ("Failed to apply logs to the hnsw segment writer" on
 every later write, or a crash in Chroma's native code on the next read; measured
 2026-11-30 with two 1,800-paragraph ingests started together, four runs of four).
-Readers are not affected: they see a version only after its writer completes it.
+Readers do not take the lock: a running app keeps answering while another process
+ingests, and loads the new version once it is complete (``tests/test_shared_store.py``).
 
 ``WriteLock`` is an advisory ``flock`` on a file in the data folder, held for a whole
 ingest. A second writer waits for the first to finish (it then finds the index

@@ -26,6 +26,10 @@ class Ingest:
     # bound: records per Chroma write (under get_max_batch_size(), 5461 here); Chroma's
     # add has a high fixed cost, so large writes are cheaper per record.
     write_batch: int = 1000
+    # bound: how often an ingest waiting for another process's ingest into the same
+    # embedded store (qa.writelock) tries the lock again; an ingest takes seconds to
+    # minutes, so 0.2 s adds at most that much to the wait.
+    lock_poll_seconds: float = 0.2
 
 
 @dataclass(frozen=True)

@@ -32,11 +32,11 @@ try:
 except ImportError:  # pragma: no cover - not POSIX
     fcntl = None  # type: ignore[assignment]
 
+from qa.tuning import INGEST
+
 log = logging.getLogger(__name__)
 
 LOCK_NAME = ".write.lock"
-# bound: how often a waiting writer tries again; an ingest takes seconds to minutes.
-POLL_SECONDS = 0.2
 
 _registry: dict[str, WriteLock] = {}
 _registry_guard = threading.Lock()
@@ -106,7 +106,7 @@ class WriteLock:
                                     "waiting for it to finish", f" (pid {who})" if who else "",
                                     self.path.parent)
                         told = True
-                    time.sleep(POLL_SECONDS)
+                    time.sleep(INGEST.lock_poll_seconds)
             os.ftruncate(fd, 0)
             os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
         except BaseException:

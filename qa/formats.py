@@ -263,6 +263,12 @@ class _BlockParser(HTMLParser):
         self.title = ""
         self.h1 = ""
         self.headings: list[str] = []  # every heading read, in order
+        # Inside a list: its visible characters, and those of links to anchors of this
+        # page ("#install"). A list of nothing else is a table of contents ("On this
+        # page"), which repeats the headings: not a block (``flush``).
+        self.list_chars = 0
+        self.anchor_chars = 0
+        self.in_anchor = 0
         self.date: str | None = None
         self.row_cells = 0
 
@@ -299,7 +305,7 @@ class _BlockParser(HTMLParser):
         if self.skip:
             return
         if self.whole:
-            self._inner_start(tag)
+            self._inner_start(tag, a)
             return
         if tag == "br":
             self.buf.append(_BREAK)
@@ -337,6 +343,8 @@ class _BlockParser(HTMLParser):
         if self.skip:
             return
         if self.whole:
+            if tag == "a" and self.in_anchor:
+                self.in_anchor -= 1
             if tag == self.whole[-1]:
                 self.whole.pop()
                 if not self.whole:
@@ -352,6 +360,10 @@ class _BlockParser(HTMLParser):
             self.title = _SPACES.sub(" ", (self.title + data)).strip()
         if self.skip or self._outside():
             return
+        if self.whole:
+            seen = len(data) - data.count(" ") - data.count("\n") - data.count("\t")
+            self.list_chars += seen
+            self.anchor_chars += seen if self.in_anchor else 0
         self.buf.append(data)
 
     # -- helpers --
@@ -366,7 +378,9 @@ class _BlockParser(HTMLParser):
             return tag == "main" or attrs.get("role", "").strip().lower() == "main"
         return tag == self.region
 
-    def _inner_start(self, tag):
+    def _inner_start(self, tag, attrs: dict[str, str] | None = None):
+        if tag == "a" and (attrs or {}).get("href", "").startswith("#"):
+            self.in_anchor += 1
         if tag in _WHOLE:
             self.whole.append(tag)
         depth = sum(1 for t in self.whole if t in ("ul", "ol", "dl"))
@@ -392,6 +406,10 @@ class _BlockParser(HTMLParser):
         raw = "".join(self.buf)
         self.buf = []
         kind, self.kind = self.kind, "text"
+        toc = kind == "list" and self.list_chars and self.anchor_chars == self.list_chars
+        self.list_chars = self.anchor_chars = self.in_anchor = 0
+        if toc:
+            return
         if kind == "code":
             text = raw.replace(_BREAK, "\n").replace(_INDENT, "").strip("\n").rstrip()
         else:

@@ -157,6 +157,12 @@ def test_html_page_keeps_article_text_and_drops_nav_script_footer():
     ("<article><p>one</p></article><article><p>two</p></article><p>x</p>",
      [("text", "one", ""), ("text", "two", ""), ("text", "x", "")]),
     ("<main><img src='a.png'></main><p>text</p>", [("text", "text", "")]),
+    # a list of nothing but links to this page's anchors is its table of contents
+    ('<h2 id="a">A</h2><ul><li><a href="#a">A</a></li><li><a href="#b">B</a><ul><li>'
+     '<a href="#c">C</a></li></ul></li></ul><p>body</p>',
+     [("heading", "A", ""), ("text", "body", "A")]),
+    ('<ul><li><a href="#a">A</a> explains x</li></ul><ul><li><a href="https://x.org">X</a>'
+     '</li></ul>', [("list", "- A explains x", ""), ("list", "- X", "")]),
     # an element marked hidden is not shown, nor read
     ("<p>a</p><div hidden><p>x</p><div><p>y</p></div></div><p>b<br>c</p>",
      [("text", "a", ""), ("text", "b c", "")]),

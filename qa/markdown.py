@@ -202,6 +202,8 @@ class MarkdownSplitter:
                                                   else None, parse)
             if kind is None:
                 continue
+            if kind == "list" and _is_contents(tokens, i, self._close(tokens, i)):
+                kind = "markup"  # a table of contents: counted, never retrieved or quoted
             if kind == "heading":
                 while path and path[-1][0] >= level:
                     path.pop()
@@ -264,6 +266,24 @@ class MarkdownSplitter:
             if depth == 0:
                 return j
         return len(tokens)
+
+
+def _is_contents(tokens, start: int, end: int) -> bool:
+    """Is the list ``tokens[start:end]`` nothing but links to the page's own anchors
+    ("- [Install](#install)")? That is a table of contents: it repeats the headings."""
+    shown = linked = 0
+    for tok in tokens[start:end]:
+        depth = 0  # inside a link to an anchor
+        for child in tok.children or ():
+            if child.type == "link_open":
+                depth += str(child.attrGet("href") or "").startswith("#")
+            elif child.type == "link_close" and depth:
+                depth -= 1
+            elif child.type in ("text", "code_inline"):
+                n = len("".join(child.content.split()))
+                shown += n
+                linked += n if depth else 0
+    return shown > 0 and linked == shown
 
 
 def strip_front_matter(text: str) -> tuple[str, FrontMatter]:

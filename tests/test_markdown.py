@@ -59,6 +59,12 @@ def _blocks(source: str, list_items: bool = False) -> list[tuple[str, str, str]]
      [("markup", '<iframe\n\tsrc="https://x.invalid"\n></iframe>', "")]),
     ("![diagram](https://x.invalid/d.png)  ",
      [("markup", "![diagram](https://x.invalid/d.png)", "")]),
+    # A list of nothing but links to the page's anchors is its table of contents: markup.
+    ("- [Install](#install)\n  - [On Linux](#on-linux)\n- [`run`](#run)\n\nBody.",
+     [("markup", "- [Install](#install)\n  - [On Linux](#on-linux)\n- [`run`](#run)", ""),
+      ("text", "Body.", "")]),
+    ("- [Install](#install): the first step\n- [Docs](https://x.invalid)",
+     [("list", "- [Install](#install): the first step\n- [Docs](https://x.invalid)", "")]),
     # Thematic breaks are not blocks; "###Title" without a space still reads as a heading.
     ("One.\n\n---\n\nTwo.", [("text", "One.", ""), ("text", "Two.", "")]),
     ("###Bao gồm\n\nNội dung.", [("heading", "###Bao gồm", ""), ("text", "Nội dung.", "Bao gồm")]),

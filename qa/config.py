@@ -150,7 +150,14 @@ def openai_settings() -> tuple[str | None, str | None]:
 
 
 def setup_logging(level: str | None = None) -> None:
-    """Configure the ``qa`` logger from QA_LOG_LEVEL once; library code only logs."""
+    """Configure the ``qa`` logger from QA_LOG_LEVEL once; library code only logs. Also
+    print the Python stack on a fatal signal: a crash in native code (Chroma's on a store
+    two writers damaged before ``qa.writelock`` existed) then says where it happened
+    instead of only "Segmentation fault"."""
+    import faulthandler
+
+    if not faulthandler.is_enabled():
+        faulthandler.enable()
     name = (level or os.environ.get("QA_LOG_LEVEL") or "WARNING").upper()
     logger = logging.getLogger("qa")
     logger.setLevel(logging.getLevelNamesMapping().get(name, logging.WARNING))

@@ -613,6 +613,37 @@ def test_a_colon_sentence_brings_the_block_it_introduces(kind, brought):
     assert introduced(cat, Quote("d:3", 0, 11)) is None  # no colon, nothing brought
 
 
+@pytest.mark.parametrize("quoted, after, section, brought", [
+    # a question that ends its paragraph brings the next block's first sentence ...
+    ("But how do you host it for good?",
+     ("text", "Spaces host your demo for free. Sign up with an account first."), "",
+     "Spaces host your demo for free."),
+    # ... or the whole list, table or code block that answers it
+    ("Which options are there?", ("list", "- one\n- two"), "", "- one\n- two"),
+    # not across a heading into another section, nor from a question inside its paragraph
+    ("But how do you host it for good?", ("text", "Other matters."), "Next", None),
+    ("How is it hosted? The team hosts it.", ("text", "Other matters."), "", None),
+    ("It is hosted for good.", ("text", "Other matters."), "", None),
+])
+def test_a_question_ending_its_paragraph_brings_what_answers_it(quoted, after, section,
+                                                                brought):
+    from dataclasses import replace
+
+    from qa.answer import Quote
+    from qa.extractive import introduced
+
+    intro = para("d:1", f"A link is nice. {quoted}")
+    block = replace(para("d:2", after[1]), kind=after[0], section=section)
+    cat = Catalog.build([intro, block])
+    start = intro.text.index(quoted)
+    end = intro.text.index("?", start) + 1 if "?" in quoted else len(intro.text)
+    got = introduced(cat, Quote("d:1", start, end))  # the quoted sentence (a question)
+    if brought is None:
+        assert got is None
+    else:
+        assert got is not None and got.pid == "d:2" and block.text[got.start:got.end] == brought
+
+
 def test_answers_quote_paragraphs_best_first_and_sentences_in_text_order():
     from dataclasses import replace
 

@@ -292,12 +292,12 @@ def introduced(catalog, quote: Quote) -> Quote | None:
       the output it prints (notebook-style docs) answer together.
     """
     p = catalog.paragraphs[quote.pid]
-    last = not any(s >= quote.end for s, _ in quotable_spans(p))
     asks = (p.kind == "text" and not p.text[quote.end:].strip()
             and p.text[quote.start:quote.end].rstrip().endswith(_QUESTION_MARKS))
     if p.kind == "code":
         kinds = frozenset({"code"})
-    elif p.text.rstrip().endswith(":") and last:
+    elif p.text.rstrip().endswith(":") and not any(s >= quote.end
+                                                   for s, _ in quotable_spans(p)):
         kinds = INTRODUCED_KINDS
     elif asks:
         kinds = INTRODUCED_KINDS | {"text"}

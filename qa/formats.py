@@ -263,10 +263,10 @@ class _BlockParser(HTMLParser):
         self.title = ""
         self.h1 = ""
         self.headings: list[str] = []  # every heading read, in order
-        # Inside a list: its visible characters, and those of links to anchors of this
-        # page ("#install"). A list of nothing else is a table of contents ("On this
-        # page"), which repeats the headings: not a block (``flush``).
-        self.list_chars = 0
+        # Inside a block kept whole: its visible characters, and those of links to
+        # anchors of this page ("#install"). A list of nothing else is a table of
+        # contents ("On this page"), which repeats the headings: not a block (``flush``).
+        self.whole_chars = 0
         self.anchor_chars = 0
         self.in_anchor = 0
         self.date: str | None = None
@@ -361,8 +361,8 @@ class _BlockParser(HTMLParser):
         if self.skip or self._outside():
             return
         if self.whole:
-            seen = len(data) - data.count(" ") - data.count("\n") - data.count("\t")
-            self.list_chars += seen
+            seen = len("".join(data.split()))
+            self.whole_chars += seen
             self.anchor_chars += seen if self.in_anchor else 0
         self.buf.append(data)
 
@@ -406,8 +406,8 @@ class _BlockParser(HTMLParser):
         raw = "".join(self.buf)
         self.buf = []
         kind, self.kind = self.kind, "text"
-        toc = kind == "list" and self.list_chars and self.anchor_chars == self.list_chars
-        self.list_chars = self.anchor_chars = self.in_anchor = 0
+        toc = kind == "list" and self.whole_chars and self.anchor_chars == self.whole_chars
+        self.whole_chars = self.anchor_chars = self.in_anchor = 0
         if toc:
             return
         if kind == "code":

@@ -284,7 +284,7 @@ def introduced(catalog, quote: Quote) -> Quote | None:
       between: "Why build a demo? Demos allow:") brings the list, table or code block
       that follows: the sentence alone promises the answer, the block holds it;
     - a sentence that asks a question and ends its prose paragraph (documentation's
-      rhetorical "But how can you host it for good?") brings what answers it, the
+      rhetorical "So where do the nightly backups end up?") brings what answers it, the
       next block of the same section: a prose block's first sentence, a list, table
       or code block whole (hf-course fit split: hit and accuracy 0.737 -> 0.789; seeds
       fit, the dev-only FastAPI, React and Rust-book sets unchanged; 2026-11-30);

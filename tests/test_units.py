@@ -615,15 +615,15 @@ def test_a_colon_sentence_brings_the_block_it_introduces(kind, brought):
 
 @pytest.mark.parametrize("quoted, after, section, brought", [
     # a question that ends its paragraph brings the next block's first sentence ...
-    ("But how do you host it for good?",
-     ("text", "Spaces host your demo for free. Sign up with an account first."), "",
-     "Spaces host your demo for free."),
+    ("So where do the nightly backups end up?",
+     ("text", "They are copied to the tape library. Each copy is kept for a year."), "",
+     "They are copied to the tape library."),
     # ... or the whole list, table or code block that answers it
     ("Which options are there?", ("list", "- one\n- two"), "", "- one\n- two"),
     # not across a heading into another section, nor from a question inside its paragraph
-    ("But how do you host it for good?", ("text", "Other matters."), "Next", None),
-    ("How is it hosted? The team hosts it.", ("text", "Other matters."), "", None),
-    ("It is hosted for good.", ("text", "Other matters."), "", None),
+    ("So where do the nightly backups end up?", ("text", "Other matters."), "Next", None),
+    ("Where do they go? The team keeps them.", ("text", "Other matters."), "", None),
+    ("They go to the tape library.", ("text", "Other matters."), "", None),
 ])
 def test_a_question_ending_its_paragraph_brings_what_answers_it(quoted, after, section,
                                                                 brought):

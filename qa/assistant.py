@@ -26,6 +26,7 @@ from qa.question import analyse, check_k, history_pairs
 from qa.store import VectorStore, check_files, open_checked, rebuild_damaged, write_lock
 from qa.tuning import FRESHNESS
 from qa.types import Answer, Citation, DocumentInfo, Hit, IngestReport
+from qa.writelock import once, waiting
 
 log = logging.getLogger(__name__)
 
@@ -100,11 +101,16 @@ class Assistant:
         once an index exists."""
         current = self._pipeline
         if current is None:
-            with self._load_lock:
-                if self._pipeline is None:
-                    if self.auto_ingest:
-                        self.ingest()
-                    else:
+            if self.auto_ingest:
+                # The write locks first, as every writer takes them: a first question
+                # that held the load lock while waiting for an ingest in progress would
+                # deadlock with it (that ingest takes the load lock to swap versions).
+                with self._write_lock, write_lock(self.config):
+                    if self._pipeline is None:  # else that ingest brought it up to date
+                        self._ingest_locked()
+            else:
+                with self._load_lock:
+                    if self._pipeline is None:
                         self._reload()
             return self._pipeline
         try:
@@ -145,48 +151,57 @@ class Assistant:
 
     def ingest(self, folder: Path | str | None = None, *, rebuild: bool = False,
                progress: bool | None = None, on_progress: Progress | None = None,
-               remove: tuple[str, ...] = ()) -> IngestReport:
+               remove: tuple[str, ...] = (),
+               on_wait: Callable[[str], None] | None = None) -> IngestReport:
         """Bring the index in line with the corpus folder; embed only what changed.
 
         Readers keep answering from the current version meanwhile; the new version
-        replaces it when the ingest is complete.
+        replaces it when the ingest is complete. Another ingest in progress (a thread
+        here or another process on the same data folder) is waited for; ``on_wait(pid)``
+        is called once if so.
         """
-        with self._write_lock, write_lock(self.config):
+        on_wait = once(on_wait)
+        with waiting(self._write_lock, on_wait), write_lock(self.config, on_wait):
             if folder is not None:
                 self.config = self.config.with_(corpus_dir=folder)
                 self._corpus_chosen = True
             if rebuild:
                 with self._load_lock:
                     self._store = self._open(recreate=True)
-            on_progress = on_progress or (_print_progress if progress else None)
+            return self._ingest_locked(on_progress or (_print_progress if progress else None),
+                                       remove)
 
-            def run(store: VectorStore) -> IngestReport:
-                return Ingestor(store, self.embedder).run(
-                    self.config.corpus_dir, self.uploads_dir, on_progress=on_progress,
-                    remove=remove)
+    def _ingest_locked(self, on_progress: Progress | None = None,
+                       remove: tuple[str, ...] = ()) -> IngestReport:
+        """The ingest itself; the caller holds both write locks."""
 
+        def run(store: VectorStore) -> IngestReport:
+            return Ingestor(store, self.embedder).run(
+                self.config.corpus_dir, self.uploads_dir, on_progress=on_progress,
+                remove=remove)
+
+        try:
+            self._check_files()
+            report = run(self.store)
+        except StoreFull:
+            raise
+        except StoreError as exc:
+            log.warning("the store at %s failed during ingest (%s); reconnecting to check "
+                        "it", self.config.data_dir, exc)
+            with self._load_lock:
+                self._store = self._open(fresh=True)
             try:
-                self._check_files()
-                report = run(self.store)
+                report = run(self._store)
             except StoreFull:
                 raise
-            except StoreError as exc:
-                log.warning("the store at %s failed during ingest (%s); reconnecting to check "
-                            "it", self.config.data_dir, exc)
+            except StoreError as again:
+                # It opens and reads, but writes fail again: damaged (not a restarted
+                # server or another writer's moment); rebuilt from the documents.
                 with self._load_lock:
-                    self._store = self._open(fresh=True)
-                try:
-                    report = run(self._store)
-                except StoreFull:
-                    raise
-                except StoreError as again:
-                    # It opens and reads, but writes fail again: damaged (not a restarted
-                    # server or another writer's moment); rebuilt from the documents.
-                    with self._load_lock:
-                        self._store = rebuild_damaged(self.config, self.embedder.name, again)
-                    report = run(self._store)
-            self._reload()
-            return report
+                    self._store = rebuild_damaged(self.config, self.embedder.name, again)
+                report = run(self._store)
+        self._reload()
+        return report
 
     def _recover(self, exc: StoreError, seen: Pipeline) -> Pipeline:
         """After a store error: probe, and rebuild only what is confirmed lost.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
 from qa.config import Config
@@ -52,14 +52,16 @@ def make_store(config: Config, embedder_name: str, *, recreate: bool = False,
                       fresh=fresh)
 
 
-def write_lock(config: Config) -> contextlib.AbstractContextManager:
+def write_lock(config: Config, on_wait: Callable[[str], None] | None = None
+               ) -> contextlib.AbstractContextManager:
     """Held by whoever writes to the store (``qa.writelock``): an embedded store takes
-    one writer at a time across processes; a Chroma server serialises writes itself."""
+    one writer at a time across processes; a Chroma server serialises writes itself.
+    ``on_wait(holder pid)`` is called once if another writer must finish first."""
     if config.chroma_host:
         return contextlib.nullcontext()
     from qa.writelock import WriteLock
 
-    return WriteLock.for_folder(config.data_dir)
+    return WriteLock.for_folder(config.data_dir).held(on_wait)
 
 
 def open_checked(config: Config, embedder_name: str, *, recreate: bool = False,

@@ -169,7 +169,11 @@ def build(assistant: Assistant, examples: list[str] | None = None) -> gr.Blocks:
                 progress((done, max(total, 1)), desc=i18n.text(
                     lang_now, "progress", file=name, done=done, total=total))
 
-            report = add_documents(assistant, items, lang_now, on_progress, bool(replace))
+            def on_wait(_pid: str) -> None:
+                progress(None, desc=i18n.text(lang_now, "waiting"))
+
+            report = add_documents(assistant, items, lang_now, on_progress, bool(replace),
+                                   on_wait)
             removed.difference_update(assistant.catalog.documents)
             return report, status(assistant, lang_now), None, shelf(assistant, lang_now)
 

@@ -111,13 +111,14 @@ def _copy(source: Path, target: Path, folder: Path) -> None:
 
 
 def add_documents(assistant: Assistant, files: list | None, lang: str = "en",
-                  on_progress=None, replace: bool = False) -> str:
+                  on_progress=None, replace: bool = False, on_wait=None) -> str:
     """Copy valid uploads into ``uploads_dir`` and ingest; HTML report.
 
     Every file is checked first (type, name collision, size, empty, binary,
     readable as the corpus reads it); files are written under a hidden temporary name and
     renamed, then one incremental ingest adds them (``on_progress(file, done,
-    total)`` while embedding). With ``replace``, a file named like an earlier
+    total)`` while embedding; ``on_wait(pid)`` once if another ingest must finish
+    first). With ``replace``, a file named like an earlier
     upload replaces it (re-indexed incrementally). Nothing else indexed before is
     touched; if the ingest fails, the new files are removed again, replaced ones
     restored, and the error is shown.
@@ -139,10 +140,9 @@ def add_documents(assistant: Assistant, files: list | None, lang: str = "en",
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     kept: list[tuple[Path, Path]] = []  # (hidden copy of a replaced upload, its place)
-    kwargs = {}
-    if on_progress is not None and "on_progress" in inspect.signature(
-            assistant.ingest).parameters:
-        kwargs["on_progress"] = on_progress
+    accepts = inspect.signature(assistant.ingest).parameters
+    kwargs = {name: fn for name, fn in (("on_progress", on_progress), ("on_wait", on_wait))
+              if fn is not None and name in accepts}
     try:
         for clean, source in accepted:
             target = folder / clean

@@ -21,10 +21,12 @@ A Chroma server (``chroma run``) serialises writes itself; no lock is needed the
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 try:
@@ -68,17 +70,35 @@ class WriteLock:
             return ""
 
     def __enter__(self) -> WriteLock:
-        self._thread_lock.acquire()
+        return self.acquire()
+
+    def acquire(self, on_wait: Callable[[str], None] | None = None) -> WriteLock:
+        """Take the lock, waiting for its holder; ``on_wait(holder pid or '')`` is called
+        once if it must wait (the upload panel says so instead of looking stuck)."""
+        on_wait = once(on_wait)
+        _acquire(self._thread_lock, on_wait)
         if self._depth == 0:
             try:
-                self._acquire_file()
+                self._acquire_file(on_wait)
             except BaseException:
                 self._thread_lock.release()
                 raise
         self._depth += 1
         return self
 
+    @contextlib.contextmanager
+    def held(self, on_wait: Callable[[str], None] | None = None) -> Iterator[WriteLock]:
+        """``with lock.held(on_wait):`` — the context manager with a waiting hook."""
+        self.acquire(on_wait)
+        try:
+            yield self
+        finally:
+            self.release()
+
     def __exit__(self, *exc) -> None:
+        self.release()
+
+    def release(self) -> None:
         self._depth -= 1
         if self._depth == 0 and self._fd is not None:
             fd, self._fd = self._fd, None
@@ -88,7 +108,7 @@ class WriteLock:
                 os.close(fd)
         self._thread_lock.release()
 
-    def _acquire_file(self) -> None:
+    def _acquire_file(self, on_wait: Callable[[str], None]) -> None:
         if fcntl is None:  # pragma: no cover - not POSIX
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -105,6 +125,7 @@ class WriteLock:
                         log.warning("another process%s is writing to the index in %s; "
                                     "waiting for it to finish", f" (pid {who})" if who else "",
                                     self.path.parent)
+                        on_wait(who)
                         told = True
                     time.sleep(INGEST.lock_poll_seconds)
             os.ftruncate(fd, 0)
@@ -113,3 +134,34 @@ class WriteLock:
             os.close(fd)
             raise
         self._fd = fd
+
+
+def once(fn: Callable[[str], None] | None) -> Callable[[str], None]:
+    """``fn`` called at most once (a no-op for None): a writer is told once that it waits,
+    whichever of its locks it waits for."""
+    called = False
+
+    def call(who: str) -> None:
+        nonlocal called
+        if fn is not None and not called:
+            called = True
+            fn(who)
+
+    return call
+
+
+def _acquire(lock, on_wait: Callable[[str], None]) -> None:
+    if not lock.acquire(blocking=False):
+        on_wait(str(os.getpid()))  # another thread of this process holds it
+        lock.acquire()
+
+
+@contextlib.contextmanager
+def waiting(lock, on_wait: Callable[[str], None]) -> Iterator[None]:
+    """``with waiting(lock, on_wait):`` holds a threading lock; ``on_wait(this pid)`` is
+    called first if another thread holds it."""
+    _acquire(lock, on_wait)
+    try:
+        yield
+    finally:
+        lock.release()

@@ -206,3 +206,42 @@ def test_sentence_vectors_are_consistent_under_concurrent_lookups():
         t.join(timeout=120)
     assert not errors, errors[:3]
     assert len(cache) == 1 + 30 * 20  # every text stored once, whichever thread embedded it
+
+
+def test_first_question_during_an_ingest_waits_for_it_instead_of_deadlocking(tmp_path):
+    """A fresh assistant's first question (which brings the index up to date itself) is
+    asked while another thread's ingest is half done: it waits for that ingest and is
+    answered from it. Before, the first question held the load lock while waiting for
+    the write lock, and the ingest, holding the write lock, waited for the load lock."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for d in range(3):
+        (corpus / f"d{d}.txt").write_text(
+            f"Heading {d}\n\nThe crane number {d} lifts {d * 7 + 5} tonnes of rice.\n",
+            encoding="utf-8")
+    a = qa.Assistant(corpus_dir=corpus, data_dir=tmp_path / "data",
+                     embedder=HashEmbedder(), llm=False)
+    answers: list = []
+    errors: list[str] = []
+
+    def first_question() -> None:
+        try:
+            answers.append(a.ask("How many tonnes does crane number 1 lift?"))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(f"{type(exc).__name__}: {exc}")
+
+    asker = threading.Thread(target=first_question, daemon=True)
+
+    def progress(name: str, done: int, total: int) -> None:
+        if not asker.is_alive() and not answers:
+            asker.start()
+            time.sleep(0.5)  # the question reaches the index while this ingest runs
+
+    ingester = threading.Thread(target=a.ingest, kwargs={"on_progress": progress},
+                                daemon=True)
+    ingester.start()
+    ingester.join(timeout=60)
+    asker.join(timeout=60)
+    assert not ingester.is_alive() and not asker.is_alive(), "deadlocked"
+    assert not errors, errors
+    assert [c.id for c in answers[0].citations] == ["d1:2"]

@@ -92,6 +92,51 @@ def test_a_second_writer_waits_for_the_first_then_finds_the_index_current(tmp_co
     assert not list(data_dir.glob("chroma.broken*"))
 
 
+HOLD_LOCK = r"""
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644)
+fcntl.flock(fd, fcntl.LOCK_EX)
+os.pwrite(fd, str(os.getpid()).encode(), 0)
+print("held", flush=True)
+sys.stdin.read()  # until the test closes stdin
+"""
+
+
+def test_an_upload_says_it_waits_for_another_process_ingest(tmp_path, tmp_corpus, data_dir):
+    # The upload panel must not look stuck while a `seedqa ingest` in a terminal holds
+    # the data folder's write lock: add_documents reports the wait (the UI shows it as
+    # its progress text), then adds the upload once the other writer is done.
+    import threading
+
+    from qa.ui_upload import add_documents
+    from qa.writelock import LOCK_NAME
+
+    tmp_corpus.write_paragraphs("a.txt", BASE)
+    app = qa.Assistant(corpus_dir=tmp_corpus.path, data_dir=data_dir, embedder=HashEmbedder(),
+                       llm=False)
+    app.ingest(progress=False)
+    upload = tmp_path / "zinc.txt"
+    upload.write_text("Zinc mining permits were issued to three firms.\n", encoding="utf-8")
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(data_dir / LOCK_NAME)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    told: list[str] = []
+    out: list[str] = []
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        worker = threading.Thread(target=lambda: out.append(
+            add_documents(app, [str(upload)], on_wait=told.append)), daemon=True)
+        worker.start()
+        assert _wait_for(lambda: told, timeout=10.0)
+        assert told == [str(holder.pid)] and not out  # told who, and still waiting
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=10)
+    worker.join(timeout=60)
+    assert out and "Added 1 document(s)" in out[0]
+    assert told == [str(holder.pid)]  # once
+    assert app.search("zinc mining permits", k=1)[0].citation.id == "zinc:1"
+
+
 def test_ingest_folder_sticks_for_later_commands(tmp_path, tmp_corpus, data_dir):
     tmp_corpus.write_paragraphs("only.txt", BASE)
     env = clean_env(QA_DATA_DIR=str(data_dir))

@@ -874,15 +874,18 @@ def test_write_lock_is_reentrant_names_its_holder_and_frees_on_exit(tmp_path):
 
 
 def test_write_lock_serialises_threads(tmp_path):
+    import os
     import threading
 
     from qa.writelock import WriteLock
 
     lock, order, entered = WriteLock.for_folder(tmp_path), [], threading.Event()
 
+    told: list[str] = []
+
     def second():
         entered.set()
-        with lock:
+        with lock.held(on_wait=told.append):
             order.append("second")
 
     with lock:
@@ -894,3 +897,4 @@ def test_write_lock_serialises_threads(tmp_path):
         order.append("first")
     t.join(5)
     assert order == ["first", "second"]
+    assert told == [str(os.getpid())]  # told once that this process's other writer runs

@@ -53,6 +53,7 @@ class Extracted:
 
 SECTION_SEP = " › "
 _SPACES = re.compile(r"[ \t\u00a0]+")
+_WORD_CHAR = re.compile(r"\w")  # a letter or digit of any script
 # A page number alone on a line: "3", "- 3 -", "Page 3", "3 / 10", "3 of 10".
 _PAGE_NUMBER = re.compile(r"^(?:page\s+|trang\s+)?[-–(]?\s*\d{1,4}\s*[-–)]?"
                           r"(?:\s*(?:/|of|trên)\s*\d{1,4})?$", re.IGNORECASE)
@@ -271,6 +272,11 @@ class _BlockParser(HTMLParser):
         self.in_anchor = 0
         self.date: str | None = None
         self.row_cells = 0
+        # The text of an open link to an anchor of this page, held back until it closes:
+        # a permalink mark (Sphinx's and MkDocs' "¶", rustdoc's "§", an icon) has no
+        # letter or digit and is dropped, or it would stand as a block of its own or
+        # end every heading.
+        self.link: list[str] | None = None
 
     # -- events --
     def handle_starttag(self, tag, attrs):
@@ -304,6 +310,9 @@ class _BlockParser(HTMLParser):
             return
         if self.skip:
             return
+        if tag == "a" and a.get("href", "").startswith("#"):
+            self._release_link()
+            self.link = []
         if self.whole:
             self._inner_start(tag, a)
             return
@@ -342,6 +351,10 @@ class _BlockParser(HTMLParser):
             return
         if self.skip:
             return
+        if tag == "a" and self.link is not None:
+            text, self.link = "".join(self.link), None
+            if _WORD_CHAR.search(text):
+                self.handle_data(text)
         if self.whole:
             if tag == "a" and self.in_anchor:
                 self.in_anchor -= 1
@@ -359,6 +372,9 @@ class _BlockParser(HTMLParser):
         if self.in_title:
             self.title = _SPACES.sub(" ", (self.title + data)).strip()
         if self.skip or self._outside():
+            return
+        if self.link is not None:
+            self.link.append(data)
             return
         if self.whole:
             seen = len("".join(data.split()))
@@ -402,7 +418,14 @@ class _BlockParser(HTMLParser):
         last = next((piece for piece in reversed(self.buf) if piece.strip(" ")), "")
         return last.endswith(("- ", "| ")) or last == _BREAK + "- " or last in ("| ", " | ")
 
+    def _release_link(self) -> None:
+        # A block boundary inside a link (or a link left open): its text is kept.
+        if self.link is not None:
+            text, self.link = "".join(self.link), None
+            self.handle_data(text)
+
     def flush(self, heading_level: int = 0):
+        self._release_link()
         raw = "".join(self.buf)
         self.buf = []
         kind, self.kind = self.kind, "text"

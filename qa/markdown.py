@@ -39,7 +39,10 @@ _FRONT_FIELD = re.compile(r"^(title|date)[ \t]*[:=][ \t]*[\"']?(.*?)[\"']?[ \t]*
 # people who typed it) read it as a heading, so it is not quoted as prose.
 _LOOSE_HEADING = re.compile(r"^(#{1,6})(?=[^\W\d_])")
 # Inline tokens that put no prose on the page.
-_MARKUP_INLINE = frozenset({"image", "html_inline", "softbreak", "hardbreak"})
+# A paragraph of nothing but these is markup: images (linked or not: a README's badge
+# row "[![Build Status](….svg)](…)"), inline HTML and line breaks.
+_MARKUP_INLINE = frozenset({"image", "html_inline", "softbreak", "hardbreak", "link_open",
+                            "link_close"})
 _LIST_TYPES = {"bullet_list_open", "ordered_list_open"}
 # Containers with an indented body (MkDocs admonition / collapsible / tab); group 1 or 2
 # is the title.

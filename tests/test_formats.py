@@ -163,6 +163,14 @@ def test_html_page_keeps_article_text_and_drops_nav_script_footer():
      [("heading", "A", ""), ("text", "body", "A")]),
     ('<ul><li><a href="#a">A</a> explains x</li></ul><ul><li><a href="https://x.org">X</a>'
      '</li></ul>', [("list", "- A explains x", ""), ("list", "- X", "")]),
+    # a permalink mark (a link to this page with no letter or digit: Sphinx's "¶",
+    # rustdoc's "§", an icon) is dropped; a same-page link with words is text
+    ('<h2 id="a">Usage<a class="headerlink" href="#a">¶</a></h2><p>Run it.'
+     '<a href="#f1">§</a></p><p><a href="#x">§</a></p><p>See <a href="#a">Usage</a>.</p>',
+     [("heading", "Usage", ""), ("text", "Run it.", "Usage"),
+      ("text", "See Usage.", "Usage")]),
+    ('<table><tr><td><a href="#r1"><svg></svg></a>a</td></tr></table>'
+     '<ul><li><a href="#t">Tip</a> 1</li></ul>', [("table", "| a", ""), ("list", "- Tip 1", "")]),
     # an element marked hidden is not shown, nor read
     ("<p>a</p><div hidden><p>x</p><div><p>y</p></div></div><p>b<br>c</p>",
      [("text", "a", ""), ("text", "b c", "")]),

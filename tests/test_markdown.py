@@ -59,6 +59,11 @@ def _blocks(source: str, list_items: bool = False) -> list[tuple[str, str, str]]
      [("markup", '<iframe\n\tsrc="https://x.invalid"\n></iframe>', "")]),
     ("![diagram](https://x.invalid/d.png)  ",
      [("markup", "![diagram](https://x.invalid/d.png)", "")]),
+    # a row of linked images (a README's badges) is markup; a link with words is text
+    ("[![Build](https://x.invalid/b.svg)](https://x.invalid) [![Chat](c.svg)](c)\n\n"
+     "[Next chapter](next.md)",
+     [("markup", "[![Build](https://x.invalid/b.svg)](https://x.invalid) [![Chat](c.svg)](c)",
+       ""), ("text", "[Next chapter](next.md)", "")]),
     # A list of nothing but links to the page's anchors is its table of contents: markup.
     ("- [Install](#install)\n  - [On Linux](#on-linux)\n- [`run`](#run)\n\nBody.",
      [("markup", "- [Install](#install)\n  - [On Linux](#on-linux)\n- [`run`](#run)", ""),

@@ -50,6 +50,7 @@ STEPS = (
     Step("retrieval", ("--quick",), (), "retrieval.json", 900),
     Step("speed", ("--rounds", "2"), ("--repeat", "3", "--rounds", "5"), "speed.json", 600),
     Step("scale", ("--quick",), (), "scale.json", 600),
+    Step("filters", ("--quick",), (), "filters.json", 600),
     Step("ingest", ("--repeat", "1"), ("--repeat", "3"), "ingest.json", 600),
     Step("evaluate", ("--quick",), (), "evaluate.json", 900),
     Step("app", ("--calls", "12"), ("--calls", "30", "--starts", "3"), "app.json", 600),

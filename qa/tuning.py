@@ -74,6 +74,14 @@ class Retrieval:
     # measured: dense candidates drawn per language before fusion; recall@5 on XQuAD
     # stops rising above 30 (bench/retrieval.py sweep, first session).
     dense_pool: int = 30
+    # measured: the dense candidates of every language are drawn by one unfiltered store
+    # query of this many times (pool x languages) results; a language still short of
+    # the pool gets a filtered query (qa.retrieve.Retriever._candidates). Chroma's
+    # filtered query costs grow with the records matched (bench/filters.py: 10k vectors,
+    # 14-21 ms filtered, ~1 ms unfiltered); an unfiltered k of 480-960 costs 1.5-2.4 ms
+    # on 13k paragraphs. At 8, the seeds and hf-course dev questions needed no filtered
+    # query (at 1: one per question and collection; at 4: hf-course one per question).
+    unfiltered_factor: int = 8
     # measured: candidate paragraphs whose sentences the answerer scores. On the fit
     # splits (python bench/sweep_answer.py, with the word-table scorer) 5 beat 8 and 12
     # (seeds accuracy 0.594 vs 0.531 / 0.531; hf-course hit 0.632 vs 0.579 / 0.632,

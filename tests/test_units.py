@@ -331,6 +331,40 @@ def test_centred_retrieval_prefers_the_answer_in_the_other_language(tmp_path):
     assert raw.search(question, k=1)[0].id == "en:1"
 
 
+def test_candidates_drawn_without_filters_equal_one_filtered_query_per_language(tmp_path):
+    # 60 English paragraphs and 3 Vietnamese ones (real Chroma, hash vectors): with a pool
+    # of 1 the wide unfiltered query holds 16 records, so for most queries Vietnamese must
+    # come from its own filtered query; the ids are those of the per-language queries.
+    from testkit import HashEmbedder
+
+    import qa
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "en.txt").write_text("\n\n".join(
+        f"Report {i} on harbour cranes lifting {i * 3} tonnes of timber." for i in range(60)),
+        encoding="utf-8")
+    (corpus / "vi.txt").write_text("\n\n".join(
+        f"Báo cáo {i} về xuất khẩu gạo của các tỉnh đồng bằng năm {2000 + i}." for i in range(3)),
+        encoding="utf-8")
+    a = qa.Assistant(corpus_dir=corpus, data_dir=tmp_path / "data", embedder=HashEmbedder(),
+                     llm=False)
+    index = a.pipeline.index
+    retriever = Retriever(index, a.embedder)
+    store = index.store
+    assert retriever.languages == ["en", "vi"]
+    for pid in list(index.paragraph_rows)[::4]:
+        vec = index.paragraph_vectors[index.paragraph_rows[pid]]
+        got = retriever._candidates(vec, 1)
+        want = set()
+        for lang in ("en", "vi"):
+            want |= {p for p, _ in store.query(list(map(float, vec)), 1, where={
+                "$and": [{"is_canonical": True}, {"language": lang}]})}
+            want |= {s.rsplit("#", 1)[0] for s, _ in store.sentence_query(
+                list(map(float, vec)), 1, where={"language": lang})}
+        assert set(got) == want and len(got) == len(want), pid
+
+
 def test_a_paragraph_of_the_other_language_also_matches_the_gloss(tmp_path):
     from qa.lexicon import Glosser, Lexicon
 

@@ -170,7 +170,7 @@ def build(assistant: Assistant, examples: list[str] | None = None) -> gr.Blocks:
                     lang_now, "progress", file=name, done=done, total=total))
 
             def on_wait(_pid: str) -> None:
-                progress(None, desc=i18n.text(lang_now, "waiting"))
+                progress(0.0, desc=i18n.text(lang_now, "waiting"))  # a desc shows with a bar
 
             report = add_documents(assistant, items, lang_now, on_progress, bool(replace),
                                    on_wait)

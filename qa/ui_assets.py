@@ -44,6 +44,9 @@ CSS = """
 .seedqa-copytext { display: none !important; }
 #seedqa-chat [data-testid="bot"] { scroll-margin-top: 40px; }  /* clear of the chat's label */
 .seedqa-cursor { opacity: 0.6; }
+/* The upload report is empty while an upload runs: room for its progress text
+   ("Embedding …", "waiting for it to finish…"), else clipped to one line. */
+#seedqa-upload-report:has(.progress-level) { min-height: 5em; }
 .seedqa-also { font-size: 0.9em; margin-top: 2px; }
 .seedqa-lookup table, .seedqa-shelf table {
   font-size: 0.9em; margin: 0 0 8px 0; border-collapse: collapse;

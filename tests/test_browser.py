@@ -392,3 +392,50 @@ def test_upload_a_pdf_and_see_the_page_of_its_citation(pdf_app_url, browser):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "browser-pdf-page.png"), full_page=True)
     assert_nothing_ran(page)
+
+
+HOLD_LOCK = """
+import fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644)
+fcntl.flock(fd, fcntl.LOCK_EX)
+os.pwrite(fd, str(os.getpid()).encode(), 0)  # as a writer does: the app names it
+print("held", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_an_upload_says_it_waits_for_another_ingest(tmp_path, browser):
+    # Another process (a `seedqa ingest` in a terminal) holds the data folder's write
+    # lock: the upload panel says the upload waits, and adds it once the lock is free.
+    import subprocess
+    import sys
+
+    from qa.writelock import LOCK_NAME
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEEDS_DIR / "000_ee914f4da08c8a1e.txt", corpus)
+    doc = tmp_path / "Mango harvest.md"
+    doc.write_text("The mango harvest in Tanga reached 310 tonnes in 2024.\n", encoding="utf-8")
+    with AppProcess(tmp_path, corpus) as app:
+        page = open_page(browser, app.url)  # the app has ingested: the lock is free again
+        holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK,
+                                   str(tmp_path / "data" / LOCK_NAME)],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            assert holder.stdout.readline().strip() == "held"
+            page.get_by_text("Add documents (.txt / .md / .html / .pdf / .ipynb / .rst)").click()
+            page.locator("#seedqa-upload input[type=file]").set_input_files([str(doc)])
+            page.locator("#seedqa-upload").get_by_text("Mango").first.wait_for(timeout=30_000)
+            page.locator("#seedqa-add").click()
+            page.get_by_text("waiting for it to finish").first.wait_for(timeout=60_000)
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "browser-upload-waits.png"))
+            assert page.locator("#seedqa-upload-report").get_by_text(
+                "Added 1 document(s)").count() == 0
+        finally:
+            holder.stdin.close()
+            holder.wait(timeout=10)
+        report = page.locator("#seedqa-upload-report")
+        report.get_by_text("Added 1 document(s)").wait_for(timeout=120_000)
+        assert_nothing_ran(page)

@@ -259,8 +259,10 @@ class Retriever:
         for query, totals, canonical in ((store.query, self._paragraphs_per_language, True),
                                          (store.sentence_query, self._sentences_per_language,
                                           False)):
-            wide = n * len(totals) * RETRIEVAL.unfiltered_factor + (
-                self._repeats if canonical else 0)
+            wide = n * len(totals) * RETRIEVAL.unfiltered_factor
+            # Room for repeated blocks (not candidates), bounded: a language they crowd
+            # out still gets its filtered query.
+            wide += min(self._repeats, wide) if canonical else 0
             hits = query(vec, wide)
             found: dict[str, list[str]] = {lang: [] for lang in totals}
             for rid, _ in hits:

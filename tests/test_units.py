@@ -332,16 +332,19 @@ def test_centred_retrieval_prefers_the_answer_in_the_other_language(tmp_path):
 
 
 def test_candidates_drawn_without_filters_equal_one_filtered_query_per_language(tmp_path):
-    # 60 English paragraphs and 3 Vietnamese ones (real Chroma, hash vectors): with a pool
-    # of 1 the wide unfiltered query holds 16 records, so for most queries Vietnamese must
-    # come from its own filtered query; the ids are those of the per-language queries.
+    # 60 English paragraphs (14 of them repeats) and 3 Vietnamese ones (real Chroma, hash
+    # vectors): with a pool of 1 the wide unfiltered query holds 16 + 14 records, so for
+    # most queries Vietnamese must come from its own filtered query; the ids are those of
+    # the per-language queries.
     from testkit import HashEmbedder
 
     import qa
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
+    # Every fourth paragraph repeats one boilerplate line: repeats are never candidates.
     (corpus / "en.txt").write_text("\n\n".join(
+        "All figures in this report are provisional." if i % 4 == 3 else
         f"Report {i} on harbour cranes lifting {i * 3} tonnes of timber." for i in range(60)),
         encoding="utf-8")
     (corpus / "vi.txt").write_text("\n\n".join(
@@ -353,7 +356,8 @@ def test_candidates_drawn_without_filters_equal_one_filtered_query_per_language(
     retriever = Retriever(index, a.embedder)
     store = index.store
     assert retriever.languages == ["en", "vi"]
-    for pid in list(index.paragraph_rows)[::4]:
+    assert sum(not p.is_canonical for p in index.catalog.paragraphs.values()) == 14
+    for pid in list(index.paragraph_rows)[::3]:
         vec = index.paragraph_vectors[index.paragraph_rows[pid]]
         got = retriever._candidates(vec, 1)
         want = set()

@@ -21,7 +21,6 @@ between two languages. No target: the figures explain the design.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import tempfile
 import time
@@ -159,18 +158,17 @@ def report(rows: list[dict]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = common.arg_parser(__doc__, "filters[.quick].json")
     parser.add_argument("--quick", action="store_true", help="sizes 1k and 10k")
     parser.add_argument("--sizes", help="comma-separated corpus sizes (overrides --quick)")
     parser.add_argument("--queries", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", help="results JSON (default bench/results/filters[.quick].json)")
     args = parser.parse_args(argv)
     sizes = ([int(s) for s in args.sizes.split(",")] if args.sizes
              else QUICK_SIZES if args.quick else SIZES)
     rows = run(sizes, args.queries, args.seed)
     name = "filters.quick" if args.quick and not args.sizes else "filters"
-    out = Path(args.out) if args.out else common.RESULTS / f"{name}.json"
+    out = args.out or common.RESULTS / f"{name}.json"
     big = [r for r in rows if r["size"] == max(sizes)]
     headline = (f"Chroma's filtered queries at {max(sizes):,} vectors cost "
                 + ", ".join(f"{r['majority_filter_ms']} ms ({r['majority_share']:.0%} "
@@ -180,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
                 + ", ".join(f"{r['draw_before_ms']} → {r[f'draw_now_x{FACTOR}_ms']} ms"
                             for r in big) + ". No target: for the design.")
     common.write_results(out, {"rows": rows, "pool": POOL, "factor": FACTOR,
-                               "headline": headline}, report(rows))
+                               "headline": headline, "targets": []}, report(rows))
     return 0
 
 

@@ -123,12 +123,26 @@ def test_load_tiny(results):
     _targets_ok(r)
 
 
+def test_filters_tiny(results):
+    out = results / "filters.quick.json"
+    _run("bench/filters.py", "--sizes", "300", "--queries", "10", "--out", str(out))
+    r = json.loads(out.read_text())
+    _targets_ok(r)
+    assert [(row["size"], row["majority_share"]) for row in r["rows"]] == [(300, 0.5),
+                                                                             (300, 0.9)]
+    for row in r["rows"]:
+        assert row["draw_before_ms"] > 0 and row[f"draw_now_x{r['factor']}_ms"] > 0
+        # 300 records fit in the wide query: no language is ever short of the pool
+        assert row[f"draw_now_x{r['factor']}_filtered_queries"] == 0
+    assert "| 300 |" in out.with_suffix(".md").read_text()
+
+
 def test_summary_from_results(results):
     _run("-m", "bench", "--summary-only", "--results-dir", str(results), timeout=60)
     text = (results / "summary.md").read_text()
     assert text.startswith("# seedqa benchmarks (quick set)")
     assert "## Targets" in text
-    for name in ("scale", "speed", "ingest", "load"):
+    for name in ("scale", "filters", "speed", "ingest", "load"):
         if any(results.glob(f"{name}*.json")):
             assert f"## {name}" in text
     assert "PASS" in text or "MISS" in text

@@ -10,7 +10,8 @@ the ``pool`` nearest canonical paragraphs and sentences of each language. With a
 records the filter matches, while an unfiltered query stays near 1 ms. Measured here
 on synthetic 384-d "e5like" vectors (``bench/scale.py``'s generator) with
 ``language`` and ``is_canonical`` metadata as seedqa writes them, in an embedded
-store: warm query p50 for k = 30 without a filter, k = 90 without a filter, with a
+store: warm query p50 without a filter for k = the pool (30) and for the wide k of
+``_candidates`` (pool x 2 languages x ``RETRIEVAL.unfiltered_factor`` = 480), with a
 filter on the majority language, on the minority language, and on ``is_canonical``;
 then the whole draw for one question (one paragraph and one sentence collection of
 the same size) as seedqa made it before (one filtered query per language and

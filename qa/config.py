@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
@@ -149,6 +150,20 @@ def openai_settings() -> tuple[str | None, str | None]:
     return key, base
 
 
+class _StderrHandler(logging.StreamHandler):
+    """A handler writing to whatever ``sys.stderr`` is when a record is emitted: a plain
+    StreamHandler keeps the stream of its creation, which a test runner's capture or an
+    embedding application may have closed since ("I/O operation on closed file")."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:  # StreamHandler.__init__ assigns it; always stderr
+        pass
+
+
 def setup_logging(level: str | None = None) -> None:
     """Configure the ``qa`` logger from QA_LOG_LEVEL once; library code only logs. Also
     print the Python stack on a fatal signal: a crash in native code (Chroma's on a store
@@ -157,11 +172,16 @@ def setup_logging(level: str | None = None) -> None:
     import faulthandler
 
     if not faulthandler.is_enabled():
-        faulthandler.enable()
+        for stream in (sys.stderr, sys.__stderr__):
+            try:
+                faulthandler.enable(file=stream)
+                break
+            except (AttributeError, ValueError, OSError):
+                continue  # a stderr without a file descriptor (redirected to memory)
     name = (level or os.environ.get("QA_LOG_LEVEL") or "WARNING").upper()
     logger = logging.getLogger("qa")
     logger.setLevel(logging.getLevelNamesMapping().get(name, logging.WARNING))
     if not logger.handlers:
-        handler = logging.StreamHandler()
+        handler = _StderrHandler()
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
         logger.addHandler(handler)

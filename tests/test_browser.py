@@ -398,7 +398,8 @@ HOLD_LOCK = """
 import fcntl, os, sys
 fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644)
 fcntl.flock(fd, fcntl.LOCK_EX)
-os.pwrite(fd, str(os.getpid()).encode(), 0)  # as a writer does: the app names it
+os.ftruncate(fd, 0)  # as a writer does: the app names it
+os.pwrite(fd, str(os.getpid()).encode(), 0)
 print("held", flush=True)
 sys.stdin.read()
 """

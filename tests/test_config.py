@@ -52,3 +52,24 @@ def test_unknown_setting_is_config_error():
 def test_openai_embedder_without_key_is_config_error(tmp_path):
     with pytest.raises(qa.ConfigError, match="OPENAI_API_KEY"):
         qa.Assistant(corpus_dir=tmp_path, data_dir=tmp_path / "d", embedder="openai")
+
+
+def test_logging_writes_to_the_current_stderr_not_a_closed_one(monkeypatch):
+    # A StreamHandler keeps the stream it was made with; a test runner's capture or an
+    # embedding application may close that stream later ("I/O operation on closed file").
+    import io
+    import logging
+    import sys
+
+    from qa.config import setup_logging
+
+    logger = logging.getLogger("qa")
+    monkeypatch.setattr(logger, "handlers", [])
+    first = io.StringIO()  # no file descriptor: faulthandler falls back to sys.__stderr__
+    monkeypatch.setattr(sys, "stderr", first)
+    setup_logging("WARNING")
+    first.close()
+    now = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", now)
+    logging.getLogger("qa.test").warning("still heard")
+    assert now.getvalue() == "WARNING qa.test: still heard\n"

@@ -96,6 +96,7 @@ HOLD_LOCK = r"""
 import fcntl, os, sys
 fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644)
 fcntl.flock(fd, fcntl.LOCK_EX)
+os.ftruncate(fd, 0)  # as WriteLock does: a shorter pid than the last leaves no digits
 os.pwrite(fd, str(os.getpid()).encode(), 0)
 print("held", flush=True)
 sys.stdin.read()  # until the test closes stdin

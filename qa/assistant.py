@@ -9,6 +9,7 @@ second app instance on the same Chroma server) within ``FRESHNESS.check_seconds`
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -105,7 +106,7 @@ class Assistant:
                 # The write locks first, as every writer takes them: a first question
                 # that held the load lock while waiting for an ingest in progress would
                 # deadlock with it (that ingest takes the load lock to swap versions).
-                with self._write_lock, write_lock(self.config):
+                with self._writing():
                     if self._pipeline is None:  # else that ingest brought it up to date
                         self._ingest_locked()
             else:
@@ -160,8 +161,7 @@ class Assistant:
         here or another process on the same data folder) is waited for; ``on_wait(pid)``
         is called once if so.
         """
-        on_wait = once(on_wait)
-        with waiting(self._write_lock, on_wait), write_lock(self.config, on_wait):
+        with self._writing(on_wait):
             if folder is not None:
                 self.config = self.config.with_(corpus_dir=folder)
                 self._corpus_chosen = True
@@ -171,9 +171,17 @@ class Assistant:
             return self._ingest_locked(on_progress or (_print_progress if progress else None),
                                        remove)
 
+    @contextlib.contextmanager
+    def _writing(self, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+        """Both write locks, in the order every writer takes them (this process's, then
+        the data folder's), before any load lock; ``on_wait(pid)`` once if either waits."""
+        on_wait = once(on_wait)
+        with waiting(self._write_lock, on_wait), write_lock(self.config, on_wait):
+            yield
+
     def _ingest_locked(self, on_progress: Progress | None = None,
                        remove: tuple[str, ...] = ()) -> IngestReport:
-        """The ingest itself; the caller holds both write locks."""
+        """The ingest itself; the caller holds both write locks (``_writing``)."""
 
         def run(store: VectorStore) -> IngestReport:
             return Ingestor(store, self.embedder).run(

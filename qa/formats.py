@@ -269,13 +269,12 @@ class _BlockParser(HTMLParser):
         # contents ("On this page"), which repeats the headings: not a block (``flush``).
         self.whole_chars = 0
         self.anchor_chars = 0
-        self.in_anchor = 0
         self.date: str | None = None
         self.row_cells = 0
         # The text of an open link to an anchor of this page, held back until it closes:
         # a permalink mark (Sphinx's and MkDocs' "¶", rustdoc's "§", an icon) has no
         # letter or digit and is dropped, or it would stand as a block of its own or
-        # end every heading.
+        # end every heading; other link text counts as anchor text (``anchor_chars``).
         self.link: list[str] | None = None
 
     # -- events --
@@ -314,7 +313,7 @@ class _BlockParser(HTMLParser):
             self._release_link()
             self.link = []
         if self.whole:
-            self._inner_start(tag, a)
+            self._inner_start(tag)
             return
         if tag == "br":
             self.buf.append(_BREAK)
@@ -354,10 +353,8 @@ class _BlockParser(HTMLParser):
         if tag == "a" and self.link is not None:
             text, self.link = "".join(self.link), None
             if _WORD_CHAR.search(text):
-                self.handle_data(text)
+                self._take(text, anchor=True)
         if self.whole:
-            if tag == "a" and self.in_anchor:
-                self.in_anchor -= 1
             if tag == self.whole[-1]:
                 self.whole.pop()
                 if not self.whole:
@@ -375,11 +372,15 @@ class _BlockParser(HTMLParser):
             return
         if self.link is not None:
             self.link.append(data)
-            return
+        else:
+            self._take(data)
+
+    def _take(self, data: str, anchor: bool = False) -> None:
+        """Add read text to the block; ``anchor``: the text of a link to this page."""
         if self.whole:
             seen = len("".join(data.split()))
             self.whole_chars += seen
-            self.anchor_chars += seen if self.in_anchor else 0
+            self.anchor_chars += seen if anchor else 0
         self.buf.append(data)
 
     # -- helpers --
@@ -394,9 +395,7 @@ class _BlockParser(HTMLParser):
             return tag == "main" or attrs.get("role", "").strip().lower() == "main"
         return tag == self.region
 
-    def _inner_start(self, tag, attrs: dict[str, str] | None = None):
-        if tag == "a" and (attrs or {}).get("href", "").startswith("#"):
-            self.in_anchor += 1
+    def _inner_start(self, tag):
         if tag in _WHOLE:
             self.whole.append(tag)
         depth = sum(1 for t in self.whole if t in ("ul", "ol", "dl"))
@@ -422,7 +421,7 @@ class _BlockParser(HTMLParser):
         # A block boundary inside a link (or a link left open): its text is kept.
         if self.link is not None:
             text, self.link = "".join(self.link), None
-            self.handle_data(text)
+            self._take(text, anchor=True)
 
     def flush(self, heading_level: int = 0):
         self._release_link()
@@ -430,7 +429,7 @@ class _BlockParser(HTMLParser):
         self.buf = []
         kind, self.kind = self.kind, "text"
         toc = kind == "list" and self.whole_chars and self.anchor_chars == self.whole_chars
-        self.whole_chars = self.anchor_chars = self.in_anchor = 0
+        self.whole_chars = self.anchor_chars = 0
         if toc:
             return
         if kind == "code":

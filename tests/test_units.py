@@ -187,7 +187,7 @@ def test_spans_are_exact_offsets(text, quoted):
     assert [text[s:e] for s, e in spans(text)] == quoted
 
 
-# -- key terms: numbers and acronyms must be named where the quote is -----------------------
+# -- key terms: numbers, acronyms and identifiers must be named in the quote's document ----
 
 _DOC = [para("d:1", "The joint statement of February 2025 was signed by 500 delegates."),
         para("d:2", "The two sides agreed to cooperate on ODA and trade."),
@@ -199,10 +199,12 @@ _DOC = [para("d:1", "The joint statement of February 2025 was signed by 500 dele
     ({"oda"}, "d:2", True),
     ({"2025"}, "d:2", True),  # a year elsewhere in the same document names its time
     ({"2024"}, "d:2", False),  # ... but not one only another document names
-    ({"apec"}, "d:2", False),  # an acronym must be in the paragraph (or its title)
+    ({"apec"}, "d:2", False),  # an acronym no paragraph of the document names
     ({"2025", "oda"}, "d:2", True),
+    ({"2025", "apec"}, "d:2", False),  # every term must be named
     ({"title"}, "e:1", True),  # the title counts ("Title e")
-    ({"500"}, "d:2", False),  # a number that is not a year: the paragraph only
+    ({"500"}, "d:2", True),  # any term the document names, not only a year
+    ({"exports"}, "d:2", False),
 ])
 def test_key_terms_in(terms, pid, named):
     from qa.extractive import key_terms_in
@@ -649,6 +651,45 @@ def test_a_colon_sentence_brings_the_block_it_introduces(kind, brought):
     got = introduced(cat, Quote("d:1", 0, len(intro.text)))
     assert got == (Quote("d:2", 0, len(block.text)) if brought else None)
     assert introduced(cat, Quote("d:3", 0, 11)) is None  # no colon, nothing brought
+
+
+@pytest.mark.parametrize("a, b, cosine, same", [
+    ("Pin it with fastapi==0.112.0 here.", "Pin it with fastapi==0.112.0 there.", 0.95, True),
+    ("Pin it with fastapi==0.112.0 here.", "Pin it with fastapi>=0.112.0,<0.113.0.", 0.95,
+     False),  # another version: another statement, however close the vectors
+    ("Trade grew by 5 percent.", "Trade grew by 7 percent.", 0.99, False),
+    ("Pin it with fastapi==0.112.0 here.", "Pin it with fastapi==0.112.0 there.", 0.90, False),
+])
+def test_says_the_same(a, b, cosine, same):
+    from qa.extractive import says_the_same
+
+    assert says_the_same(a, b, cosine, threshold=0.93) is same
+
+
+@pytest.mark.parametrize("leadin, block_kind, section, brought", [
+    ("For example:", "code", "", True),  # a bare lead-in passes the block on
+    ("Ví dụ:", "list", "", True),
+    ("For example:", "code", "Other", False),  # not into another section
+    ("For example:", "text", "", False),  # prose after it is no block
+    ("This is a whole sentence of its own:", "code", "", False),  # says something itself
+    ("For example", "code", "", False),  # no colon: introduces nothing
+])
+def test_a_sentence_ending_its_paragraph_brings_the_block_after_a_bare_leadin(
+        leadin, block_kind, section, brought):
+    from dataclasses import replace
+
+    from qa.answer import Quote
+    from qa.extractive import introduced
+
+    quoted = para("d:1", "You can pin the library to any version that works for you.")
+    block = replace(para("d:3", "lib>=2.7,<3"), kind=block_kind, section=section)
+    cat = Catalog.build([quoted, para("d:2", leadin), block])
+    got = introduced(cat, Quote("d:1", 0, len(quoted.text)))
+    assert got == (Quote("d:3", 0, len(block.text)) if brought else None)
+    first = "You can pin the library."  # a sentence that does not end its paragraph
+    two = para("d:1", f"{first} It works for every version you choose.")
+    assert introduced(Catalog.build([two, para("d:2", leadin), block]),
+                      Quote("d:1", 0, len(first))) is None
 
 
 @pytest.mark.parametrize("quoted, after, section, brought", [

@@ -136,7 +136,12 @@ class Pipeline:
         # Draw extra candidates: folding translations must still leave k hits.
         hits, focus = self.retriever.focused_search(q.search_text, 2 * k, vector=svec,
                                                     language=q.language, glosses=gvecs)
-        return self.leadins.run(self.dedup.run(hits))[:k], qvec, focus
+        # Each statement in the asker's language where it has a version in it: the scorer
+        # reads a sentence best in the question's own language (XQuAD held-out top-1
+        # en->en 0.81, en->vi 0.67), and the answer quotes that version anyway (hf-course fit
+        # split: refusal 0.50 -> 0.75, precision 0.327 -> 0.347; seeds, seeds-extra and
+        # fastapi fit unchanged but fastapi precision 0.273 -> 0.251).
+        return self.leadins.run(self.dedup.run(hits, q.language))[:k], qvec, focus
 
     def search(self, query: str, k: int, language: str | None = None) -> list[Hit]:
         """The ``k`` best statements for ``query`` (asked in ``language``, detected when

@@ -25,7 +25,7 @@ from qa.answer import NOT_FOUND, SOURCE_NOTE, AnswerAssembler, Quote  # noqa: F4
 from qa.answertype import AnswerType, date_figures, states_count
 from qa.disagree import Disagreement
 from qa.index import Index, centre, idf_table  # noqa: F401  (idf_table: bench/fit_scoring imports it)
-from qa.question import Question, key_terms
+from qa.question import Question, entities, key_terms
 from qa.retrieve import Focus, Scored
 from qa.scoring import (
     FEATURES,
@@ -168,6 +168,7 @@ class ExtractiveAnswerer:
         if not answered:
             return self.refusal(q, hits)
         chosen = self.choose(ranked)
+        chosen = self.cover_names(q, ranked, chosen, hits)
         types = self.types.run(q.standalone)
         if not self.has_asked_date([X[s.row] for s in chosen], types, X) or \
                 not self._has_amount([s.text for s in chosen], q, types):
@@ -192,6 +193,17 @@ class ExtractiveAnswerer:
                 continue
             chosen.append(s)
         return chosen
+
+    def cover_names(self, q: Question, ranked: list[Sentence], chosen: list[Sentence],
+                    hits: list[Scored]) -> list[Sentence]:
+        """``chosen`` with a quote for each name the question asks about that no chosen
+        quote's paragraph names (``cover_names``); names every candidate paragraph has
+        (the collection's topic) are not asked about."""
+        context = {h.id: _squash(f"{p.title} {p.text}") for h in hits
+                   if (p := self.catalog.paragraphs.get(h.id)) is not None}
+        names = [n for n in entities(q.standalone)
+                 if (k := _squash(n)) and not all(k in c for c in context.values())]
+        return cover_names(names, ranked, chosen, context, self.max_quotes)
 
     def _near(self, a: Sentence, b: Sentence) -> bool:
         if key_terms(a.text) != key_terms(b.text):
@@ -274,6 +286,32 @@ class ExtractiveAnswerer:
         """The honest 'not in the documents' answer, with the closest paragraphs as related."""
         return self.assembler.refusal(q.text, q.language, [h.id for h in hits])
 
+
+
+def cover_names(names: list[str], ranked: list[Sentence], chosen: list[Sentence],
+                context: dict[str, str], max_quotes: int) -> list[Sentence]:
+    """A question that names two things or more ("Did Vietnam open relations with New
+    Zealand or with Kazakhstan first?") asks about each: for each of ``names`` that no
+    paragraph of ``chosen`` names, the best of ``ranked`` whose paragraph does is quoted
+    too (in place of the last runner-up when ``max_quotes`` are chosen). ``context``:
+    paragraph id -> its title and text, ``_squash``ed. One name (or none) changes nothing:
+    the best sentence answers about it. (seeds-extra fit split: accuracy 0.783 -> 0.826,
+    precision 0.372 -> 0.380; seeds, hf-course, fastapi fit unchanged but seeds precision
+    0.397 -> 0.395; the same with the candidates limited to 1 % or 5 % of the best
+    sentence's probability, fewer at 10 %.)"""
+    if len(names) < 2:
+        return chosen
+    chosen = list(chosen)
+    for name in names:
+        key = _squash(name)
+        if any(key in context.get(c.pid, "") for c in chosen):
+            continue
+        extra = next((s for s in ranked if key in context.get(s.pid, "") and s not in chosen),
+                     None)
+        if extra is not None:
+            chosen = [*chosen[:max_quotes - 1], extra] if len(chosen) >= max_quotes else \
+                [*chosen, extra]
+    return chosen
 
 
 def says_the_same(a: str, b: str, cosine: float, threshold: float = ANSWER.redundant) -> bool:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from qa import language
 from qa.errors import QuestionError
-from qa.text import content_tokens
+from qa.text import STOPWORDS, content_tokens
 
 # bound: a question longer than this is not a question (the embedder reads only its
 # first 512 tokens anyway); k above 50 is a dump, not a search.
@@ -67,6 +67,31 @@ def names(text: str) -> list[str]:
     words = _WORD.findall(text)
     skip_first = bool(words) and not (len(words) > 1 and words[1][0].isupper())
     return [w for i, w in enumerate(words) if w[0].isupper() and not (i == 0 and skip_first)]
+
+
+def entities(text: str) -> list[str]:
+    """The names of ``text`` (``names``), adjacent capitalised words joined, each once in
+    order, without a leading stop word ("Did", "Which"): "Did Việt Nam meet New Zealand
+    first?" -> ["Việt Nam", "New Zealand"]."""
+    kept = set(names(text))
+    runs: list[list[str]] = []
+    end = -1
+    for m in _WORD.finditer(text):
+        word = m.group()
+        if word in kept and runs and runs[-1] and not text[end:m.start()].strip():
+            runs[-1].append(word)
+        elif word in kept:
+            runs.append([word])
+        elif runs and runs[-1]:
+            runs.append([])
+        end = m.end()
+    out = []
+    for run in runs:
+        while run and run[0].lower() in STOPWORDS:
+            run = run[1:]
+        if run:
+            out.append(" ".join(run))
+    return list(dict.fromkeys(out))
 
 
 def key_terms(text: str) -> set[str]:

@@ -228,6 +228,45 @@ def test_key_terms_of_a_question(question, terms):
     assert key_terms(question) == terms
 
 
+@pytest.mark.parametrize("question, names", [
+    ("Did Việt Nam meet New Zealand or Kazakhstan first?",
+     ["Việt Nam", "New Zealand", "Kazakhstan"]),
+    ("Which CORS setting do I need?", ["CORS"]),  # no leading question word
+    ("Việt Nam–Kazakhstan trade: did it grow?", ["Việt Nam", "Kazakhstan"]),
+    ("Who met Luxon, and who met Luxon again?", ["Luxon"]),  # once each
+    ("what about tokenizers?", []),
+])
+def test_entities_of_a_question(question, names):
+    from qa.question import entities
+
+    assert entities(question) == names
+
+
+def _sentence(pid: str, probability: float):
+    from qa.extractive import Sentence
+
+    return Sentence(pid, 0, 1, pid, probability, 0)
+
+
+@pytest.mark.parametrize("names, chosen, added", [
+    (["newzealand", "kazakhstan"], ["nz"], ["kz"]),  # the name no quote names gets one
+    (["newzealand", "kazakhstan"], ["nz", "kz"], []),  # both named already
+    (["kazakhstan"], ["nz"], []),  # one name: the best sentence answers about it
+    (["newzealand", "peru"], ["nz"], []),  # no candidate names it: nothing to add
+])
+def test_cover_names(names, chosen, added):
+    from qa.extractive import cover_names
+
+    context = {"nz": "newzealandtrade", "kz": "kazakhstantrade", "both": "trade"}
+    ranked = [_sentence("nz", 0.9), _sentence("both", 0.5), _sentence("kz", 0.1)]
+    picked = [s for s in ranked if s.pid in chosen]
+    got = cover_names(names, ranked, picked, context, max_quotes=5)
+    assert [s.pid for s in got] == chosen + added
+    # at max_quotes the last runner-up makes room
+    full = cover_names(["newzealand", "kazakhstan"], ranked, ranked[:2], context, 2)
+    assert [s.pid for s in full] == ["nz", "kz"]
+
+
 _ITEMS = ("* `allow_methods` - A list of methods to allow. Defaults to `['GET']`.\n"
           "    * a nested item with enough words.\n"
           "1. Another item with its words. And a second sentence here.")

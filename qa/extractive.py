@@ -198,18 +198,21 @@ class ExtractiveAnswerer:
                     hits: list[Scored]) -> list[Sentence]:
         """``chosen`` with a quote for each name the question asks about that no chosen
         quote's paragraph names (``cover_names``); names every candidate paragraph has
-        (the collection's topic) are not asked about."""
+        (the collection's topic) are not asked about, nor are the names a follow-up
+        carries over from the last turn (``q.standalone``): only those it was asked with."""
         context = {h.id: _squash(f"{p.title} {p.text}") for h in hits
                    if (p := self.catalog.paragraphs.get(h.id)) is not None}
-        names = [n for n in entities(q.standalone)
+        names = [n for n in entities(q.text)
                  if (k := _squash(n)) and not all(k in c for c in context.values())]
         return cover_names(names, ranked, chosen, context, self.max_quotes)
 
     def _near(self, a: Sentence, b: Sentence) -> bool:
-        if key_terms(a.text) != key_terms(b.text):
+        one_document = (self.catalog.paragraphs[a.pid].doc_id
+                        == self.catalog.paragraphs[b.pid].doc_id)
+        if one_document and key_terms(a.text) != key_terms(b.text):
             return False  # no embedding needed
         va, vb = self.vectors.get([a.text, b.text])
-        return says_the_same(a.text, b.text, float(va @ vb), self.redundant)
+        return says_the_same(a.text, b.text, float(va @ vb), self.redundant, one_document)
 
     # -- gates ---------------------------------------------------------------------------
     def grounded(self, q: Question) -> bool:
@@ -314,15 +317,22 @@ def cover_names(names: list[str], ranked: list[Sentence], chosen: list[Sentence]
     return chosen
 
 
-def says_the_same(a: str, b: str, cosine: float, threshold: float = ANSWER.redundant) -> bool:
+def says_the_same(a: str, b: str, cosine: float, threshold: float = ANSWER.redundant,
+                  one_document: bool = True) -> bool:
     """Do sentences ``a`` and ``b`` (vectors at ``cosine``) say the same, so that an answer
-    quotes only one? Vectors closer than ``threshold``, and no number, acronym or
-    identifier in one that the other lacks: "fastapi==0.112.0" and
-    "fastapi>=0.112.0,<0.113.0" embed almost alike but pin different versions (with the
-    terms compared: hf-course fit accuracy 0.789 -> 0.842, eval/fastapi fit hit 0.765 ->
-    0.824 and accuracy 0.588 -> 0.706; seeds and seeds-extra fit unchanged but for
-    precision, 0.401 -> 0.397 and 0.392 -> 0.372)."""
-    return cosine > threshold and key_terms(a) == key_terms(b)
+    quotes only one? Vectors closer than ``threshold``; within ``one_document`` also no
+    number, acronym or identifier in one that the other lacks: "fastapi==0.112.0" and
+    "fastapi>=0.112.0,<0.113.0" a few lines apart embed almost alike but pin different
+    versions (hf-course fit accuracy 0.789 -> 0.842, eval/fastapi fit hit 0.765 -> 0.824
+    and accuracy 0.588 -> 0.706; seeds and seeds-extra fit unchanged but for precision,
+    0.401 -> 0.397 and 0.392 -> 0.372). Across documents a sentence of the same make with
+    other figures is a parallel statement about something else ("The crane at X lifts
+    61 tonnes" / "The crane at Y lifts 138 tonnes"): the runner-up is left out as before
+    (fit splits unchanged by the restriction), and two documents stating one fact with
+    different figures are ``qa.disagree``'s to show."""
+    if cosine <= threshold:
+        return False
+    return not one_document or key_terms(a) == key_terms(b)
 
 
 def introduced(catalog, quote: Quote) -> Quote | None:

@@ -705,6 +705,15 @@ def test_says_the_same(a, b, cosine, same):
     assert says_the_same(a, b, cosine, threshold=0.93) is same
 
 
+def test_across_documents_close_sentences_say_the_same_whatever_their_figures():
+    from qa.extractive import says_the_same
+
+    a, b = "The crane at X lifts 61 tonnes.", "The crane at Y lifts 138 tonnes."
+    assert says_the_same(a, b, 0.95, threshold=0.93, one_document=False)
+    assert not says_the_same(a, b, 0.95, threshold=0.93, one_document=True)
+    assert not says_the_same(a, b, 0.90, threshold=0.93, one_document=False)
+
+
 @pytest.mark.parametrize("leadin, block_kind, section, brought", [
     ("For example:", "code", "", True),  # a bare lead-in passes the block on
     ("Ví dụ:", "list", "", True),

@@ -497,6 +497,9 @@ def main(argv: list[str] | None = None) -> int:
     elif args.fastapi:
         common.log(f"fastapi skipped: {args.fastapi} is not a folder (eval/fastapi/SOURCE.md)")
     unknown = [s for s in names if s not in sets] + [s for s in systems if s not in SYSTEMS]
+    if unknown == ["fastapi"]:
+        parser.error("the fastapi set needs its documents: pass --fastapi DIR (or set "
+                     "SEEDQA_FASTAPI; eval/fastapi/SOURCE.md says where they come from)")
     if unknown:
         parser.error(f"unknown set or system: {', '.join(unknown)}")
     command = "python bench/evaluate.py " + " ".join(argv if argv is not None else sys.argv[1:])

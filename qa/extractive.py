@@ -202,8 +202,9 @@ class ExtractiveAnswerer:
         carries over from the last turn (``q.standalone``): only those it was asked with."""
         context = {h.id: _squash(f"{p.title} {p.text}") for h in hits
                    if (p := self.catalog.paragraphs.get(h.id)) is not None}
+        # A name of one or two letters ("UN", "PM") is found inside too many words.
         names = [n for n in entities(q.text)
-                 if (k := _squash(n)) and not all(k in c for c in context.values())]
+                 if len(k := _squash(n)) >= 3 and not all(k in c for c in context.values())]
         return cover_names(names, ranked, chosen, context, self.max_quotes)
 
     def _near(self, a: Sentence, b: Sentence) -> bool:

@@ -200,19 +200,19 @@ class ExtractiveAnswerer:
         quote's paragraph names (``cover_names``); names every candidate paragraph has
         (the collection's topic) are not asked about, nor are the names a follow-up
         carries over from the last turn (``q.standalone``): only those it was asked with."""
+        # A name of one or two letters ("UN", "PM") is found inside too many words.
+        names = [n for n in entities(q.text) if len(_squash(n)) >= 3]
+        if len(names) < 2:  # most questions: no paragraph text to fold
+            return chosen
         context = {h.id: _squash(f"{p.title} {p.text}") for h in hits
                    if (p := self.catalog.paragraphs.get(h.id)) is not None}
-        # A name of one or two letters ("UN", "PM") is found inside too many words.
-        names = [n for n in entities(q.text)
-                 if len(k := _squash(n)) >= 3 and not all(k in c for c in context.values())]
+        names = [n for n in names if not all(_squash(n) in c for c in context.values())]
         return cover_names(names, ranked, chosen, context, self.max_quotes)
 
     def _near(self, a: Sentence, b: Sentence) -> bool:
         one_document = (self.catalog.paragraphs[a.pid].doc_id
                         == self.catalog.paragraphs[b.pid].doc_id)
-        if one_document and key_terms(a.text) != key_terms(b.text):
-            return False  # no embedding needed
-        va, vb = self.vectors.get([a.text, b.text])
+        va, vb = self.vectors.get([a.text, b.text])  # cached: every candidate was scored
         return says_the_same(a.text, b.text, float(va @ vb), self.redundant, one_document)
 
     # -- gates ---------------------------------------------------------------------------
@@ -294,8 +294,8 @@ class ExtractiveAnswerer:
 
 def cover_names(names: list[str], ranked: list[Sentence], chosen: list[Sentence],
                 context: dict[str, str], max_quotes: int) -> list[Sentence]:
-    """A question that names two things or more ("Did Vietnam open relations with New
-    Zealand or with Kazakhstan first?") asks about each: for each of ``names`` that no
+    """A question that names two things or more ("Did Norway or Chile sign the treaty
+    first?") asks about each: for each of ``names`` that no
     paragraph of ``chosen`` names, the best of ``ranked`` whose paragraph does is quoted
     too (in place of the last runner-up when ``max_quotes`` are chosen). ``context``:
     paragraph id -> its title and text, ``_squash``ed. One name (or none) changes nothing:
@@ -322,8 +322,8 @@ def says_the_same(a: str, b: str, cosine: float, threshold: float = ANSWER.redun
                   one_document: bool = True) -> bool:
     """Do sentences ``a`` and ``b`` (vectors at ``cosine``) say the same, so that an answer
     quotes only one? Vectors closer than ``threshold``; within ``one_document`` also no
-    number, acronym or identifier in one that the other lacks: "fastapi==0.112.0" and
-    "fastapi>=0.112.0,<0.113.0" a few lines apart embed almost alike but pin different
+    number, acronym or identifier in one that the other lacks: "numpy==1.26.4" and
+    "numpy>=1.26,<2.0" a few lines apart embed almost alike but pin different
     versions (hf-course fit accuracy 0.789 -> 0.842, eval/fastapi fit hit 0.765 -> 0.824
     and accuracy 0.588 -> 0.706; seeds and seeds-extra fit unchanged but for precision,
     0.401 -> 0.397 and 0.392 -> 0.372). Across documents a sentence of the same make with
@@ -388,7 +388,7 @@ def key_terms_in(catalog, terms: set[str], pid: str, documents: dict[str, str]) 
     them the document is about something else. Not only in the paragraph: "the 2025 joint
     statement" names the document's time, which its other paragraphs need not repeat
     (a year anywhere in the document: seeds fit split accuracy 0.781 -> 0.812, false
-    refusal 0.062 -> 0.031), and "What command runs my app (main.py) while developing?"
+    refusal 0.062 -> 0.031), and "How do I start the server defined in serve.py?"
     names the file the page's other paragraphs are about (every term anywhere in the
     document rather than only years: eval/fastapi fit split citation hit 0.588 -> 0.765,
     accuracy 0.412 -> 0.588, false refusal 0.118 -> 0.059, refusal unchanged; seeds,
@@ -405,7 +405,7 @@ def key_terms_in(catalog, terms: set[str], pid: str, documents: dict[str, str]) 
                                                    catalog.documents.get(p.doc_id, [])))
         return documents[p.doc_id]
 
-    return all(_squash(t) in context or _squash(t) in in_document() for t in terms)
+    return all(k in context or k in in_document() for k in map(_squash, terms))
 
 
 def whole_item(catalog, quote: Quote) -> Quote:

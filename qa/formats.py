@@ -350,10 +350,8 @@ class _BlockParser(HTMLParser):
             return
         if self.skip:
             return
-        if tag == "a" and self.link is not None:
-            text, self.link = "".join(self.link), None
-            if _WORD_CHAR.search(text):
-                self._take(text, anchor=True)
+        if tag == "a":
+            self._release_link(marks=False)
         if self.whole:
             if tag == self.whole[-1]:
                 self.whole.pop()
@@ -417,11 +415,14 @@ class _BlockParser(HTMLParser):
         last = next((piece for piece in reversed(self.buf) if piece.strip(" ")), "")
         return last.endswith(("- ", "| ")) or last == _BREAK + "- " or last in ("| ", " | ")
 
-    def _release_link(self) -> None:
-        # A block boundary inside a link (or a link left open): its text is kept.
+    def _release_link(self, marks: bool = True) -> None:
+        """Add the held-back text of a link to this page; ``marks``: also when it has no
+        letter or digit (a block boundary inside the link, or a link left open: its text
+        is kept; a closed link of only "¶" or an icon is a permalink mark, dropped)."""
         if self.link is not None:
             text, self.link = "".join(self.link), None
-            self._take(text, anchor=True)
+            if marks or _WORD_CHAR.search(text):
+                self._take(text, anchor=True)
 
     def flush(self, heading_level: int = 0):
         self._release_link()

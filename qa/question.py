@@ -71,8 +71,8 @@ def names(text: str) -> list[str]:
 
 def entities(text: str) -> list[str]:
     """The names of ``text`` (``names``), adjacent capitalised words joined, each once in
-    order, without a leading stop word ("Did", "Which"): "Did Việt Nam meet New Zealand
-    first?" -> ["Việt Nam", "New Zealand"]."""
+    order, without a leading stop word ("Did", "Which"): "Did Hà Nội sign with New Delhi
+    first?" -> ["Hà Nội", "New Delhi"]."""
     kept = set(names(text))
     runs: list[list[str]] = []
     end = -1

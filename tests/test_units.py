@@ -229,10 +229,9 @@ def test_key_terms_of_a_question(question, terms):
 
 
 @pytest.mark.parametrize("question, names", [
-    ("Did Việt Nam meet New Zealand or Kazakhstan first?",
-     ["Việt Nam", "New Zealand", "Kazakhstan"]),
+    ("Did Hà Nội sign with New Delhi or Oslo first?", ["Hà Nội", "New Delhi", "Oslo"]),
     ("Which CORS setting do I need?", ["CORS"]),  # no leading question word
-    ("Việt Nam–Kazakhstan trade: did it grow?", ["Việt Nam", "Kazakhstan"]),
+    ("Hà Nội–Oslo trade: did it grow?", ["Hà Nội", "Oslo"]),
     ("Who met Luxon, and who met Luxon again?", ["Luxon"]),  # once each
     ("what about tokenizers?", []),
 ])
@@ -249,22 +248,22 @@ def _sentence(pid: str, probability: float):
 
 
 @pytest.mark.parametrize("names, chosen, added", [
-    (["newzealand", "kazakhstan"], ["nz"], ["kz"]),  # the name no quote names gets one
-    (["newzealand", "kazakhstan"], ["nz", "kz"], []),  # both named already
-    (["kazakhstan"], ["nz"], []),  # one name: the best sentence answers about it
-    (["newzealand", "peru"], ["nz"], []),  # no candidate names it: nothing to add
+    (["norway", "chile"], ["no"], ["cl"]),  # the name no quote names gets one
+    (["norway", "chile"], ["no", "cl"], []),  # both named already
+    (["chile"], ["no"], []),  # one name: the best sentence answers about it
+    (["norway", "peru"], ["no"], []),  # no candidate names it: nothing to add
 ])
 def test_cover_names(names, chosen, added):
     from qa.extractive import cover_names
 
-    context = {"nz": "newzealandtrade", "kz": "kazakhstantrade", "both": "trade"}
-    ranked = [_sentence("nz", 0.9), _sentence("both", 0.5), _sentence("kz", 0.1)]
+    context = {"no": "norwaytrade", "cl": "chiletrade", "both": "trade"}
+    ranked = [_sentence("no", 0.9), _sentence("both", 0.5), _sentence("cl", 0.1)]
     picked = [s for s in ranked if s.pid in chosen]
     got = cover_names(names, ranked, picked, context, max_quotes=5)
     assert [s.pid for s in got] == chosen + added
     # at max_quotes the last runner-up makes room
-    full = cover_names(["newzealand", "kazakhstan"], ranked, ranked[:2], context, 2)
-    assert [s.pid for s in full] == ["nz", "kz"]
+    full = cover_names(["norway", "chile"], ranked, ranked[:2], context, 2)
+    assert [s.pid for s in full] == ["no", "cl"]
 
 
 _ITEMS = ("* `allow_methods` - A list of methods to allow. Defaults to `['GET']`.\n"
@@ -693,11 +692,11 @@ def test_a_colon_sentence_brings_the_block_it_introduces(kind, brought):
 
 
 @pytest.mark.parametrize("a, b, cosine, same", [
-    ("Pin it with fastapi==0.112.0 here.", "Pin it with fastapi==0.112.0 there.", 0.95, True),
-    ("Pin it with fastapi==0.112.0 here.", "Pin it with fastapi>=0.112.0,<0.113.0.", 0.95,
+    ("Pin it with numpy==1.26.4 here.", "Pin it with numpy==1.26.4 there.", 0.95, True),
+    ("Pin it with numpy==1.26.4 here.", "Pin it with numpy>=1.26,<2.0.", 0.95,
      False),  # another version: another statement, however close the vectors
     ("Trade grew by 5 percent.", "Trade grew by 7 percent.", 0.99, False),
-    ("Pin it with fastapi==0.112.0 here.", "Pin it with fastapi==0.112.0 there.", 0.90, False),
+    ("Pin it with numpy==1.26.4 here.", "Pin it with numpy==1.26.4 there.", 0.90, False),
 ])
 def test_says_the_same(a, b, cosine, same):
     from qa.extractive import says_the_same
@@ -729,13 +728,13 @@ def test_a_sentence_ending_its_paragraph_brings_the_block_after_a_bare_leadin(
     from qa.answer import Quote
     from qa.extractive import introduced
 
-    quoted = para("d:1", "You can pin the library to any version that works for you.")
-    block = replace(para("d:3", "lib>=2.7,<3"), kind=block_kind, section=section)
+    quoted = para("d:1", "The cache size can be set in the configuration file.")
+    block = replace(para("d:3", "cache_size = 512"), kind=block_kind, section=section)
     cat = Catalog.build([quoted, para("d:2", leadin), block])
     got = introduced(cat, Quote("d:1", 0, len(quoted.text)))
     assert got == (Quote("d:3", 0, len(block.text)) if brought else None)
-    first = "You can pin the library."  # a sentence that does not end its paragraph
-    two = para("d:1", f"{first} It works for every version you choose.")
+    first = "The cache size can be set."  # a sentence that does not end its paragraph
+    two = para("d:1", f"{first} It is read once when the server starts.")
     assert introduced(Catalog.build([two, para("d:2", leadin), block]),
                       Quote("d:1", 0, len(first))) is None
 

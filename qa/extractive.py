@@ -336,6 +336,16 @@ def says_the_same(a: str, b: str, cosine: float, threshold: float = ANSWER.redun
     return not one_document or key_terms(a) == key_terms(b)
 
 
+def following(catalog, pid: str, n: int) -> list:
+    """Up to ``n`` blocks after paragraph ``pid`` in its document, past the markup lines
+    between (at most ``Sentences.skipped_markup``): an HTML wrapper such as
+    ``<div class="termy">`` around a console block, a comment or an include directive
+    is not read; the block after it is what a lead-in introduces."""
+    number = catalog.paragraphs[pid].number
+    return [b for b in catalog.neighbours(pid, radius=n + SENTENCES.skipped_markup)
+            if b.number > number and b.kind != "markup"][:n]
+
+
 def introduced(catalog, quote: Quote) -> Quote | None:
     """The block a quote leads to, quoted with it:
 
@@ -354,12 +364,14 @@ def introduced(catalog, quote: Quote) -> Quote | None:
       fit, the dev-only FastAPI, React and Rust-book sets unchanged; 2026-11-30);
     - a code block directly followed by another code block brings it: a program and
       the output it prints (notebook-style docs) answer together.
+
+    Markup lines between are passed over (``following``).
     """
     p = catalog.paragraphs[quote.pid]
     ends = not any(s >= quote.end for s, _ in quotable_spans(p))
     asks = (p.kind == "text" and not p.text[quote.end:].strip()
             and p.text[quote.start:quote.end].rstrip().endswith(_QUESTION_MARKS))
-    after = [n for n in catalog.neighbours(p.id, radius=2) if n.number > p.number]
+    after = following(catalog, p.id, 2)
     if p.kind == "code":
         kinds = frozenset({"code"})
     elif p.text.rstrip().endswith(":") and ends:

@@ -15,7 +15,7 @@ import numpy as np
 from qa import lexicon
 from qa.citations import Catalog
 from qa.embed import Embedder, embed_queries
-from qa.extractive import INTRODUCED_KINDS, ExtractiveAnswerer
+from qa.extractive import INTRODUCED_KINDS, ExtractiveAnswerer, following
 from qa.index import Index
 from qa.language import detect
 from qa.question import Question
@@ -90,7 +90,7 @@ class LeadIns:
         p = self.catalog.paragraphs[pid]
         if p.kind in INTRODUCED_KINDS or not p.text.rstrip().endswith(":"):
             return None
-        after = [n for n in self.catalog.neighbours(pid, radius=1) if n.number == p.number + 1]
+        after = following(self.catalog, pid, 1)
         if after and after[0].kind in INTRODUCED_KINDS:
             return after[0].canonical_id
         return None

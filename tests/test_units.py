@@ -58,7 +58,8 @@ def test_statement_dedup_shows_the_askers_language(ranked, language, shown):
 
 LEAD = [para("d:1", "Demos allow:"), para("d:2", "- a\n- b", kind="list"),
         para("d:3", "Plain text."), para("d:4", "Run this:"), para("d:5", "x = 1", kind="code"),
-        para("d:6", "Then:"), para("d:7", "More text.")]
+        para("d:6", "Then:"), para("d:7", "More text."), para("d:8", "Start it with:"),
+        para("d:9", '<div class="termy">', kind="markup"), para("d:10", "$ serve", kind="code")]
 
 
 @pytest.mark.parametrize("ranked, shown", [
@@ -68,6 +69,7 @@ LEAD = [para("d:1", "Demos allow:"), para("d:2", "- a\n- b", kind="list"),
     (("d:6", "d:7"), ["d:6", "d:7"]),  # a lead-in followed by prose brings nothing
     (("d:2", "d:1"), ["d:2", "d:1"]),  # the block ranked first stays first, once
     (("d:3", "d:2", "d:1"), ["d:3", "d:2", "d:1"]),  # ... and before its lead-in
+    (("d:8", "d:7", "d:10"), ["d:8", "d:10", "d:7"]),  # past a markup wrapper line
 ])
 def test_leadins_move_the_introduced_block_up(ranked, shown):
     cat = Catalog.build(LEAD, {})
@@ -689,6 +691,29 @@ def test_a_colon_sentence_brings_the_block_it_introduces(kind, brought):
     got = introduced(cat, Quote("d:1", 0, len(intro.text)))
     assert got == (Quote("d:2", 0, len(block.text)) if brought else None)
     assert introduced(cat, Quote("d:3", 0, 11)) is None  # no colon, nothing brought
+
+
+@pytest.mark.parametrize("between, brought", [
+    (['<div class="termy">'], True),  # an HTML wrapper around a console block
+    (['<div class="termy">', "<!-- output -->"], True),
+    ([], True),
+    (["Some prose in between."], False),  # prose is not skipped: it is the next block
+])
+def test_a_colon_sentence_reaches_its_block_past_markup_lines(between, brought):
+    from dataclasses import replace
+
+    from qa.answer import Quote
+    from qa.extractive import introduced
+
+    intro = para("d:1", "Start the development server with:")
+    blocks = [replace(para(f"d:{n}", text), kind="markup" if text.startswith("<") else "text")
+              for n, text in enumerate(between, start=2)]
+    n = len(between) + 2
+    code = replace(para(f"d:{n}", "```console\n$ serve --reload\n```"), kind="code")
+    cat = Catalog.build([intro, *blocks, code, replace(para(f"d:{n + 1}", "</div>"),
+                                                       kind="markup")])
+    got = introduced(cat, Quote("d:1", 0, len(intro.text)))
+    assert got == (Quote(f"d:{n}", 0, len(code.text)) if brought else None)
 
 
 @pytest.mark.parametrize("a, b, cosine, same", [

@@ -52,6 +52,12 @@ _ELLIPTICAL = re.compile(r"^(and|also|what about|how about|as for|còn|thế cò
 _ANAPHORA = re.compile(r"\b(he|she|they|him|her|them|his|hers|their|theirs|it|its|this|that|"
                        r"these|those|there|then|ông ấy|bà ấy|anh ấy|chị ấy|cô ấy|họ|nó|đó|"
                        r"này|ấy|kia|khi đó|lúc đó)\b", re.IGNORECASE)
+# Existential "there" ("Is there a fee?", "There are three options?") points back to
+# nothing: English grammar's dummy subject, with a form of "be" (or a modal) beside it.
+_BE = r"(?:is|are|was|were|isn't|aren't|wasn't|weren't|will|would|can|could|may|might|"\
+      r"must|should|has|have|had|'s|'re)"
+_EXISTENTIAL = re.compile(rf"\b{_BE}\s+there\b|\bthere\s+(?:{_BE}|be|been|seems?|exists?)\b",
+                          re.IGNORECASE)
 _WORD = re.compile(r"\w[\w'’-]*")
 # A name only code has: words of two characters or more joined by "_" or "."
 # ("max_retries", "json.loads", "setup.cfg"; not "e.g."), or lower case with a
@@ -157,7 +163,7 @@ def analyse(question: str, history: list | None = None) -> Question:
                 carried = prev_q if not own else " ".join(
                     w for i, w in enumerate(_WORD.findall(prev_q)) if i == 0 or not w[0].isupper())
                 standalone, previous = f"{text} {carried}", prev_q
-            elif _ANAPHORA.search(text) and not has_topic(text):
+            elif _ANAPHORA.search(_EXISTENTIAL.sub(" ", text)) and not has_topic(text):
                 # The scorer weighs the antecedent's names; retrieval also gets the whole
                 # previous question: a follow-up asks about the same event, and the
                 # passage that answered it is the best place to look ("Besides that,

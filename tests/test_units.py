@@ -545,6 +545,11 @@ PREV = [("Which port did the two ministers visit in March?", "They visited Haiph
     ("How long is the Mekong River?", False, ""),                      # names its own topic
     ("Population of Laos?", False, ""),                                # short but self-contained
     ("What did the 2024 report say about it?", False, ""),             # a number: own topic
+    ("Is there anything about fisheries?", False, ""),  # existential "there" points nowhere
+    ("Are there any other agreements?", False, ""),
+    ("There are more agreements, aren't there?", False, ""),
+    ("Were they greeted there?", True, "Haiphong"),  # "there" as a place pointed back to
+    ("Is there anyone who greeted them?", True, "Haiphong"),  # "them" still points back
 ])
 def test_follow_ups_by_form(question, depends, must_contain):
     from qa.question import analyse

@@ -59,6 +59,19 @@ _BE = r"(?:is|are|was|were|isn't|aren't|wasn't|weren't|will|would|can|could|may|
 _EXISTENTIAL = re.compile(rf"\b{_BE}\s+there\b|\bthere\s+(?:{_BE}|be|been|seems?|exists?)\b",
                           re.IGNORECASE)
 _WORD = re.compile(r"\w[\w'’-]*")
+# Prepositions (closed class, standard grammars of both languages): an elliptical
+# follow-up with a new topic of its own ("And on education?", "Còn về nông nghiệp?",
+# "What about fisheries?") replaces the previous question's last prepositional phrase,
+# its object ("What did they agree on climate change?" -> "... agree on education").
+_PREPOSITION = re.compile(r"\b(on|in|at|about|for|with|to|from|of|by|during|regarding|"
+                          r"between|among|against|through|towards|over|under|into|"
+                          r"về|trong|với|cho|của|tại|ở|từ|đến|trên|dưới|vào|theo|bằng)\b",
+                          re.IGNORECASE)
+_WH = re.compile(r"\b(what|which|who|whom|whose|where|when|why|how)\b", re.IGNORECASE)
+_WH_ANY = re.compile(r"\b(what|which|who|whom|whose|where|when|why|how|gì|nào|ai|đâu|"
+                     r"bao nhiêu|bao giờ|sao|mấy|không)\b", re.IGNORECASE)
+# Trailing tags of a Vietnamese elliptical question ("Còn nông nghiệp thì sao?").
+_TAG = re.compile(r"\s*\b(thì sao|thế nào|ra sao|thì thế nào|thì như thế nào)\s*$", re.IGNORECASE)
 # A name only code has: words of two characters or more joined by "_" or "."
 # ("max_retries", "json.loads", "setup.cfg"; not "e.g."), or lower case with a
 # capital inside ("useEffect", "getItem"; not "GitHub", a proper name).
@@ -160,8 +173,9 @@ def analyse(question: str, history: list | None = None) -> Question:
         if prev_q:
             if _ELLIPTICAL.search(text) or not content_tokens(text):
                 own = names(text) or key_terms(text)
-                carried = prev_q if not own else " ".join(
-                    w for i, w in enumerate(_WORD.findall(prev_q)) if i == 0 or not w[0].isupper())
+                carried = (" ".join(w for i, w in enumerate(_WORD.findall(prev_q))
+                                    if i == 0 or not w[0].isupper()) if own
+                           else replace_object(prev_q, text) or prev_q)
                 standalone, previous = f"{text} {carried}", prev_q
             elif _ANAPHORA.search(_EXISTENTIAL.sub(" ", text)) and not has_topic(text):
                 # The scorer weighs the antecedent's names; retrieval also gets the whole
@@ -172,6 +186,30 @@ def analyse(question: str, history: list | None = None) -> Question:
                 standalone, previous = f"{text} {antecedents}".strip(), prev_q
                 search = f"{text} {prev_q} {' '.join(names(prev_a)[:6])}".strip()
     return Question(text, standalone, lang, previous, search)
+
+
+def replace_object(previous: str, follow_up: str) -> str:
+    """``previous`` with its last prepositional phrase replaced by what the elliptical
+    ``follow_up`` names ("" when that does not apply): "And on education?" after "What
+    did they agree on climate change?" asks "What did they agree on education"; "What
+    about fisheries?" asks the same of fisheries. Applies only when the follow-up has a
+    content word past its connector and no question word (else it asks its own question:
+    "Còn nếu muốn chạy lâu dài thì đưa lên đâu?"), the previous question has a
+    preposition after some content word, and the phrase replaced holds no English
+    question word (its question, not its object: "In which city did they meet?")."""
+    phrase = _ELLIPTICAL.sub("", follow_up.strip(), count=1).strip(" ?.!,;:")
+    phrase = _TAG.sub("", phrase).strip(" ?.!,;:")
+    if not content_tokens(phrase) or _WH_ANY.search(phrase):
+        return ""  # nothing named, or a question of its own ("... thì đưa lên đâu?")
+    found = list(_PREPOSITION.finditer(previous))
+    lead = _PREPOSITION.match(phrase)
+    same = [m for m in found if lead and m.group(1).lower() == lead.group(1).lower()]
+    for m in reversed(same or found):
+        head, tail = previous[:m.start()], previous[m.start():]
+        if not content_tokens(head) or _WH.search(tail):
+            return ""
+        return f"{head}{phrase}" if lead else f"{previous[:m.end()]} {phrase}"
+    return ""
 
 
 def has_topic(text: str) -> bool:

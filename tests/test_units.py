@@ -592,6 +592,33 @@ def test_names(text, expected):
     assert names(text) == expected
 
 
+@pytest.mark.parametrize("previous, follow_up, rewritten", [
+    # a new topic replaces the last prepositional phrase (the old object) ...
+    ("What did the two sides agree on fisheries?", "And on forestry?",
+     "What did the two sides agree on forestry"),
+    ("What did the two sides agree on fisheries?", "What about forestry?",
+     "What did the two sides agree on forestry"),
+    ("Hai bên hợp tác gì về thủy sản?", "Còn về lâm nghiệp?", "Hai bên hợp tác gì về lâm nghiệp"),
+    ("Hai bên hợp tác gì về thủy sản?", "Còn lâm nghiệp thì sao?",
+     "Hai bên hợp tác gì về lâm nghiệp"),
+    ("What is the population of the capital?", "And of the second city?",
+     "What is the population of the second city"),
+    # ... and nothing is rewritten when no phrase can be told apart
+    ("What is the export target?", "And imports?", ""),  # no preposition to anchor on
+    ("In which city did they meet?", "And about trade?", ""),  # the phrase is the question
+    ("Làm sao để chia sẻ bản demo cho đồng nghiệp?",
+     "Còn nếu muốn chạy lâu dài thì đưa lên đâu?", ""),  # a question of its own
+    ("What did the two sides agree on fisheries?", "And?", ""),  # nothing named
+])
+def test_elliptical_follow_up_replaces_the_previous_object(previous, follow_up, rewritten):
+    from qa.question import analyse, replace_object
+
+    assert replace_object(previous, follow_up) == rewritten
+    q = analyse(follow_up, [(previous, "")])
+    assert q.previous == previous
+    assert q.standalone == f"{follow_up} {rewritten or previous}"
+
+
 def test_elliptical_question_with_new_names_drops_the_old_names():
     from qa.question import analyse
 

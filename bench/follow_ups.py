@@ -1,0 +1,79 @@
+"""A probe of elliptical follow-ups: does the answer to "And on X?" cite X first?
+
+    python bench/follow_ups.py [--fastapi DIR]
+
+Ten conversations written for this probe (2026-11-30, after the dev sets' follow-ups
+had been used; not taken from any dev question): a first question, then an
+elliptical follow-up that changes its topic ("And on tourism?", "Còn về giáo dục?").
+A follow-up counts when the first paragraph its answer cites holds one of the words
+of the new topic. Over the seeds and the hf-course collection in the repository;
+FastAPI's docs (eval/fastapi/SOURCE.md says where to get them) only when given.
+Prints one line per conversation and the total; writes nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+if __package__ in (None, ""):  # `python bench/follow_ups.py` puts bench/, not the root, first
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import ROOT  # noqa: E402
+
+# (first question, follow-up, words of the follow-up's topic)
+CONVERSATIONS = {
+    "seeds": [
+        ("What did Vietnam and New Zealand agree on defence?", "And on education?",
+         ["education", "giáo dục"]),
+        ("What did Vietnam and Kazakhstan agree on trade?", "And on tourism?",
+         ["tourism", "du lịch"]),
+        ("Hai bên thống nhất gì về quốc phòng?", "Còn về giáo dục?", ["giáo dục", "education"]),
+        ("What did the leaders say about climate change?", "And about agriculture?",
+         ["agricultur", "nông nghiệp"]),
+        ("What agreements did Vietnam and Kazakhstan sign in energy?", "And in aviation?",
+         ["aviation", "hàng không"]),
+        ("Hai nước hợp tác thế nào trong thương mại?", "Còn trong giáo dục?",
+         ["giáo dục", "education"]),
+    ],
+    "hf-course": [
+        ("What is the normalizer responsible for in a tokenizer?", "And in a pre-tokenizer?",
+         ["pre-tokeniz"]),
+        ("Where can I ask questions about a bug in my code?", "And about a bug in the library?",
+         ["issue", "github"]),
+    ],
+    "fastapi": [
+        ("How do I run a FastAPI app in development mode?", "And in production?",
+         ["fastapi run", "production"]),
+        ("What does CORSMiddleware allow by default for methods?", "And for headers?",
+         ["header"]),
+    ],
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--fastapi", type=Path, help="folder of FastAPI's docs (optional)")
+    args = parser.parse_args()
+    from bench.evaluate import seedqa_system
+
+    corpora = {"seeds": ROOT / "seeds", "hf-course": ROOT / "eval" / "hf-course" / "corpus"}
+    if args.fastapi:
+        corpora["fastapi"] = args.fastapi
+    hits = total = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, corpus in corpora.items():
+            bot = seedqa_system(corpus, Path(tmp) / name)
+            for first, follow_up, topic in CONVERSATIONS[name]:
+                answer = bot.ask(follow_up, history=[(first, bot.ask(first).text)])
+                cited = answer.citations[0].text.lower() if answer.citations else ""
+                ok = any(word.lower() in cited for word in topic)
+                hits, total = hits + ok, total + 1
+                print(f"{'yes' if ok else 'no ':3s}  {name}: {first} / {follow_up}")
+    print(f"first citation on the new topic: {hits} of {total}")
+
+
+if __name__ == "__main__":
+    main()

@@ -23,6 +23,10 @@ LIST_ITEM = re.compile(r"[ \t]*(?:[-*+•][ \t]|\d{1,3}[.)][ \t])")
 _NEW_UNIT = re.compile(rf"(?:{LIST_ITEM.pattern})|[ \t]*(?:$|[|>#])")
 _FENCE = re.compile(r"[ \t]*(?:```|~~~)")
 
+# Function words of both languages (closed classes: articles, pronouns, prepositions,
+# auxiliaries, question words), never taken from evaluation questions. The indefinite
+# pronouns ("anything", "someone") came last (2026-11-30): "Is there anything about
+# forestry?" named "anything" as a topic the sentences had to cover, and was refused.
 STOPWORDS = frozenset("""
 a an the of to in on at for by with from and or but is are was were be been being do
 does did has have had this that these those it its as into about over under what which
@@ -33,6 +37,7 @@ same too s t ve ll re d m và của các những được trong với cho không
 về người nào gì ai bao nhiêu đâu khi thì mà như để từ tại theo trên dưới vào ra lại
 cũng đó đây hay hoặc nhưng nên vì do bị một ông bà anh chị họ chúng ta tôi việc sự các
 nhà làm đến
+anything something everything nothing anyone someone everyone nobody anybody somebody
 """.split())
 
 

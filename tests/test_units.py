@@ -532,6 +532,17 @@ def test_lexicon_gloss(question, source, target, gloss):
     assert table.gloss(question, source, target) == gloss
 
 
+@pytest.mark.parametrize("text, tokens", [
+    ("Is there anything about forestry?", ["forestry"]),  # an indefinite pronoun names nothing
+    ("Did someone mention the harbours?", ["mention", "harbour"]),
+    ("Có gì về lâm nghiệp không?", ["lâm", "nghiệp"]),
+])
+def test_content_tokens_drop_function_words(text, tokens):
+    from qa.text import content_tokens
+
+    assert content_tokens(text) == tokens
+
+
 # -- follow-up questions: decided by form, not length ----------------------------------------
 
 PREV = [("Which port did the two ministers visit in March?", "They visited Haiphong. [1]")]

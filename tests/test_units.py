@@ -604,11 +604,11 @@ def test_names(text, expected):
 
 
 @pytest.mark.parametrize("previous, follow_up, rewritten", [
-    # a new topic replaces the last prepositional phrase (the old object) ...
+    # a follow-up opened by a preposition replaces the phrase it opened before ...
     ("What did the two sides agree on fisheries?", "And on forestry?",
      "What did the two sides agree on forestry"),
     ("Hai bên hợp tác gì về thủy sản?", "Còn về lâm nghiệp?", "Hai bên hợp tác gì về lâm nghiệp"),
-    ("Hai bên hợp tác gì về thủy sản thì sao?", "Còn về lâm nghiệp thì sao?",
+    ("Hai bên hợp tác gì về thủy sản?", "Còn về lâm nghiệp thì sao?",
      "Hai bên hợp tác gì về lâm nghiệp"),
     ("What is the population of the capital?", "And of the second city?",
      "What is the population of the second city"),

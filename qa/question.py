@@ -54,10 +54,10 @@ _ANAPHORA = re.compile(r"\b(he|she|they|him|her|them|his|hers|their|theirs|it|it
                        r"này|ấy|kia|khi đó|lúc đó)\b", re.IGNORECASE)
 # Existential "there" ("Is there a fee?", "There are three options?") points back to
 # nothing: English grammar's dummy subject, with a form of "be" (or a modal) beside it.
-_BE = r"(?:is|are|was|were|isn't|aren't|wasn't|weren't|will|would|can|could|may|might|"\
-      r"must|should|has|have|had|'s|'re)"
-_EXISTENTIAL = re.compile(rf"\b{_BE}\s+there\b|\bthere\s+(?:{_BE}|be|been|seems?|exists?)\b",
-                          re.IGNORECASE)
+_BE = r"(?:is|are|was|were|isn['’]t|aren['’]t|wasn['’]t|weren['’]t|will|would|can|could|"\
+      r"may|might|must|should|has|have|had)"
+_EXISTENTIAL = re.compile(rf"\b{_BE}\s+there\b|\bthere(?:\s+(?:{_BE}|be|been|seems?|exists?)\b"
+                          r"|['’](?:s|re)\b)", re.IGNORECASE)
 _WORD = re.compile(r"\w[\w'’-]*")
 # Prepositions (closed class, standard grammars of both languages): an elliptical
 # follow-up that opens with one ("And on education?", "Còn về nông nghiệp?") replaces
@@ -67,11 +67,12 @@ _PREPOSITION = re.compile(r"\b(on|in|at|about|for|with|to|from|of|by|during|rega
                           r"between|among|against|through|towards|over|under|into|"
                           r"về|trong|với|cho|của|tại|ở|từ|đến|trên|dưới|vào|theo|bằng)\b",
                           re.IGNORECASE)
-_WH = re.compile(r"\b(what|which|who|whom|whose|where|when|why|how)\b", re.IGNORECASE)
+_WH_EN = "what|which|who|whom|whose|where|when|why|how"
+_WH = re.compile(rf"\b({_WH_EN})\b", re.IGNORECASE)
 # A question word of either language, or Vietnamese's closing "… không?" (yes/no):
 # "không" inside a phrase is a word's syllable ("không khí", air), not a question.
-_WH_ANY = re.compile(r"\b(what|which|who|whom|whose|where|when|why|how|gì|nào|ai|đâu|"
-                     r"bao nhiêu|bao giờ|tại sao|vì sao|mấy)\b|\bkhông$", re.IGNORECASE)
+_WH_ANY = re.compile(rf"\b({_WH_EN}|gì|nào|ai|đâu|bao nhiêu|bao giờ|tại sao|vì sao|mấy)\b"
+                     r"|\bkhông$", re.IGNORECASE)
 # Trailing tags of a Vietnamese elliptical question ("Còn nông nghiệp thì sao?").
 _TAG = re.compile(r"\s*\b(thì sao|thế nào|ra sao|thì thế nào|thì như thế nào)\s*$", re.IGNORECASE)
 # A name only code has: words of two characters or more joined by "_" or "."

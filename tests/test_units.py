@@ -559,6 +559,7 @@ PREV = [("Which port did the two ministers visit in March?", "They visited Haiph
     ("Is there anything about fisheries?", False, ""),  # existential "there" points nowhere
     ("Are there any other agreements?", False, ""),
     ("There are more agreements, aren't there?", False, ""),
+    ("There's a fee for members, isn’t there?", False, ""),  # contracted, curly apostrophe
     ("Were they greeted there?", True, "Haiphong"),  # "there" as a place pointed back to
     ("Is there anyone who greeted them?", True, "Haiphong"),  # "them" still points back
 ])

@@ -181,6 +181,11 @@ def setup_logging(level: str | None = None) -> None:
     name = (level or os.environ.get("QA_LOG_LEVEL") or "WARNING").upper()
     logger = logging.getLogger("qa")
     logger.setLevel(logging.getLevelNamesMapping().get(name, logging.WARNING))
+    # pypdf logs its own warnings about a damaged PDF ("EOF marker not found", "invalid
+    # pdf header") before seedqa's skip message, which names the file and the fix; below
+    # DEBUG they only repeat it in a library's words.
+    pypdf = logging.getLogger("pypdf")
+    pypdf.setLevel(logging.NOTSET if logger.level <= logging.DEBUG else logging.ERROR)
     if not logger.handlers:
         handler = _StderrHandler()
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))

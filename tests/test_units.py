@@ -532,6 +532,46 @@ def test_lexicon_gloss(question, source, target, gloss):
     assert table.gloss(question, source, target) == gloss
 
 
+@pytest.mark.parametrize("question, topic", [
+    ("Tell me about the harbour fees.", "the harbour fees"),
+    ("What does the annual report say about pensions?", "pensions"),
+    ("What is said about the lighthouse?", "the lighthouse"),
+    ("Summarise the ferry timetable", "the ferry timetable"),
+    ("Give me an overview of the fishing rules.", "the fishing rules"),
+    ("Is there anything on parking?", "parking"),
+    ("Báo cáo nói gì về lương hưu?", "lương hưu"),
+    ("Cho tôi biết về phí cảng.", "phí cảng"),
+    ("Tóm tắt quy định đánh bắt cá", "quy định đánh bắt cá"),
+    ("Có thông tin gì về bãi đỗ xe không?", "bãi đỗ xe"),
+    ("How much are the harbour fees?", ""),              # one fact asked: not a request
+    ("Describe how the fee is set.", ""),                # a question of its own inside
+    ("Báo cáo nói gì về việc ai trả phí?", ""),          # ditto ("ai": who)
+    ("What did the mayor decide about parking?", ""),    # a decision, not what is said
+    ("Tell me about it.", ""),                           # nothing named
+])
+def test_topic_request(question, topic):
+    from qa.question import topic_request
+
+    assert topic_request(question) == topic
+
+
+@pytest.mark.parametrize("phrase, lang, text, text_lang, covered", [
+    ("the harbour fees", "en", "Harbour fees rose in 2024.", "en", True),
+    ("the harbour fees", "en", "Fees rose in 2024.", "en", False),      # every word
+    ("data set", "en", "The dataset is public.", "en", True),           # joined compound
+    ("phí cảng", "vi", "Phi cang tang.", "vi", True),                   # diacritics folded
+    ("kinh tế", "vi", "The economic outlook.", "en", True),             # a translation
+    ("kinh tế", "vi", "The outlook.", "en", False),
+    ("the", "en", "the", "en", False),                                  # no content word
+])
+def test_covers_all(phrase, lang, text, text_lang, covered):
+    from qa.lexicon import Lexicon
+    from qa.scoring import covers_all
+
+    table = Lexicon({"vi->en": {"kinh": ["economic"], "tế": ["economic"]}})
+    assert covers_all(phrase, lang, text, text_lang, table) is covered
+
+
 @pytest.mark.parametrize("text, tokens", [
     ("Is there anything about forestry?", ["forestry"]),  # an indefinite pronoun names nothing
     ("Did someone mention the harbours?", ["mention", "harbour"]),

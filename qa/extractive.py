@@ -6,7 +6,7 @@ No model writes anything here. For the candidate paragraphs of a question:
    XQuAD by ``bench/fit_scoring.py``);
 2. ``Answerability`` decides from the best sentence whether the documents answer at all
    (a request for what the documents say about a topic, ``qa.question.topic_request``,
-   is answered by the best sentences that name the topic, ``about``, when there are any);
+   is answered by the best sentences that name the topic, ``about``, or refused);
 3. the best sentence and up to two close runners-up from other statements are quoted
    (``choose``), in the asker's language when a translation exists; when another
    document states the same thing with a different figure (``qa.disagree``), both are
@@ -168,8 +168,9 @@ class ExtractiveAnswerer:
         if not ranked:
             return self.refusal(q, hits)
         topic = topic_request(q.text)
-        if topic and (about := self.about(topic, q.language, ranked)):
-            return self.quoted(q, about)
+        if topic:
+            about = self.about(topic, q.language, ranked)
+            return self.quoted(q, about) if about else self.refusal(q, hits)
         answered, _ = self.answerability.run(X, probs)
         if not answered:
             return self.refusal(q, hits)
@@ -202,7 +203,8 @@ class ExtractiveAnswerer:
         fees", "Tài liệu nói gì về phí cảng?") asks for no single fact, so the
         answerability model, fitted on questions that do (XQuAD), is the wrong judge:
         it refused most such requests even where a sentence names the topic. Naming it
-        is the test here; with no sentence that does, the question takes the usual path."""
+        is the test here; with no sentence that does, the request is refused (the
+        nearest sentences would say nothing about the topic)."""
         chosen: list[Sentence] = []
         for s in ranked:
             if len(chosen) >= self.max_quotes:

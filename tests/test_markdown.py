@@ -260,6 +260,9 @@ def test_duplicate_blocks_point_to_the_first():
     ("{* ../docs_src/app.py hl[2] *}\n{!a.py!}\n--8<-- \"b.md\"", ""),
     ("See [Guide](x.md){.internal-link target=_blank}.", "See Guide."),
     ("a /// b and x = {.5} stay", "a /// b and x = {.5} stay"),
+    # code that looks like a link or a tag stays code
+    ("Call `handlers[0](event)` first.", "Call handlers[0](event) first."),
+    ("Match `^[a-z]([-a-z]*)?$` and `<b>` here.", "Match ^[a-z]([-a-z]*)?$ and <b> here."),
 ])
 def test_match_text(text, expected):
     assert match_text(text) == expected
@@ -272,6 +275,19 @@ def test_match_text(text, expected):
 ])
 def test_markup_only(text, expected):
     assert markup_only(text) is expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Call `handlers[0](event)` first.", "Call `handlers[0](event)` first."),
+    ("Names match `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`.",
+     "Names match `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`."),
+    ("Wrap it in `<b>` or <b>bold</b>.", "Wrap it in `<b>` or bold."),
+    ("See [`gpt2`](https://x.invalid/g) and [docs](https://x.invalid).", "See `gpt2` and docs."),
+])
+def test_display_text_keeps_code_as_written(text, expected):
+    from qa.text import display_text
+
+    assert display_text(text) == expected
 
 
 def test_tokens_ignore_zero_width_characters():

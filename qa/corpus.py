@@ -14,6 +14,8 @@ import codecs
 import logging
 import os
 import re
+import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
 from qa import language
@@ -178,13 +180,19 @@ _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
 
 
 def decode_text(raw: bytes, name: str = "") -> str:
-    """The text of a file's bytes, or ``CorpusError``.
+    """The text of a file's bytes, composed (NFC), or ``CorpusError``.
 
     UTF-8, or the encoding a byte-order mark names (UTF-8/16/32, as Windows tools
     save); without a mark and not UTF-8, the encoding charset-normalizer finds
     (cp1252, cp1258, ...), with a warning naming it. NUL bytes without a mark are a
-    binary file.
+    binary file. Composed, because Vietnamese saved decomposed (cp1258 writes tone
+    marks as combining characters, macOS file names and some editors too) would match
+    neither the language tags nor a question typed the usual way.
     """
+    return _composed(_decoded(raw, name))
+
+
+def _decoded(raw: bytes, name: str) -> str:
     for bom, codec in _BOMS:
         if raw.startswith(bom):
             try:
@@ -280,16 +288,24 @@ def parse_markdown(doc_id: str, text: str, path: str = "", list_items: bool = Fa
     return build_document(doc_id, path, Extracted(parts=tuple(parts), title=title, date=date))
 
 
+def _composed(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
 def build_document(doc_id: str, path: str, extracted: Extracted) -> Document:
     """Number the parts of a structured document and tag each one's language.
 
     Prose blocks are tagged by ``language.detect_block``, with the document's
     language as the prior; code and markup blocks take the document's language.
     """
-    parts = [p for p in extracted.parts if p.text.strip()]
+    # Composed (NFC) text, as Vietnamese is usually typed: text extracted from a PDF or
+    # Word file may carry its tone marks as combining characters, which neither the
+    # language tags nor a question typed composed would match.
+    parts = [replace(p, text=_composed(p.text), section=_composed(p.section))
+             for p in extracted.parts if p.text.strip()]
     if not parts or not any(p.kind != "markup" for p in parts):
         raise CorpusError("no text found in the document; add text or remove it")
-    title = extracted.title
+    title = _composed(extracted.title)
     if not title:
         first = next(p for p in parts if p.kind != "markup")
         title = make_title(match_text(first.text) or first.text)

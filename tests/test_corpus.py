@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import pytest
 from testkit import SEED_COUNTS
@@ -298,3 +299,22 @@ def test_load_folder_reads_subfolders_with_path_ids(tmp_corpus):
 def test_load_folder_missing_folder(tmp_path):
     with pytest.raises(CorpusError, match="does not exist"):
         load_folder(tmp_path / "nope")
+
+
+VI_TEXT = "Hội An từng là một thương cảng sầm uất.\n\nPhố cổ có nhiều nhà gỗ cổ.\n"
+
+
+@pytest.mark.parametrize(("suffix", "raw"), [
+    (".txt", unicodedata.normalize("NFD", VI_TEXT).encode("utf-8")),  # saved decomposed
+    (".md", unicodedata.normalize("NFD", "# Hội An\n\n" + VI_TEXT).encode("utf-8")),
+    (".html", unicodedata.normalize("NFD", "<html><body><p>Hội An từng là một thương cảng "
+                                            "sầm uất.</p></body></html>").encode("utf-8")),
+])
+def test_decomposed_vietnamese_is_read_composed(suffix, raw):
+    # Also what a cp1258 file decodes to: its tone marks are combining characters.
+    from qa.corpus import parse_bytes
+
+    doc = parse_bytes("hoian", raw, suffix)
+    body = [p for p in doc.paragraphs if "thương cảng" in p.text]  # typed composed
+    assert body and all(p.language == "vi" for p in body), [p.text for p in doc.paragraphs]
+    assert all(unicodedata.is_normalized("NFC", p.text) for p in doc.paragraphs)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
 
-from qa.text import match_text
+from qa.text import match_text, without_tags
 
 # Kinds a block can have; answerers quote only from the prose kinds.
 KINDS = ("text", "list", "code", "table", "quote", "heading", "markup")
@@ -66,6 +66,19 @@ _ESM_LINE = re.compile(r"^(?:import\s+(?:[\w*{}\s,]+\s+from\s+)?['\"][^'\"]+['\"
 # Include directives (FastAPI-style "{* file *}", Python-Markdown "{!file!}", snippets
 # "--8<--"): the generator pastes a file here; the source shows no words.
 _INCLUDE = re.compile(r"^[ \t]*(?:\{\*[^\n]*\*\}|\{![^\n]*!\}|--8<--[^\n]*)[ \t]*$")
+
+
+# HTML whose content is no prose of the block: what a browser does not show as text,
+# and a "<summary>" title (the section path of the blocks its "<details>" holds).
+_UNSHOWN_HTML = re.compile(r"<(script|style|template|svg|noscript|summary)\b.*?</\1\s*>|"
+                           r"<!--.*?-->", re.IGNORECASE | re.DOTALL)
+
+
+def _shows_words(html: str) -> bool:
+    """Does this raw HTML/JSX block put words on the page? (Tags go first: one whose
+    attributes span lines may close on a line of its own, "></iframe>", which Markdown
+    cleaning would take for a quote marker.)"""
+    return any(ch.isalpha() for ch in match_text(without_tags(_UNSHOWN_HTML.sub(" ", html))))
 
 
 @dataclass(frozen=True)
@@ -252,7 +265,11 @@ class MarkdownSplitter:
         if tok.type == "blockquote_open":
             return "quote", 0, ""
         if tok.type == "html_block":
-            return "markup", 0, ""
+            # An element or component that holds prose ("<Callout>Restarting drops the
+            # sessions.</Callout>", a "<details>" body, "<TabItem>" text) shows it to a
+            # reader: it is text. One that shows no words (an image, an embed, a wrapper
+            # tag on its own line, a script) stays markup.
+            return ("text" if _shows_words(tok.content) else "markup"), 0, ""
         return None, 0, ""  # thematic break ("---"): nothing to read
 
     def _spans(self, tok, tokens, i) -> list[tuple[int, int]]:

@@ -46,7 +46,15 @@ def _blocks(source: str, list_items: bool = False) -> list[tuple[str, str, str]]
     # Block quotes and admonitions are one quote block.
     ("> [!TIP]\n> Start small.\n>\n> Then grow.",
      [("quote", "> [!TIP]\n> Start small.\n>\n> Then grow.", "")]),
-    # MDX components, iframes, images and HTML blocks are markup, never text.
+    # MDX components, iframes, images and HTML blocks that show no words are markup;
+    # one that holds prose shows it, as a viewer does: text.
+    ('<Callout type="warning">\nRestarting drops the sessions.\n</Callout>',
+     [("text", '<Callout type="warning">\nRestarting drops the sessions.\n</Callout>', "")]),
+    ("<details>\n<summary>Tuning</summary>\n<p>The cache is 64 MB.</p>\n</details>",
+     [("text", "<details>\n<summary>Tuning</summary>\n<p>The cache is 64 MB.</p>\n</details>",
+       "")]),
+    ("<script>\nconst note = 'not shown';\n</script>",
+     [("markup", "<script>\nconst note = 'not shown';\n</script>", "")]),
     ('<Youtube id="LS9Y2wDVI0k" />\n\nBody.', [("markup", '<Youtube id="LS9Y2wDVI0k" />', ""),
                                               ("text", "Body.", "")]),
     ('<CourseFloatingBanner chapter={1}\n  classNames="absolute z-10"\n/>\n\nBody.',

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
 
-from qa.text import match_text, without_tags
+from qa.text import SHORTCODE, match_text, shortcode_text, without_tags
 
 # Kinds a block can have; answerers quote only from the prose kinds.
 KINDS = ("text", "list", "code", "table", "quote", "heading", "markup")
@@ -55,7 +55,8 @@ _FENCE_OPEN = re.compile(r"^ {0,3}(/{3,}|:{3,})[ \t]*([\w-]+)[ \t]*"
 _FENCE_CLOSE = re.compile(r"^ {0,3}(/{3,}|:{3,})[ \t]*$")
 _CODE_FENCE = re.compile(r"^[ \t]*(```|~~~)")
 # A line that is only a template tag (Hugo shortcode "{{< note >}}", "{{% tab %}}";
-# Jinja/Liquid "{% include x %}"): a frame or a directive of the site generator.
+# Jinja/Liquid "{% include x %}"): a frame or a directive of the site generator, unless
+# it shows words (``qa.text.shortcode_text``).
 _TEMPLATE_LINE = re.compile(r"^ {0,3}(?:\{\{[<%].*?[%>]\}\}|\{%.*?%\})[ \t]*$")
 _HTML_FRAME = re.compile(r"<summary\b[^>]*>(.*?)</summary>|</?details\b[^>]*>|"
                          r"</?TabItem\b[^>]*>", re.IGNORECASE)
@@ -72,6 +73,11 @@ _INCLUDE = re.compile(r"^[ \t]*(?:\{\*[^\n]*\*\}|\{![^\n]*!\}|--8<--[^\n]*)[ \t]
 # and a "<summary>" title (the section path of the blocks its "<details>" holds).
 _UNSHOWN_HTML = re.compile(r"<(script|style|template|svg|noscript|summary)\b.*?</\1\s*>|"
                            r"<!--.*?-->", re.IGNORECASE | re.DOTALL)
+
+
+def _shortcode_shows_words(line: str) -> bool:
+    m = SHORTCODE.search(line)
+    return bool(m and shortcode_text(m).strip())
 
 
 def _shows_words(html: str) -> bool:
@@ -116,7 +122,10 @@ def containers(lines: list[str]) -> tuple[list[str], list[tuple[str, ...]]]:
             opened = _INDENTED_OPEN.match(line)
             fence_open = _FENCE_OPEN.match(line)
             close = _FENCE_CLOSE.match(line)
-            if _TEMPLATE_LINE.match(line):
+            if _TEMPLATE_LINE.match(line) and not _shortcode_shows_words(line):
+                # A frame or directive; a shortcode that shows words ("{{<
+                # glossary_tooltip text="control plane" >}}" on a line of its own inside
+                # a sentence) stays part of its paragraph.
                 parse[i] = ""
             elif opened:
                 indent = len(opened.group(1)) + 4

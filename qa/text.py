@@ -165,7 +165,20 @@ _LINK_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\[([^\]\n]+)\]\[[^\]\n]*\]"), r"\1"),  # reference links
     (re.compile(r"<((?:https?|mailto):[^<>\s]+)>"), r"\1"),  # autolinks
 )
-_MD_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+# A Hugo shortcode in running text ("the {{< glossary_tooltip text="control plane"
+# term_id="control-plane" >}} runs"): a page shows its "text" attribute, or the glossary
+# term its "term_id" names; any other shortcode shows nothing of itself.
+SHORTCODE = re.compile(r"\{\{[<%]\s*/?\s*[\w./-]+(?P<attrs>[^{}]*?)\s*/?\s*[%>]\}\}")
+_SHOWN_ATTRS = re.compile(r"""\b(text|term_id)\s*=\s*(["'])(.*?)\2""")
+
+
+def shortcode_text(match: re.Match) -> str:
+    """What a page shows for the shortcode ``match`` (of ``SHORTCODE``): "" for most."""
+    attrs = {name: value for name, _, value in _SHOWN_ATTRS.findall(match.group("attrs"))}
+    return attrs.get("text") or attrs.get("term_id") or ""
+
+
+_MD_RULES: tuple[tuple[re.Pattern[str], object], ...] = (
     (re.compile(r"<!--.*?-->", re.DOTALL), " "),  # HTML comments
     # MDX (JSX) comments: "## Browser extension {/*browser-extension*/}" (heading ids in
     # React's docs), "{/* TODO */}".
@@ -195,6 +208,7 @@ _MD_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
     # Inline attribute lists glued to what they dress: "[Guide](x.md){.internal-link
     # target=_blank}" (attr_list); "{#a}" after a space is text.
     (re.compile(r"(?<=[^\s{])\{:?[ \t]*[#.][A-Za-z_-][^{}\n]*\}"), ""),
+    (SHORTCODE, shortcode_text),
     # HTML and JSX tags (they may span lines; attribute values hold no "<" or ">").
     (re.compile(r"</?[A-Za-z][\w:.-]*(?:\s[^<>]*?)?/?>", re.DOTALL), " "),
     (re.compile(r"(\*\*|__|~~)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # strong, strikethrough

@@ -120,6 +120,10 @@ def _framed(source: str) -> list[tuple[str, str, tuple[str, ...]]]:
     # Template tags on a line of their own (Hugo, Jinja/Liquid) frame or paste: not blocks.
     ("{{< note >}}\nShortcode body.\n{{< /note >}}\n\n{% include x.md %}\n\nAfter.",
      [("text", "Shortcode body.", ()), ("text", "After.", ())]),
+    # ... unless the tag shows words: then it is part of the sentence it stands in.
+    ('Other parts of the\n{{< glossary_tooltip text="control plane" term_id="cp" >}}\nact.',
+     [("text", 'Other parts of the\n{{< glossary_tooltip text="control plane" '
+               'term_id="cp" >}}\nact.', ())]),
     # MDX module lines are markup; prose that starts with "Import" is not.
     ("import Tabs from '@theme/Tabs';\nexport const x = 1;\n\nImport the module first.",
      [("markup", "import Tabs from '@theme/Tabs';\nexport const x = 1;", ()),
@@ -268,6 +272,12 @@ def test_duplicate_blocks_point_to_the_first():
     ("{* ../docs_src/app.py hl[2] *}\n{!a.py!}\n--8<-- \"b.md\"", ""),
     ("See [Guide](x.md){.internal-link target=_blank}.", "See Guide."),
     ("a /// b and x = {.5} stay", "a /// b and x = {.5} stay"),
+    # Hugo shortcodes show their text (or glossary term), nothing else of themselves
+    ('the {{< glossary_tooltip text="control plane" term_id="control-plane" >}} acts',
+     "the control plane acts"),
+    ('inside the {{< glossary_tooltip term_id="kube-controller-manager" >}}.',
+     "inside the kube-controller-manager."),
+    ("{{% whatsnext-heading %}} Read on.", "Read on."),
     # code that looks like a link or a tag stays code
     ("Call `handlers[0](event)` first.", "Call handlers[0](event) first."),
     ("Match `^[a-z]([-a-z]*)?$` and `<b>` here.", "Match ^[a-z]([-a-z]*)?$ and <b> here."),

@@ -9,8 +9,7 @@ from qa.corpus import split_id
 from qa.errors import CitationNotFound
 from qa.types import Citation, Paragraph
 
-ID_HELP = ("paragraph ids look like '<document id>:<paragraph number>', "
-           "e.g. '004_7ca57963d029bf3e:4'")
+ID_HELP = "paragraph ids look like '<document id>:<paragraph number>'"
 
 
 @dataclass(frozen=True)
@@ -41,16 +40,23 @@ class Catalog:
         parts = split_id(pid) if isinstance(pid, str) else None
         if parts is None:
             shown = repr(pid)[:80] if isinstance(pid, str) else type(pid).__name__
-            raise CitationNotFound(f"{shown} is not a paragraph id; {ID_HELP}")
+            raise CitationNotFound(f"{shown} is not a paragraph id; {self._id_help()}")
         found = self.paragraphs.get(f"{parts[0]}:{parts[1]}")
         if found:
             return found
         doc = self.documents.get(parts[0])
         if doc:
             raise CitationNotFound(f"document {parts[0]!r} has paragraphs 1 to {len(doc)}, "
-                                   f"not {parts[1]}; {ID_HELP}")
-        raise CitationNotFound(f"no document {parts[0][:80]!r} in the index; {ID_HELP} "
-                               "(`seedqa search` finds paragraphs by content)")
+                                   f"not {parts[1]}; {self._id_help()}")
+        raise CitationNotFound(f"no document {parts[0][:80]!r} in the index; "
+                               f"{self._id_help()} (`seedqa search` finds paragraphs by "
+                               "content)")
+
+    def _id_help(self) -> str:
+        """``ID_HELP`` with an example from this collection (any collection's, not the
+        seeds')."""
+        example = next(iter(self.paragraphs), "")
+        return f"{ID_HELP}, e.g. '{example[:80]}'" if example else ID_HELP
 
     def cite(self, pid: str) -> Citation:
         """The citation of paragraph ``pid`` (whole text, no quote)."""

@@ -71,9 +71,12 @@ def load_folder(folder: Path | str) -> tuple[list[Document], list[str]]:
     why; a bad file never stops the others from loading.
     """
     folder = Path(folder)
+    if folder.is_file():
+        raise CorpusError(f"{folder} is a file, not a folder; pass the folder that holds it "
+                          "(or upload the file in the app)")
     if not folder.is_dir():
         raise CorpusError(f"corpus folder {folder} does not exist; pass an existing folder "
-                          "of .txt/.md/.pdf/.html/.ipynb/.rst files (or set QA_CORPUS_DIR)")
+                          f"of {'/'.join(SUFFIXES)} files (or set QA_CORPUS_DIR)")
     documents: list[Document] = []
     skipped: list[str] = []
     seen: dict[str, Path] = {}

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.corpus import load_folder
+from qa.corpus import SUFFIXES, load_folder
 from qa.embed import Embedder, passage_text
 from qa.errors import CorpusError
 from qa.parallel import LINKS_VERSION, find_links
@@ -123,7 +123,7 @@ class Ingestor:
         if not any(origin == CORPUS for _, origin in documents):
             # Refuse rather than empty the index: a wrong folder must not wipe it.
             why = f" ({'; '.join(skipped)})" if skipped else ""
-            raise CorpusError(f"no usable document in {corpus}{why}; add UTF-8 .txt or .md "
+            raise CorpusError(f"no usable document in {corpus}{why}; add {'/'.join(SUFFIXES)} "
                               "files, or point QA_CORPUS_DIR at the right folder")
         dropped = set(remove)
         wanted: dict[str, tuple[Paragraph, dict]] = {}

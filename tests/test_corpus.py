@@ -301,6 +301,12 @@ def test_load_folder_missing_folder(tmp_path):
         load_folder(tmp_path / "nope")
 
 
+def test_load_folder_given_a_file_says_to_pass_its_folder(tmp_path):
+    (tmp_path / "notes.md").write_text("# Notes\n\nText.\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="is a file, not a folder; pass the folder"):
+        load_folder(tmp_path / "notes.md")
+
+
 VI_TEXT = "Hội An từng là một thương cảng sầm uất.\n\nPhố cổ có nhiều nhà gỗ cổ.\n"
 
 

@@ -521,9 +521,18 @@ def test_an_empty_folder_is_refused_and_the_index_kept(small, tmp_path):
     before = a.store.count()
     empty = tmp_path / "empty"
     empty.mkdir()
-    with pytest.raises(qa.CorpusError, match="no usable document"):
+    with pytest.raises(qa.CorpusError, match="no usable document") as refused:
         a.ingest(empty, progress=False)
     assert a.store.count() == before
+    assert ".pdf" in str(refused.value) and ".html" in str(refused.value)  # what it reads
+
+
+def test_a_bad_citation_id_is_explained_with_an_id_of_this_collection(small):
+    a, _, _ = small
+    with pytest.raises(qa.CitationNotFound) as missing:
+        a.cite("nope:1")
+    example = next(iter(a.catalog.paragraphs))
+    assert f"e.g. '{example}'" in str(missing.value)
 
 
 def test_lines_of_non_breaking_spaces_separate_paragraphs():

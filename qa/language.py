@@ -10,9 +10,14 @@ import unicodedata
 _STRONG_MARKS = {"\u0309", "\u0323", "\u031b", "\u0306"}
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 DETECT_CHARS = 5000  # characters of a text that language detection looks at
+# Vietnamese function words (closed classes, standard grammars) that carry one mark or
+# none: a question made of English terms and these ("Còn API server identity thì
+# sao?", "Khi nào dùng cache?") is Vietnamese. None of them is an English word.
 _VI_WORDS = {
     "và", "của", "các", "những", "được", "trong", "với", "cho", "không", "là", "có",
     "này", "đã", "sẽ", "hai", "bên", "về", "người", "nào", "gì", "ai", "bao", "nhiêu",
+    "còn", "thì", "sao", "thế", "nếu", "khi", "như", "nhưng", "vì", "hoặc", "cũng", "rồi",
+    "vậy", "tôi", "bạn", "chúng", "mình", "làm", "để", "mà", "ở", "từ", "đến",
 }
 _SCRIPTS = (
     ("zh", ("CJK UNIFIED",)),

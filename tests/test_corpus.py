@@ -149,6 +149,10 @@ def test_seed_text_is_its_own_clean_text_and_embeds_as_before(paragraphs):
     # English full of Vietnamese names stays English.
     ("State President Lương Cường received Prime Minister Christopher Luxon in Hà Nội "
      "on Wednesday and thanked him for his support.", "en"),
+    # A Vietnamese question made of English terms and function words is Vietnamese.
+    ("Còn API server identity thì sao?", "vi"),
+    ("Khi nào dùng cache?", "vi"),
+    ("When should I use the cache?", "en"),
     ("越南和新西兰将双边关系提升为全面战略伙伴关系", "zh"),
     ("Вьетнам и Новая Зеландия подняли отношения", "ru"),
     ("", "und"),

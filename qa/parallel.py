@@ -25,7 +25,7 @@ import numpy as np
 
 from qa.i18n import LANGUAGES
 from qa.markdown import PROSE_KINDS
-from qa.text import numbers
+from qa.text import ascii_fold, numbers
 from qa.tuning import LINKS
 from qa.types import Paragraph
 
@@ -39,8 +39,9 @@ FIGURE_BONUS = LINKS.figure_bonus
 MAX_FIGURE_PAIRS = LINKS.max_figure_pairs
 DOCUMENT_LINKS = LINKS.document_links
 # The rule that made an index's links: an index stored with another is relinked on its
-# next ingest ("2": paragraphs of parallel documents aligned in reading order).
-LINKS_VERSION = "2"
+# next ingest ("2": paragraphs of parallel documents aligned in reading order; "3": a
+# link between documents that are not one page in two languages shares an anchor).
+LINKS_VERSION = "3"
 
 
 def _numbers_agree(a: str, b: str) -> bool:
@@ -68,7 +69,26 @@ def _dates_agree(a: Paragraph, b: Paragraph) -> bool:
 def _plausible(a: Paragraph, b: Paragraph) -> bool:
     ratio = len(a.text) / max(1, len(b.text))
     return (LENGTH_RATIO[0] <= ratio <= LENGTH_RATIO[1] and _numbers_agree(a.text, b.text)
-            and _dates_agree(a, b))
+            and _dates_agree(a, b) and (_share_anchor(a.text, b.text) or (
+                name_without_language(a.doc_id) == name_without_language(b.doc_id))))
+
+
+# A figure, an acronym or Roman numeral ("ASEAN", "II."), a capitalised word that does
+# not open a sentence ("New Zealand"), or code ("`max_retries`"): what a translation
+# carries over unchanged.
+_ANCHOR = re.compile(r"\d+|\b[A-Z]{2,}\b|\b[IVX]+\b|(?<!^)(?<![.!?]\s)\b[A-Z][\w-]+|`[^`\n]+`")
+
+
+def _share_anchor(a: str, b: str) -> bool:
+    """Do two texts share a figure, a capitalised word (not a sentence's first) or a
+    code span? Between documents that are not one page in two languages, a link needs
+    one: the small embedder finds two short paragraphs on unrelated subjects in two
+    languages as close as a translation ("Tomatoes need six hours of sun." / "Phở broth
+    simmers for eight hours."), and no figure, name or code of one is in the other."""
+    def anchors(text: str) -> set[str]:
+        return {ascii_fold(m.group(0).strip("`")) for m in _ANCHOR.finditer(text)}
+
+    return not anchors(a).isdisjoint(anchors(b))
 
 
 def _best_two(sims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -43,6 +43,26 @@ def test_different_numbers_veto_a_link():
     assert links == {}
 
 
+@pytest.mark.parametrize(("en_id", "en", "vi_id", "vi", "linked"), [
+    # Unrelated paragraphs of two documents: the small embedder may find them as close as
+    # a translation; nothing of one (a figure, a name, code) is in the other.
+    ("garden:1", "Tomatoes need six hours of sun every day.",
+     "pho:1", "Nước dùng phở được ninh trong tám giờ.", False),
+    # The same two paragraphs as one page in two languages: aligned by the page.
+    ("garden:1", "Tomatoes need six hours of sun every day.",
+     "garden.vi:1", "Nước dùng phở được ninh trong tám giờ.", True),
+    ("summit:1", "The ASEAN summit opened in the capital.",
+     "hoinghi:1", "Hội nghị cấp cao ASEAN khai mạc tại thủ đô.", True),  # a shared acronym
+    ("notes:1", "Set `max_retries` before the first call.",
+     "ghichu:1", "Đặt `max_retries` trước lần gọi đầu tiên.", True),  # shared code
+])
+def test_a_link_between_two_documents_needs_an_anchor_unless_they_are_one_page(
+        en_id, en, vi_id, vi, linked):
+    links = find_links([_para(en_id, en, "en"), _para(vi_id, vi, "vi")],
+                       {en_id: _unit(1, 0), vi_id: _unit(1, 0.01)})
+    assert (links == {en_id: (vi_id,), vi_id: (en_id,)}) is linked
+
+
 def _numbered(pid: str, text: str, lang: str):
     from dataclasses import replace
 
@@ -60,10 +80,11 @@ def test_parallel_documents_align_what_the_corpus_wide_match_leaves_open():
     """p.md and p.vi.md are one page. Their 4th paragraphs ("For example:") have twins in
     r.md and r.vi.md, too close to call corpus-wide (no margin on either side), but they
     stand at the same place in the page; r's are not one page (one link, no name)."""
-    en = [_numbered(f"p:{i}", f"English paragraph number {w}.", "en")
-          for i, w in enumerate(["one", "two", "three", "four"], 1)]
-    vi = [_numbered(f"p.vi:{i}", f"Đoạn văn tiếng Việt số {w}.", "vi")
-          for i, w in enumerate(["một", "hai", "ba", "bốn"], 1)]
+    names = ["Alba", "Brno", "Cusco", "Dakar"]
+    en = [_numbered(f"p:{i}", f"English paragraph about {n}.", "en")
+          for i, n in enumerate(names, 1)]
+    vi = [_numbered(f"p.vi:{i}", f"Đoạn văn tiếng Việt về {n}.", "vi")
+          for i, n in enumerate(names, 1)]
     twins = [_numbered("r:1", "For example, this:", "en"),
              _numbered("r.vi:1", "Ví dụ, thế này:", "vi")]
     vectors = {f"p:{i}": _basis(i - 1) for i in range(1, 5)}
@@ -73,7 +94,8 @@ def test_parallel_documents_align_what_the_corpus_wide_match_leaves_open():
                                                                        ("p.vi", "p"))}
     links = find_links(en + vi + twins, vectors)
     assert links == three | {"p:4": ("p.vi:4",), "p.vi:4": ("p:4",)}
-    # The same content under a name that is not the page's: corpus-wide links only.
+    # The same content under a name that is not the page's: corpus-wide links only (each
+    # pair shares its place name).
     other = [replace_doc(p, "s") for p in vi]
     links = find_links(en + other + twins, {replace_id(k, "p.vi", "s"): v
                                             for k, v in vectors.items()})

@@ -551,7 +551,7 @@ def test_a_count_is_not_answered_by_a_date(tmp_path, extra, answered):
     assert ("120" in got.text) is answered
 
 
-HARBOUR = ("Port of Tavira\n\n"
+PORT_NOTES = ("Port of Tavira\n\n"
            "The harbour fees rose by five percent in 2024, the first rise in a decade.\n\n"
            "Fishing boats registered in Tavira pay half the harbour fees charged to yachts.\n\n"
            "The lighthouse on the eastern pier was restored in 1998 and still guides ships "
@@ -563,7 +563,7 @@ HARBOUR = ("Port of Tavira\n\n"
 def harbour(tmp_path_factory):
     root = tmp_path_factory.mktemp("harbour")
     (root / "corpus").mkdir()
-    (root / "corpus" / "port.txt").write_text(HARBOUR, encoding="utf-8")
+    (root / "corpus" / "port.txt").write_text(PORT_NOTES, encoding="utf-8")
     a = qa.Assistant(corpus_dir=root / "corpus", data_dir=root / "data", llm=False)
     a.ingest(progress=False)
     return a

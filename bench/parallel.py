@@ -44,7 +44,28 @@ def on_xquad(folder: Path, limit: int | None) -> dict:
     paragraphs = [p for lang in data.langs for p in data.paragraphs[lang]]
     assistant, _, _ = xquad.index(paragraphs, xquad.cache_dir("parallel", paragraphs))
     gold = {(f"en_{i:03d}:1", f"vi_{i:03d}:1") for i in data.indices}
-    return prf(assistant.catalog, gold, set(assistant.catalog.paragraphs))
+    return prf(assistant.catalog, gold, set(assistant.catalog.paragraphs)) | {
+        "anchorless_fit": anchorless(assistant, folder, data.indices)}
+
+
+def anchorless(assistant, folder: Path, indices) -> dict:
+    """The translation pairs of XQuAD's fit paragraphs that share no anchor
+    (``qa.parallel._share_anchor``) and the lowest similarity among them, on the vectors
+    the linker reads: what ``Links.anchorless_similarity`` rests on."""
+    from bench.fit_scoring import held_out_indices, read_xquad
+    from qa.citations import Catalog
+    from qa.index import load_sentences
+    from qa.parallel import _share_anchor
+
+    held, _ = held_out_indices(read_xquad(folder)["en"]["paras"])
+    cat = assistant.catalog
+    vectors = load_sentences(assistant.store, Catalog.build(list(cat.paragraphs.values()))
+                             ).paragraph_vectors()
+    sims = [float(vectors[a] @ vectors[b]) for i in indices if i not in held
+            for a, b in [(f"en_{i:03d}:1", f"vi_{i:03d}:1")]
+            if a in vectors and b in vectors
+            and not _share_anchor(cat.paragraphs[a].text, cat.paragraphs[b].text)]
+    return {"pairs": len(sims), "lowest_similarity": round(min(sims), 3) if sims else None}
 
 
 def on_seeds() -> dict:
@@ -110,7 +131,12 @@ def main(argv: list[str] | None = None) -> int:
                     "", f"hf-course pages with a translation: {pages['pages']}; their prose "
                     f"paragraphs linked: {pages['linked']} of {pages['prose']} "
                     f"({pages['linked_share']}); links leaving the page's own translation: "
-                    f"{pages['leaving_translation']}."])
+                    f"{pages['leaving_translation']}.",
+                    *([f"XQuAD fit translation pairs sharing no figure, name or code: "
+                       f"{a['pairs']}, lowest similarity {a['lowest_similarity']} "
+                       "(Links.anchorless_similarity rests on it)."]
+                      if (a := result.get("XQuAD en<->vi", {}).get("anchorless_fit"))
+                      else [])])
     common.write_results(args.out, {
         "benchmark": "parallel", "pairs": result, "targets": targets, "hf-course": pages,
         "headline": "Parallel-paragraph links (precision / recall): " + "; ".join(

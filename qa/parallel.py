@@ -38,10 +38,12 @@ ROUNDS = LINKS.rounds
 FIGURE_BONUS = LINKS.figure_bonus
 MAX_FIGURE_PAIRS = LINKS.max_figure_pairs
 DOCUMENT_LINKS = LINKS.document_links
+ANCHORLESS_SIMILARITY = LINKS.anchorless_similarity
 # The rule that made an index's links: an index stored with another is relinked on its
-# next ingest ("2": paragraphs of parallel documents aligned in reading order; "3": a
-# link between documents that are not one page in two languages shares an anchor).
-LINKS_VERSION = "3"
+# next ingest ("2": paragraphs of parallel documents aligned in reading order; "4": a
+# link between documents that are not one page in two languages shares an anchor or
+# clears ANCHORLESS_SIMILARITY; "3", which required the anchor, lasted one session).
+LINKS_VERSION = "4"
 
 
 def _numbers_agree(a: str, b: str) -> bool:
@@ -66,11 +68,16 @@ def _dates_agree(a: Paragraph, b: Paragraph) -> bool:
     return _dates_agree_str(a.date, b.date)
 
 
-def _plausible(a: Paragraph, b: Paragraph) -> bool:
+def _plausible(a: Paragraph, b: Paragraph, similarity: float | None = None) -> bool:
+    """Could ``b`` translate ``a``: a translation's length, the same figures and dates,
+    and, between documents that are not one page in two languages, a shared anchor or
+    a ``similarity`` (when known) of at least ``ANCHORLESS_SIMILARITY``."""
     ratio = len(a.text) / max(1, len(b.text))
     return (LENGTH_RATIO[0] <= ratio <= LENGTH_RATIO[1] and _numbers_agree(a.text, b.text)
-            and _dates_agree(a, b) and (_share_anchor(a.text, b.text) or (
-                name_without_language(a.doc_id) == name_without_language(b.doc_id))))
+            and _dates_agree(a, b) and (
+                name_without_language(a.doc_id) == name_without_language(b.doc_id)
+                or (similarity is not None and similarity >= ANCHORLESS_SIMILARITY)
+                or _share_anchor(a.text, b.text)))
 
 
 # A figure, an acronym or Roman numeral ("ASEAN", "II."), a capitalised word that does
@@ -81,10 +88,11 @@ _ANCHOR = re.compile(r"\d+|\b[A-Z]{2,}\b|\b[IVX]+\b|(?<!^)(?<![.!?]\s)\b[A-Z][\w
 
 def _share_anchor(a: str, b: str) -> bool:
     """Do two texts share a figure, a capitalised word (not a sentence's first) or a
-    code span? Between documents that are not one page in two languages, a link needs
-    one: the small embedder finds two short paragraphs on unrelated subjects in two
-    languages as close as a translation ("Tomatoes need six hours of sun." / "Phở broth
-    simmers for eight hours."), and no figure, name or code of one is in the other."""
+    code span? Between documents that are not one page in two languages, a link below
+    ``ANCHORLESS_SIMILARITY`` needs one: the small embedder finds two short paragraphs
+    on unrelated subjects in two languages nearly as close as a translation ("Tomatoes
+    need six hours of sun." / "Phở broth simmers for eight hours.": 0.829), and no
+    figure, name or code of one is in the other."""
     def anchors(text: str) -> set[str]:
         return {ascii_fold(m.group(0).strip("`")) for m in _ANCHOR.finditer(text)}
 
@@ -281,5 +289,6 @@ def _mutual(left, right, va, vb, todo_a, todo_b, figures=False):
         if max(margin_b[ka], col1[kb] - col2[kb]) < MIN_MARGIN:
             continue
         ib = int(todo_b[kb])
-        if float(va[ia] @ vb[ib]) >= MIN_SIMILARITY and _plausible(left[ia], right[ib]):
+        similarity = float(va[ia] @ vb[ib])
+        if similarity >= MIN_SIMILARITY and _plausible(left[ia], right[ib], similarity):
             yield ia, ib

@@ -184,6 +184,14 @@ class Links:
     # linked 157 -> 167 of 170, one link leaving its page's translation before and after;
     # seeds and XQuAD links unchanged (precision 1.0 / 1.0, recall 1.0 / 0.988).
     document_links: int = 3
+    # measured: two paragraphs of documents that are not one page in two languages, with
+    # no figure, acronym, name or code in common (qa.parallel._share_anchor), are linked
+    # only from this similarity up: the lowest of XQuAD's anchorless translations among
+    # its fit paragraphs is 0.864 (23 of 180 pairs; python bench/parallel.py --xquad DIR
+    # prints it), two unrelated notes on tomatoes and phở broth stood at 0.829.
+    # bench/parallel.py: seeds 9/9, XQuAD 237/240 at precision 1.0 (0.988 recall, as
+    # without the rule; requiring an anchor outright cost 28 XQuAD links, recall 0.871).
+    anchorless_similarity: float = 0.86
     # bound: numpy block rows, and the largest pair count for the figure check.
     block: int = 2048
     max_figure_pairs: int = 250_000

@@ -43,23 +43,30 @@ def test_different_numbers_veto_a_link():
     assert links == {}
 
 
-@pytest.mark.parametrize(("en_id", "en", "vi_id", "vi", "linked"), [
-    # Unrelated paragraphs of two documents: the small embedder may find them as close as
-    # a translation; nothing of one (a figure, a name, code) is in the other.
+# Cosines of the pair's vectors: 0.857 (above the link threshold 0.80, below the 0.86 an
+# anchorless pair of two documents needs) and 0.912.
+NEAR, CLOSE = 0.6, 0.45
+
+
+@pytest.mark.parametrize(("en_id", "en", "vi_id", "vi", "tilt", "linked"), [
+    # Unrelated paragraphs of two documents: the small embedder may find them nearly as
+    # close as a translation; nothing of one (a figure, a name, code) is in the other.
     ("garden:1", "Tomatoes need six hours of sun every day.",
-     "pho:1", "Nước dùng phở được ninh trong tám giờ.", False),
+     "pho:1", "Nước dùng phở được ninh trong tám giờ.", NEAR, False),
+    ("garden:1", "Tomatoes need six hours of sun every day.",  # as close as translations
+     "pho:1", "Nước dùng phở được ninh trong tám giờ.", CLOSE, True),
     # The same two paragraphs as one page in two languages: aligned by the page.
     ("garden:1", "Tomatoes need six hours of sun every day.",
-     "garden.vi:1", "Nước dùng phở được ninh trong tám giờ.", True),
-    ("summit:1", "The ASEAN summit opened in the capital.",
-     "hoinghi:1", "Hội nghị cấp cao ASEAN khai mạc tại thủ đô.", True),  # a shared acronym
-    ("notes:1", "Set `max_retries` before the first call.",
-     "ghichu:1", "Đặt `max_retries` trước lần gọi đầu tiên.", True),  # shared code
+     "garden.vi:1", "Nước dùng phở được ninh trong tám giờ.", NEAR, True),
+    ("summit:1", "The ASEAN summit opened in the capital.",  # a shared acronym
+     "hoinghi:1", "Hội nghị cấp cao ASEAN khai mạc tại thủ đô.", NEAR, True),
+    ("notes:1", "Set `max_retries` before the first call.",  # shared code
+     "ghichu:1", "Đặt `max_retries` trước lần gọi đầu tiên.", NEAR, True),
 ])
-def test_a_link_between_two_documents_needs_an_anchor_unless_they_are_one_page(
-        en_id, en, vi_id, vi, linked):
+def test_a_weak_link_between_two_documents_needs_an_anchor_unless_they_are_one_page(
+        en_id, en, vi_id, vi, tilt, linked):
     links = find_links([_para(en_id, en, "en"), _para(vi_id, vi, "vi")],
-                       {en_id: _unit(1, 0), vi_id: _unit(1, 0.01)})
+                       {en_id: _unit(1, 0), vi_id: _unit(1, tilt)})
     assert (links == {en_id: (vi_id,), vi_id: (en_id,)}) is linked
 
 

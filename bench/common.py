@@ -213,6 +213,26 @@ def xquad_or_skip(folder: Path | None) -> Path:
 
 # --------------------------------------------------------------------------- the app
 
+def probe_systems(doc: str):
+    """For the probes written for one behaviour (bench/follow_ups.py, bench/topics.py):
+    parse their command line (``--fastapi DIR``, optional) and yield (collection name,
+    offline ``qa.Assistant``) for the seeds, the hf-course collection and FastAPI's docs
+    when given, each indexed in a temporary folder."""
+    import tempfile
+
+    from bench.evaluate import seedqa_system
+
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--fastapi", type=Path, help="folder of FastAPI's docs (optional)")
+    args = parser.parse_args()
+    corpora = {"seeds": ROOT / "seeds", "hf-course": ROOT / "eval" / "hf-course" / "corpus"}
+    if args.fastapi:
+        corpora["fastapi"] = args.fastapi
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, corpus in corpora.items():
+            yield name, seedqa_system(corpus, Path(tmp) / name)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -13,15 +13,13 @@ Prints one line per conversation and the total; writes nothing.
 
 from __future__ import annotations
 
-import argparse
 import sys
-import tempfile
 from pathlib import Path
 
 if __package__ in (None, ""):  # `python bench/follow_ups.py` puts bench/, not the root, first
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import ROOT  # noqa: E402
+from bench import common  # noqa: E402
 
 # (first question, follow-up, words of the follow-up's topic)
 CONVERSATIONS = {
@@ -54,24 +52,14 @@ CONVERSATIONS = {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--fastapi", type=Path, help="folder of FastAPI's docs (optional)")
-    args = parser.parse_args()
-    from bench.evaluate import seedqa_system
-
-    corpora = {"seeds": ROOT / "seeds", "hf-course": ROOT / "eval" / "hf-course" / "corpus"}
-    if args.fastapi:
-        corpora["fastapi"] = args.fastapi
     hits = total = 0
-    with tempfile.TemporaryDirectory() as tmp:
-        for name, corpus in corpora.items():
-            bot = seedqa_system(corpus, Path(tmp) / name)
-            for first, follow_up, topic in CONVERSATIONS[name]:
-                answer = bot.ask(follow_up, history=[(first, bot.ask(first).text)])
-                cited = answer.citations[0].text.lower() if answer.citations else ""
-                ok = any(word.lower() in cited for word in topic)
-                hits, total = hits + ok, total + 1
-                print(f"{'yes' if ok else 'no ':3s}  {name}: {first} / {follow_up}")
+    for name, bot in common.probe_systems(__doc__):
+        for first, follow_up, topic in CONVERSATIONS[name]:
+            answer = bot.ask(follow_up, history=[(first, bot.ask(first).text)])
+            cited = answer.citations[0].text.lower() if answer.citations else ""
+            ok = any(word.lower() in cited for word in topic)
+            hits, total = hits + ok, total + 1
+            print(f"{'yes' if ok else 'no ':3s}  {name}: {first} / {follow_up}")
     print(f"first citation on the new topic: {hits} of {total}")
 
 

@@ -15,15 +15,13 @@ writes nothing.
 
 from __future__ import annotations
 
-import argparse
 import sys
-import tempfile
 from pathlib import Path
 
 if __package__ in (None, ""):  # `python bench/topics.py` puts bench/, not the root, first
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import ROOT  # noqa: E402
+from bench import common  # noqa: E402
 
 # (request, words of its topic as the collection writes them; None: not in the collection)
 REQUESTS = {
@@ -65,29 +63,18 @@ REQUESTS = {
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--fastapi", type=Path, help="folder of FastAPI's docs (optional)")
-    args = parser.parse_args()
-    from bench.evaluate import seedqa_system
-
-    corpora = {"seeds": ROOT / "seeds", "hf-course": ROOT / "eval" / "hf-course" / "corpus"}
-    if args.fastapi:
-        corpora["fastapi"] = args.fastapi
     counts = {"on topic": [0, 0], "refused": [0, 0]}
-    with tempfile.TemporaryDirectory() as tmp:
-        for name, corpus in corpora.items():
-            bot = seedqa_system(corpus, Path(tmp) / name)
-            for request, topic in REQUESTS[name]:
-                answer = bot.ask(request)
-                if topic is None:
-                    ok, measure = not answer.answered, "refused"
-                else:
-                    cited = answer.citations[0].text.lower() if answer.citations else ""
-                    ok = answer.answered and any(w in cited for w in topic)
-                    measure = "on topic"
-                counts[measure][0] += ok
-                counts[measure][1] += 1
-                print(f"{'yes' if ok else 'no ':3s}  {name}: {request}")
+    for name, bot in common.probe_systems(__doc__):
+        for request, topic in REQUESTS[name]:
+            answer = bot.ask(request)
+            if topic is None:
+                ok, measure = not answer.answered, "refused"
+            else:
+                cited = answer.citations[0].text.lower() if answer.citations else ""
+                ok, measure = answer.answered and any(w in cited for w in topic), "on topic"
+            counts[measure][0] += ok
+            counts[measure][1] += 1
+            print(f"{'yes' if ok else 'no ':3s}  {name}: {request}")
     print("; ".join(f"{measure}: {n} of {total}" for measure, (n, total) in counts.items()))
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
 
-from qa.text import SHORTCODE, match_text, shortcode_text, without_tags
+from qa.text import SHORTCODE, markup_only, match_text, shortcode_text, without_tags
 
 # Kinds a block can have; answerers quote only from the prose kinds.
 KINDS = ("text", "list", "code", "table", "quote", "heading", "markup")
@@ -84,7 +84,7 @@ def _shows_words(html: str) -> bool:
     """Does this raw HTML/JSX block put words on the page? (Tags go first: one whose
     attributes span lines may close on a line of its own, "></iframe>", which Markdown
     cleaning would take for a quote marker.)"""
-    return any(ch.isalpha() for ch in match_text(without_tags(_UNSHOWN_HTML.sub(" ", html))))
+    return not markup_only(without_tags(_UNSHOWN_HTML.sub(" ", html)))
 
 
 @dataclass(frozen=True)

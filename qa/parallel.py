@@ -25,7 +25,7 @@ import numpy as np
 
 from qa.i18n import LANGUAGES
 from qa.markdown import PROSE_KINDS
-from qa.text import ascii_fold, numbers
+from qa.text import ascii_fold, match_text, numbers
 from qa.tuning import LINKS
 from qa.types import Paragraph
 
@@ -42,12 +42,21 @@ ANCHORLESS_SIMILARITY = LINKS.anchorless_similarity
 # The rule that made an index's links: an index stored with another is relinked on its
 # next ingest ("2": paragraphs of parallel documents aligned in reading order; "4": a
 # link between documents that are not one page in two languages shares an anchor or
-# clears ANCHORLESS_SIMILARITY; "3", which required the anchor, lasted one session).
-LINKS_VERSION = "4"
+# clears ANCHORLESS_SIMILARITY; "3", which required the anchor, lasted one session;
+# "5": figures are compared as a reader sees them, without link targets).
+LINKS_VERSION = "5"
+
+
+def _figures(text: str) -> set[str]:
+    """The numbers a reader sees in ``text``: not those of link targets and tags
+    ("[15 years of experience](/blog/2015/04/borg/)" states 15, not 2015 or 04; a
+    translation links its own pages, so their addresses differ while the figures
+    of its prose agree)."""
+    return numbers(match_text(text))
 
 
 def _numbers_agree(a: str, b: str) -> bool:
-    na, nb = numbers(a), numbers(b)
+    na, nb = _figures(a), _figures(b)
     if not na and not nb:
         return True
     if not na or not nb:
@@ -240,10 +249,10 @@ def _pairs(left: list[Paragraph], right: list[Paragraph], vectors):
 
 
 def _figure_bonus(left, right, rows, todo_b) -> np.ndarray:
-    nb = [numbers(right[i].text) for i in todo_b]
+    nb = [_figures(right[i].text) for i in todo_b]
     out = np.zeros((len(rows), len(todo_b)), dtype=np.float32)
     for r, i in enumerate(rows):
-        na = numbers(left[i].text)
+        na = _figures(left[i].text)
         if not na:
             continue
         for c, other in enumerate(nb):

@@ -43,6 +43,22 @@ def test_different_numbers_veto_a_link():
     assert links == {}
 
 
+
+@pytest.mark.parametrize(("en", "vi", "linked"), [
+    # Each translation links its own pages: the figures of the link targets are not
+    # the statement's (Kubernetes' page and its Vietnamese translation).
+    ("Google open-sourced it in 2014 after [15 years](/blog/2015/04/borg/) of work.",
+     "Google mở mã nguồn năm 2014 sau [15 năm](https://example.org/research/43438) làm việc.",
+     True),
+    # The prose's own figures still veto the link.
+    ("Google open-sourced it in 2014 after [15 years](/blog/) of work.",
+     "Google mở mã nguồn năm 2016 sau [9 năm](/blog/) làm việc.", False),
+])
+def test_figures_are_compared_as_a_reader_sees_them(en, vi, linked):
+    links = find_links([_para("e:1", en, "en"), _para("v:1", vi, "vi")],
+                       {"e:1": _unit(1, 0), "v:1": _unit(1, 0.01)})
+    assert bool(links) is linked
+
 # Cosines of the pair's vectors: 0.857 (above the link threshold 0.80, below the 0.86 an
 # anchorless pair of two documents needs) and 0.912.
 NEAR, CLOSE = 0.6, 0.45

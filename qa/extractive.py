@@ -39,7 +39,7 @@ from qa.scoring import (
 )
 from qa.sentvec import SentenceVectors, quotable_spans, spans
 from qa.text import content_tokens, focus_text, logical_lines, match_text, numbers
-from qa.tuning import ANSWER, RETRIEVAL, SENTENCES
+from qa.tuning import ANSWER, LINKS, RETRIEVAL, SENTENCES
 from qa.types import Answer
 
 # Blocks a sentence ending in ":" introduces (qa.markdown kinds).
@@ -58,6 +58,10 @@ class Sentence:
     text: str
     probability: float
     row: int  # its row in the feature matrix
+    # A sentence of a candidate's linked translation that the candidate itself lacks
+    # (an older or fuller translation; ``ExtractiveAnswerer.sentences``): it is quoted as
+    # it stands, and the candidate's own sentences are not its translations.
+    unmatched: bool = False
 
 
 class ExtractiveAnswerer:
@@ -69,7 +73,8 @@ class ExtractiveAnswerer:
                  *, max_quotes: int = ANSWER.max_quotes, runner_up: float = ANSWER.runner_up,
                  redundant: float = ANSWER.redundant, rival_share: float = ANSWER.rival_share,
                  pool: int = RETRIEVAL.answer_pool,
-                 count_window: int | None = ANSWER.count_window) -> None:
+                 count_window: int | None = ANSWER.count_window,
+                 counterpart: tuple[float, float, float] = LINKS.counterpart) -> None:
         self.index = index
         self.catalog = index.catalog
         self.vectors = vectors
@@ -94,6 +99,7 @@ class ExtractiveAnswerer:
             self.centroids = {kind: index.centroids.get(kind, {})
                               for kind in ("paragraph", "sentence")}
         self.max_quotes = max_quotes
+        self.counterpart = counterpart
         self.runner_up = runner_up
         self.redundant = redundant
         self.pool = pool
@@ -112,6 +118,7 @@ class ExtractiveAnswerer:
         the retriever's (found among more candidates, and already embedded); None: the
         focus of these candidates."""
         paras = [self.catalog.paragraphs[h.id] for h in hits]
+        ranks = list(range(len(paras)))
         texts, s_para, s_pos, spans_ = [], [], [], []
         for j, p in enumerate(paras):
             for n, (s, e) in enumerate(quotable_spans(p)):
@@ -121,6 +128,16 @@ class ExtractiveAnswerer:
                 spans_.append((p.id, s, e))
         if not texts:
             return [], np.zeros((0, 0)), np.zeros(0)
+        own = len(texts)
+        for j in range(len(paras)):
+            for other, found in self._unmatched(paras[j], texts, s_para, j):
+                paras.append(other)
+                ranks.append(j)  # at the rank of the statement it translates
+                for n, (s, e) in found:
+                    texts.append(other.text[s:e])
+                    s_para.append(len(paras) - 1)
+                    s_pos.append(n)
+                    spans_.append((other.id, s, e))
         rows = [self.index.paragraph_rows.get(p.id) for p in paras]
         p_vecs = np.stack([self.index.paragraph_vectors[r] if r is not None else
                            np.zeros_like(qvec) for r in rows])
@@ -150,12 +167,43 @@ class ExtractiveAnswerer:
                               [p.language for p in paras], self.index.idf, f_vec_q,
                               lexicon=self.lexicon,
                               p_context=[f"{p.title} {p.section} {p.date or ''}" for p in paras],
-                              count_window=self.count_window)
+                              count_window=self.count_window, p_rank=ranks)
         probs = self.scorer.run(X)
-        out = [Sentence(pid, s, e, t, float(pr), i)
+        out = [Sentence(pid, s, e, t, float(pr), i, i >= own)
                for i, ((pid, s, e), t, pr) in enumerate(zip(spans_, texts, probs))]
         out.sort(key=lambda x: -x.probability)
         return out, X, probs
+
+    def _unmatched(self, p, texts: list[str], s_para: list[int], j: int):
+        """(translation, its quotable spans) for each linked translation of candidate
+        ``p`` (number ``j``; its sentences are those of ``texts`` where ``s_para`` is j)
+        that holds sentences ``p`` lacks: a sentence whose cosines to ``p``'s sentences
+        (the best, and its margin over the second) read as no translation by the fitted
+        ``counterpart`` weights. Documentation
+        is translated late and in part: "Kubernetes provides the building blocks for
+        building developer platforms" is in the English paragraph only, and a
+        Vietnamese asker, whose candidates are the Vietnamese versions, never saw it."""
+        links = self.catalog.parallel(p.id)
+        if not links:
+            return []
+        mus = self.centroids.get("sentence", {})
+        mine = self.vectors.get([t for t, k in zip(texts, s_para) if k == j])
+        mine = _centred(mine, [p.language] * len(mine), mus)
+        w_best, w_margin, bias = self.counterpart
+        out = []
+        for pid in links:
+            other = self.catalog.paragraphs.get(pid)
+            found = list(enumerate(quotable_spans(other))) if other is not None else []
+            if not found:
+                continue
+            vecs = self.vectors.get([other.text[a:b] for _, (a, b) in found])
+            feats = counterpart_features(_centred(vecs, [other.language] * len(vecs), mus)
+                                         @ mine.T)
+            z = w_best * feats[:, 0] + w_margin * feats[:, 1] + bias
+            keep = [f for f, zi in zip(found, z) if zi < 0]
+            if keep:
+                out.append((other, keep))
+        return out
 
     def answer(self, q: Question, qvec: np.ndarray, hits: list[Scored],
                focus: Focus | None = None) -> Answer:
@@ -213,7 +261,7 @@ class ExtractiveAnswerer:
             if not covers_all(topic, language, f"{p.title} {p.section} {s.text}", p.language,
                               self.lexicon):
                 continue
-            if any(s.pid in self.catalog.parallel(c.pid) or self._near(s, c) for c in chosen):
+            if any(self._translates(s, c) or self._near(s, c) for c in chosen):
                 continue
             chosen.append(s)
         return chosen
@@ -226,7 +274,7 @@ class ExtractiveAnswerer:
         for s in ranked[1:]:
             if len(chosen) >= self.max_quotes or s.probability < self.runner_up * best.probability:
                 break
-            if any(s.pid in self.catalog.parallel(c.pid) or self._near(s, c) for c in chosen):
+            if any(self._translates(s, c) or self._near(s, c) for c in chosen):
                 continue
             chosen.append(s)
         return chosen
@@ -245,6 +293,11 @@ class ExtractiveAnswerer:
                    if (p := self.catalog.paragraphs.get(h.id)) is not None}
         names = [n for n in names if not all(_squash(n) in c for c in context.values())]
         return cover_names(names, ranked, chosen, context, self.max_quotes)
+
+    def _translates(self, a: Sentence, b: Sentence) -> bool:
+        """Are ``a`` and ``b`` one statement in two languages? Their paragraphs are
+        linked translations, and neither is a sentence the other's paragraph lacks."""
+        return not (a.unmatched or b.unmatched) and a.pid in self.catalog.parallel(b.pid)
 
     def _near(self, a: Sentence, b: Sentence) -> bool:
         one_document = (self.catalog.paragraphs[a.pid].doc_id
@@ -313,7 +366,7 @@ class ExtractiveAnswerer:
         """The quote in the asker's language when a translation of its paragraph exists
         (that paragraph's sentence closest to ``s``), citing both; else ``s`` itself."""
         p = self.catalog.paragraphs[s.pid]
-        if p.language != lang:
+        if p.language != lang and not s.unmatched:
             for alt in self.catalog.parallel(p.id):
                 other = self.catalog.paragraphs.get(alt)
                 cands = quotable_spans(other) if other and other.language == lang else []
@@ -483,6 +536,15 @@ def whole_item(catalog, quote: Quote) -> Quote:
         s, e = widen(quote.source, quote.source_start, quote.source_end)
         quote = replace(quote, source_start=s, source_end=e)
     return quote
+
+
+def counterpart_features(sims: np.ndarray) -> np.ndarray:
+    """(best cosine, margin over the second best) of each row of ``sims``: a sentence
+    against the sentences of a translation (language-centred cosines). With one
+    sentence on the other side the margin is the cosine itself."""
+    top = np.sort(np.asarray(sims, dtype=np.float64), axis=1)
+    second = top[:, -2] if top.shape[1] > 1 else np.zeros(len(top))
+    return np.stack([top[:, -1], top[:, -1] - second], axis=1)
 
 
 def _with_mean(mus: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

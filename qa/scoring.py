@@ -168,7 +168,8 @@ def sentence_features(question: str, q_vec: np.ndarray, q_lang: str,
                       p_langs: Sequence[str], idf: Mapping[str, float],
                       f_vec: np.ndarray | None = None, lexicon=None,
                       p_context: Sequence[str] | None = None,
-                      count_window: int | None = ANSWER.count_window) -> np.ndarray:
+                      count_window: int | None = ANSWER.count_window,
+                      p_rank: Sequence[int] | None = None) -> np.ndarray:
     """The ``FEATURES`` of each candidate sentence, shape (n, len(FEATURES)).
 
     question/q_vec (d,): the question and its query vector (L2-normalised);
@@ -183,7 +184,9 @@ def sentence_features(question: str, q_vec: np.ndarray, q_lang: str,
     its topic words (``qa.text.focus_text``; the retriever's focus when it reranked),
     or None; p_context (m): what else names each paragraph's subject (document title,
     heading path, date), or None; count_window: how near a word of the question a count
-    written as a word must stand to state a number (``qa.answertype.states_count``).
+    written as a word must stand to state a number (``qa.answertype.states_count``);
+    p_rank (m): each paragraph's retrieval rank when it is not its index (a linked
+    translation added after the candidates ranks as the statement it translates).
     """
     n = len(sentences)
     out = np.zeros((n, len(FEATURES)))
@@ -234,7 +237,8 @@ def sentence_features(question: str, q_vec: np.ndarray, q_lang: str,
             types.get("date", 0.0) * bool(_dates(text) - q_dates),
             types.get("name", 0.0) * bool(_new_names(text, q_words)),
             cross, cross * sims[i],
-            math.log1p(j), math.log1p(int(s_pos[i])), math.log1p(len(text.split())),
+            math.log1p(j if p_rank is None else p_rank[j]), math.log1p(int(s_pos[i])),
+            math.log1p(len(text.split())),
         )
     out[:, 3] = sims - sims.max()
     out[:, 4] = p_cos[s_para] - p_cos[s_para].max()

@@ -199,3 +199,58 @@ def test_a_quote_in_another_language_says_so(ready):
     a = ready.ask("Tổng Bí thư Tô Lâm và Tổng thống Kazakhstan hội đàm chính thức ở thành phố nào?")
     assert a.answered and "Astana" in a.text
     assert "tiếng Anh" in a.text  # the quote is English: the answer names the source language
+
+
+@pytest.mark.parametrize(("sims", "features"), [
+    ([[0.8, 0.3, 0.1]], [[0.8, 0.5]]),
+    ([[0.2, 0.5]], [[0.5, 0.3]]),
+    ([[0.6]], [[0.6, 0.6]]),  # one sentence on the other side: the margin is the cosine
+])
+def test_counterpart_features(sims, features):
+    from qa.extractive import counterpart_features
+
+    assert np.allclose(counterpart_features(np.array(sims)), features)
+
+
+HARBOUR_EN = """# The harbour
+
+The old harbour was built by fishermen in 1820 and rebuilt after a storm in 1902.
+
+The lighthouse at the harbour entrance is painted red and white. Its lamp can be seen from \
+twenty kilometres away. The lighthouse was designed by the Scottish engineer Robert \
+Stevenson.
+
+Ferries leave the harbour for the islands every morning at seven. Tickets are sold at the \
+kiosk next to the pier.
+
+The fish market opens on Saturdays and closes at noon.
+"""
+# An older translation: the lighthouse paragraph lacks its last sentence.
+HARBOUR_VI = """# Bến cảng
+
+Bến cảng cũ được ngư dân xây dựng năm 1820 và được xây lại sau một cơn bão năm 1902.
+
+Ngọn hải đăng ở lối vào bến cảng được sơn màu đỏ và trắng. Đèn của nó có thể nhìn thấy từ \
+cách xa hai mươi cây số.
+
+Phà rời bến cảng đi các đảo vào mỗi buổi sáng lúc bảy giờ. Vé được bán tại ki-ốt cạnh cầu tàu.
+
+Chợ cá mở cửa vào các ngày thứ Bảy và đóng cửa lúc trưa.
+"""
+
+
+def test_a_sentence_only_the_original_holds_is_found_from_the_translation(tmp_path):
+    """A Vietnamese asker's candidates are the Vietnamese versions of each statement;
+    a sentence the (older) Vietnamese translation lacks is scored and quoted from the
+    English paragraph, in English, while the shared sentences stay Vietnamese."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "harbour.md").write_text(HARBOUR_EN, encoding="utf-8")
+    (corpus / "harbour.vi.md").write_text(HARBOUR_VI, encoding="utf-8")
+    bot = qa.Assistant(corpus_dir=corpus, data_dir=tmp_path / "data", llm=False)
+    bot.ingest(progress=False)
+    assert bot.catalog.parallel("harbour.vi:3") == ("harbour:3",)
+    a = bot.ask("Kỹ sư nào đã thiết kế ngọn hải đăng?")
+    assert a.answered and "Robert Stevenson" in a.text, a.text
+    assert [c.id for c in a.citations] == ["harbour.vi:3", "harbour:3"]
+    assert a.citations[1].quote.startswith("The lighthouse was designed")

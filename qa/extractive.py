@@ -130,7 +130,7 @@ class ExtractiveAnswerer:
             return [], np.zeros((0, 0)), np.zeros(0)
         own = len(texts)
         for j in range(len(paras)):
-            for other, found in self._unmatched(paras[j], texts, s_para, j):
+            for other, found in self.lacking(paras[j]):
                 paras.append(other)
                 ranks.append(j)  # at the rank of the statement it translates
                 for n, (s, e) in found:
@@ -174,20 +174,22 @@ class ExtractiveAnswerer:
         out.sort(key=lambda x: -x.probability)
         return out, X, probs
 
-    def _unmatched(self, p, texts: list[str], s_para: list[int], j: int):
-        """(translation, its quotable spans) for each linked translation of candidate
-        ``p`` (number ``j``; its sentences are those of ``texts`` where ``s_para`` is j)
-        that holds sentences ``p`` lacks: a sentence whose cosines to ``p``'s sentences
-        (the best, and its margin over the second) read as no translation by the fitted
-        ``counterpart`` weights. Documentation
-        is translated late and in part: "Kubernetes provides the building blocks for
+    def lacking(self, p) -> list[tuple]:
+        """(translation, its quotable spans as (number, (start, end))) for each linked
+        translation of paragraph ``p`` that holds sentences ``p`` lacks: a sentence whose
+        cosines to ``p``'s sentences (the best, and its margin over the second) read as
+        no translation by the fitted ``counterpart`` weights. Documentation is
+        translated late and in part: "Kubernetes provides the building blocks for
         building developer platforms" is in the English paragraph only, and a
         Vietnamese asker, whose candidates are the Vietnamese versions, never saw it."""
         links = self.catalog.parallel(p.id)
         if not links:
             return []
+        own = quotable_spans(p)
+        if not own:
+            return []
         mus = self.centroids.get("sentence", {})
-        mine = self.vectors.get([t for t, k in zip(texts, s_para) if k == j])
+        mine = self.vectors.get([p.text[a:b] for a, b in own])
         mine = _centred(mine, [p.language] * len(mine), mus)
         w_best, w_margin, bias = self.counterpart
         out = []

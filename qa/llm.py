@@ -130,9 +130,12 @@ def condense(llm: LLM, q: Question, history: list[tuple[str, str]]) -> str:
 class LLMAnswerer:
     """Generates answers with an LLM, then verifies and renumbers their citations."""
 
-    def __init__(self, llm: LLM, catalog: Catalog, vectors, embedder) -> None:
-        """``vectors.get(texts)`` gives L2-normalised vectors of paragraph sentences."""
+    def __init__(self, llm: LLM, catalog: Catalog, vectors, embedder, lacking=None) -> None:
+        """``vectors.get(texts)`` gives L2-normalised vectors of paragraph sentences;
+        ``lacking(paragraph)``: its linked translations' sentences it has no counterpart
+        of (``ExtractiveAnswerer.lacking``), shown with it; None: none are."""
         self.llm = llm
+        self.lacking = lacking
         self.catalog = catalog
         self.vectors = vectors
         self.embedder = embedder
@@ -151,6 +154,12 @@ class LLMAnswerer:
             p = self.catalog.paragraphs[hit.id]
             # A paragraph must not be able to close the data block and speak as the user.
             title, text = _defuse(p.title), _defuse(p.text)
+            # What only a translation of it says (an older translation lacks a newer
+            # sentence) is part of the source: the claims it supports cite [n] too.
+            for other, found in self.lacking(p) if self.lacking else []:
+                said = " ".join(other.text[a:b] for _, (a, b) in found)
+                name = LANGUAGE_NAMES.get(other.language, other.language)
+                text += f"\n(Its {name} version also says: {_defuse(said)})"
             blocks.append(f"[{n}] ({title}; {p.date or 'undated'})\n{text}")
         lang = LANGUAGE_NAMES.get(q.language, "the language of the question")
         user = ("Sources:\n<<<\n" + "\n\n".join(blocks) + "\n>>>\n\nQuestion: " + q.standalone)
@@ -295,6 +304,9 @@ class _Composer:
             keep.add(n)
             if n not in self.quotes:
                 quoted = self.answerer.in_language(family[0], self.q.language)
+                if quoted.id in judged and not judged[quoted.id].supported:
+                    # Only another version states it (a sentence the asker's lacks).
+                    quoted = next(x for x in family if judged[x.id].supported)
                 span = judged[quoted.id].span if quoted.id in judged else spans(quoted.text)[0]
                 self.quotes[n] = (quoted, span)
         return keep

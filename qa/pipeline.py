@@ -161,7 +161,8 @@ class Pipeline:
         no claim survives checking)."""
         from qa.llm import LLMAnswerer
 
-        answerer = LLMAnswerer(llm, self.index.catalog, self.vectors, self.embedder)
+        answerer = LLMAnswerer(llm, self.index.catalog, self.vectors, self.embedder,
+                               lacking=self.extractive.lacking)
         final = None
         for item in answerer.stream(q, hits):
             if isinstance(item, Answer):

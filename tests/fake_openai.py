@@ -50,6 +50,7 @@ import pytest
 
 MODEL = "fake-model"
 API_KEY = "test"
+_ALSO = re.compile(r"\n\(Its \w+ version also says: ")
 _SOURCE_HEAD = re.compile(r"^\[(\d+)\] \((.*)\)$", re.MULTILINE)
 
 
@@ -175,6 +176,15 @@ class Request:
         The prompt lists them as ``[n] (title; date)`` followed by the paragraph,
         blocks separated by a blank line, inside ``<<<`` ... ``>>>``.
         """
+        return {n: (head, _ALSO.split(text)[0]) for n, (head, text) in self._blocks().items()}
+
+    def also(self) -> dict[int, str]:
+        """n -> what source [n]'s translations say that it lacks (the lines seedqa adds
+        after the paragraph: "(Its English version also says: ...)"), where there is any."""
+        return {n: "".join(_ALSO.split(text)[1:]) for n, (_, text) in self._blocks().items()
+                if _ALSO.search(text)}
+
+    def _blocks(self) -> dict[int, tuple[str, str]]:
         user = self.user
         heads = list(_SOURCE_HEAD.finditer(user))
         out: dict[int, tuple[str, str]] = {}

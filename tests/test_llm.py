@@ -568,3 +568,54 @@ def test_fake_server_speaks_the_legacy_completions_api(fake):
     reqs = fake.completion_requests
     assert [r.stream for r in reqs] == [False, True]
     assert reqs[0].prompt == "Capital of Vietnam?"
+
+
+# -- a sentence only a translation holds -------------------------------------------------
+
+HARBOUR_PAGE_EN = """# The harbour
+
+The old harbour was built by fishermen in 1820 and rebuilt after a storm in 1902.
+
+The lighthouse at the harbour entrance is painted red and white. Its lamp can be seen \
+from twenty kilometres away. The lighthouse was designed by the Scottish engineer Robert \
+Stevenson.
+
+Ferries leave the harbour for the islands every morning at seven. Tickets are sold at \
+the kiosk next to the pier.
+"""
+HARBOUR_PAGE_VI = """# Bến cảng
+
+Bến cảng cũ được ngư dân xây dựng năm 1820 và được xây lại sau một cơn bão năm 1902.
+
+Ngọn hải đăng ở lối vào bến cảng được sơn màu đỏ và trắng. Đèn của nó có thể nhìn thấy \
+từ cách xa hai mươi cây số.
+
+Phà rời bến cảng đi các đảo vào mỗi buổi sáng lúc bảy giờ. Vé được bán tại ki-ốt cạnh \
+cầu tàu.
+"""
+
+
+def test_the_model_sees_what_only_the_translation_says_and_it_is_cited_there(
+        fake, tmp_path):
+    """An older Vietnamese translation lacks the lighthouse's designer; the prompt shows
+    that English sentence with its Vietnamese source, and the claim the model makes from
+    it is cited with the English sentence as its quote."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "harbour.md").write_text(HARBOUR_PAGE_EN, encoding="utf-8")
+    (corpus / "harbour.vi.md").write_text(HARBOUR_PAGE_VI, encoding="utf-8")
+    a = qa.Assistant(corpus_dir=corpus, data_dir=tmp_path / "data")
+    a.ingest(progress=False)
+
+    def reply(req: Request) -> str:
+        n = next(n for n, text in req.also().items() if "Robert Stevenson" in text)
+        return f"Ngọn hải đăng do kỹ sư người Scotland Robert Stevenson thiết kế [{n}]."
+
+    fake.always(reply)
+    answer = a.ask("Ai đã thiết kế ngọn hải đăng?")
+    req = the_answer_request(fake)
+    n = next(n for n, text in req.also().items() if "Robert Stevenson" in text)
+    assert req.sources()[n][1] == a.cite("harbour.vi:3").text
+    assert answer.answered, answer.text
+    assert [c.id for c in answer.citations] == ["harbour:3"]
+    assert answer.citations[0].quote.startswith("The lighthouse was designed by")

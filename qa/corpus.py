@@ -167,6 +167,8 @@ def parse_bytes(doc_id: str, raw: bytes, suffix: str, path: str = "") -> Documen
         raise CorpusError(f"unsupported file type {suffix or '(none)'!r}; use one of "
                           f"{', '.join(SUFFIXES)}")
     text = decode_text(raw, path or doc_id)
+    if suffix not in HTML_SUFFIXES:  # hand-edited text; an HTML page is generated
+        text = without_conflict_markers(text, path or doc_id)
     if suffix in MARKDOWN_SUFFIXES:
         return parse_markdown(doc_id, text, path)
     if suffix in HTML_SUFFIXES:
@@ -174,6 +176,61 @@ def parse_bytes(doc_id: str, raw: bytes, suffix: str, path: str = "") -> Documen
     if suffix in RST_SUFFIXES:
         return build_document(doc_id, path, RstReader().run(text))
     return parse_document(doc_id, text, path)
+
+
+# git's merge-conflict markers, each on a line of its own: "<<<<<<< ours", "||||||| base"
+# (diff3 style), "=======", ">>>>>>> theirs".
+_CONFLICT_OPEN = re.compile(r"<{7}(?: .*)?")
+_CONFLICT_BASE = re.compile(r"\|{7}(?: .*)?")
+_CONFLICT_CLOSE = re.compile(r">{7}(?: .*)?")
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+
+
+def without_conflict_markers(text: str, name: str = "") -> str:
+    """``text`` without the marker lines of unresolved git merge conflicts, keeping both
+    sides (not the diff3 base): a marker line is no sentence of the document, and
+    "=======" under a line would make that line a Markdown heading. Only complete
+    conflicts (open, separator, close, in that order) outside fenced code are read so
+    (a page about git shows them in a code block); a file that has one is named in a
+    warning, to be resolved."""
+    if "<<<<<<<" not in text:
+        return text
+    lines = text.splitlines(keepends=True)
+    out: list[str] = []
+    block: list[str] = []  # the lines of the open conflict, markers included
+    keep: list[str] = []  # its lines without markers and base
+    state, found, fence = "", 0, ""
+    for line in lines:
+        bare = line.rstrip("\r\n")
+        if not state:
+            mark = _FENCE.match(bare)
+            if mark and (not fence or mark.group(1).startswith(fence)):
+                fence = "" if fence else mark.group(1)
+            if fence or not _CONFLICT_OPEN.fullmatch(bare):
+                out.append(line)
+            else:
+                state, block, keep = "ours", [line], []
+            continue
+        block.append(line)
+        if state == "ours" and _CONFLICT_BASE.fullmatch(bare):
+            state = "base"
+        elif state in ("ours", "base") and bare == "=======":
+            state = "theirs"
+        elif state == "theirs" and _CONFLICT_CLOSE.fullmatch(bare):
+            out += keep
+            state, found = "", found + 1
+        elif _CONFLICT_OPEN.fullmatch(bare):  # an unclosed conflict: kept as written
+            out += block[:-1]
+            block, keep = [line], []
+            state = "ours"
+        elif state != "base":
+            keep.append(line)
+    out += block if state else []
+    if found:
+        log.warning("%s holds %d unresolved git merge conflict(s): both sides are indexed "
+                    "without their markers; resolve them and ingest again", name or "a file",
+                    found)
+    return "".join(out)
 
 
 # Byte-order marks, longest first (UTF-32 LE starts with UTF-16 LE's).

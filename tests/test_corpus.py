@@ -9,7 +9,14 @@ import pytest
 from testkit import SEED_COUNTS
 
 from qa import CorpusError
-from qa.corpus import decode_text, load_file, load_folder, parse_document, split_id
+from qa.corpus import (
+    decode_text,
+    load_file,
+    load_folder,
+    parse_document,
+    split_id,
+    without_conflict_markers,
+)
 from qa.embed import passage_text
 from qa.language import detect
 from qa.text import match_text
@@ -328,3 +335,35 @@ def test_decomposed_vietnamese_is_read_composed(suffix, raw):
     body = [p for p in doc.paragraphs if "thương cảng" in p.text]  # typed composed
     assert body and all(p.language == "vi" for p in body), [p.text for p in doc.paragraphs]
     assert all(unicodedata.is_normalized("NFC", p.text) for p in doc.paragraphs)
+
+
+CONFLICT = "<<<<<<< HEAD\nPort 8080.\n=======\nPort 9090.\n>>>>>>> feature\n"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("No conflict.\n", "No conflict.\n"),
+    (f"Intro.\n{CONFLICT}End.\n", "Intro.\nPort 8080.\nPort 9090.\nEnd.\n"),
+    # diff3 style: the base version is neither side
+    ("<<<<<<< ours\nA.\n||||||| base\nOld.\n=======\nB.\n>>>>>>> theirs\n", "A.\nB.\n"),
+    ("<<<<<<< HEAD\r\nA.\r\n=======\r\nB.\r\n>>>>>>> x\r\n", "A.\r\nB.\r\n"),
+    # a page about git shows the markers in a code block: kept
+    (f"```\n{CONFLICT}```\n", f"```\n{CONFLICT}```\n"),
+    (f"~~~~\n```\n{CONFLICT}~~~~\n", f"~~~~\n```\n{CONFLICT}~~~~\n"),
+    # unclosed or out of order: not a conflict, kept as written
+    ("<<<<<<< HEAD\nA.\nB.\n", "<<<<<<< HEAD\nA.\nB.\n"),
+    ("<<<<<<< HEAD\nA.\n>>>>>>> x\n", "<<<<<<< HEAD\nA.\n>>>>>>> x\n"),
+    ("Use <<<<<<< in text.\n", "Use <<<<<<< in text.\n"),
+])
+def test_merge_conflict_markers_are_dropped_and_both_sides_kept(text, expected):
+    assert without_conflict_markers(text) == expected
+
+
+def test_a_markdown_file_with_a_conflict_has_no_marker_paragraph(tmp_path, caplog):
+    path = tmp_path / "ports.md"
+    path.write_text(f"# Ports\n\nThe server listens on a port.\n\n{CONFLICT}", encoding="utf-8")
+    doc = load_file(path)
+    texts = [p.text for p in doc.paragraphs]
+    assert not any(re.search(r"^(<{7}|={7}|>{7})", t, re.M) for t in texts), texts
+    assert any("Port 8080." in t for t in texts) and any("Port 9090." in t for t in texts)
+    assert all(p.kind != "heading" or p.text == "# Ports" for p in doc.paragraphs), texts
+    assert "ports.md holds 1 unresolved git merge conflict" in caplog.text

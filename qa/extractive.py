@@ -74,7 +74,8 @@ class ExtractiveAnswerer:
                  redundant: float = ANSWER.redundant, rival_share: float = ANSWER.rival_share,
                  pool: int = RETRIEVAL.answer_pool,
                  count_window: int | None = ANSWER.count_window,
-                 counterpart: tuple[float, float, float] = LINKS.counterpart) -> None:
+                 counterpart: tuple[float, float, float] | None = LINKS.counterpart
+                 ) -> None:
         self.index = index
         self.catalog = index.catalog
         self.vectors = vectors
@@ -183,7 +184,7 @@ class ExtractiveAnswerer:
         building developer platforms" is in the English paragraph only, and a
         Vietnamese asker, whose candidates are the Vietnamese versions, never saw it."""
         links = self.catalog.parallel(p.id)
-        if not links:
+        if not links or self.counterpart is None:  # None: translations' sentences unread
             return []
         own = quotable_spans(p)
         if not own:
@@ -214,6 +215,7 @@ class ExtractiveAnswerer:
         if not self.grounded(q):
             return self.refusal(q, hits)
         ranked, X, probs = self.sentences(q, qvec, hits, focus)
+        own = sum(not s.unmatched for s in ranked)  # their rows come first
         ranked = [s for s in ranked if self._has_key_terms(q, s.pid)]
         if not ranked:
             return self.refusal(q, hits)
@@ -221,7 +223,12 @@ class ExtractiveAnswerer:
         if topic:
             about = self.about(topic, q.language, ranked)
             return self.quoted(q, about) if about else self.refusal(q, hits)
-        answered, _ = self.answerability.run(X, probs)
+        # A translation's extra sentences are judged only when one of them is the best:
+        # else they would shift a decision the candidates' own sentences make alone
+        # (XQuAD's complete translations: two answers flipped by sentences only split
+        # differently, bench note in README).
+        rows = slice(None) if ranked[0].unmatched else slice(0, own)
+        answered, _ = self.answerability.run(X[rows], probs[rows])
         if not answered:
             return self.refusal(q, hits)
         chosen = self.choose(ranked)

@@ -65,32 +65,25 @@ def counterparts(assistant, folder: Path, data) -> dict:
     from sklearn.linear_model import LogisticRegression
 
     from bench.fit_scoring import held_out_indices, read_xquad
-    from qa.extractive import _centred, counterpart_features
+    from qa.extractive import counterpart_features
     from qa.sentvec import quotable_spans
 
     held, _ = held_out_indices(read_xquad(folder)["en"]["paras"])
-    cat, vectors = assistant.catalog, assistant.pipeline.vectors
-    centroids = assistant.pipeline.extractive.centroids["sentence"]
-
-    def sentence_vectors(lang: str, i: int) -> np.ndarray:
-        p = cat.paragraphs[f"{lang}_{i:03d}:1"]
-        vecs = vectors.get([p.text[a:b] for a, b in quotable_spans(p)])
-        return _centred(vecs, [lang] * len(vecs), centroids)
-
-    vecs = {(lang, p.index): sentence_vectors(lang, p.index)
-            for lang in ("en", "vi") for p in data.paragraphs[lang]
-            if f"{lang}_{p.index:03d}:1" in cat.paragraphs}
+    cat, answerer = assistant.catalog, assistant.pipeline.extractive
     rows: dict[str, tuple[list, list]] = {"fit": ([], []), "held out": ([], [])}
-    for lang, i in vecs:
-        other = vecs.get(("vi" if lang == "en" else "en", i))
-        if other is None or len(other) < 3:
-            continue
-        same, lacking = rows["held out" if i in held else "fit"]
-        sims = vecs[lang, i] @ other.T
-        best = sims.argmax(axis=1)
-        same += list(counterpart_features(sims))
-        lacking += [counterpart_features(np.delete(row, k)[None])[0]
-                    for row, k in zip(sims, best)]
+    for lang, other_lang in (("en", "vi"), ("vi", "en")):
+        for p in data.paragraphs[lang]:
+            mine = cat.paragraphs.get(f"{lang}_{p.index:03d}:1")
+            other = cat.paragraphs.get(f"{other_lang}_{p.index:03d}:1")
+            if mine is None or other is None or not quotable_spans(mine) \
+                    or len(quotable_spans(other)) < 3:
+                continue
+            same, lacking = rows["held out" if p.index in held else "fit"]
+            sims = answerer.similarities(other, mine)  # mine's sentences x other's
+            best = sims.argmax(axis=1)
+            same += list(counterpart_features(sims))
+            lacking += [counterpart_features(np.delete(row, k)[None])[0]
+                        for row, k in zip(sims, best)]
     same, lacking = (np.array(x) for x in rows["fit"])
     model = LogisticRegression().fit(np.r_[same, lacking],
                                      np.r_[np.ones(len(same)), np.zeros(len(lacking))])

@@ -184,14 +184,8 @@ class ExtractiveAnswerer:
         building developer platforms" is in the English paragraph only, and a
         Vietnamese asker, whose candidates are the Vietnamese versions, never saw it."""
         links = self.catalog.parallel(p.id)
-        if not links or self.counterpart is None:  # None: translations' sentences unread
-            return []
-        own = quotable_spans(p)
-        if not own:
-            return []
-        mus = self.centroids.get("sentence", {})
-        mine = self.vectors.get([p.text[a:b] for a, b in own])
-        mine = _centred(mine, [p.language] * len(mine), mus)
+        if not links or self.counterpart is None or not quotable_spans(p):
+            return []  # counterpart None: translations' sentences are not read
         w_best, w_margin, bias = self.counterpart
         out = []
         for pid in links:
@@ -199,14 +193,23 @@ class ExtractiveAnswerer:
             found = list(enumerate(quotable_spans(other))) if other is not None else []
             if not found:
                 continue
-            vecs = self.vectors.get([other.text[a:b] for _, (a, b) in found])
-            feats = counterpart_features(_centred(vecs, [other.language] * len(vecs), mus)
-                                         @ mine.T)
+            feats = counterpart_features(self.similarities(p, other))
             z = w_best * feats[:, 0] + w_margin * feats[:, 1] + bias
             keep = [f for f, zi in zip(found, z) if zi < 0]
             if keep:
                 out.append((other, keep))
         return out
+
+    def similarities(self, p, other) -> np.ndarray:
+        """Language-centred cosines of ``other``'s quotable sentences (rows) to ``p``'s
+        (columns); both must have some (``quotable_spans``)."""
+        mus = self.centroids.get("sentence", {})
+
+        def rows(x) -> np.ndarray:
+            vecs = self.vectors.get([x.text[a:b] for a, b in quotable_spans(x)])
+            return _centred(vecs, [x.language] * len(vecs), mus)
+
+        return rows(other) @ rows(p).T
 
     def answer(self, q: Question, qvec: np.ndarray, hits: list[Scored],
                focus: Focus | None = None) -> Answer:

@@ -1,6 +1,6 @@
 """What a linked translation says that the candidate paragraph lacks: scored or not.
 
-    python bench/lacking.py --xquad DIR [--quick]
+    python bench/sweep_lacking.py --xquad DIR [--quick]
 
 The offline answerer's candidates are each statement's version in the asker's language;
 with ``ExtractiveAnswerer.counterpart`` set (``Links.counterpart``, fitted by
@@ -11,7 +11,7 @@ answer measures of ``qa.evaluate``) and on XQuAD's fit paragraphs (English and
 Vietnamese questions over both languages, answer span hit). XQuAD's translations are
 complete, so there it measures only what the rule costs when it is wrong; the fit
 splits say whether it changes answers on real collections. Writes
-bench/results/lacking.{md,json}.
+bench/results/lacking-sweep.{md,json}.
 """
 
 from __future__ import annotations
@@ -69,24 +69,14 @@ def xquad_rows(folder: Path, quick: bool) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = common.arg_parser(__doc__, "lacking.json")
-    common.add_xquad_arg(parser)
-    parser.add_argument("--quick", action="store_true",
-                        help=f"the first {QUICK_QUESTIONS} XQuAD fit questions a language")
-    args = parser.parse_args(argv)
-    rows = dev_rows()
-    if args.xquad and (args.xquad / "xquad.en.json").is_file():
-        rows += xquad_rows(args.xquad, args.quick)
-    else:
-        common.log("XQuAD part left out: pass --xquad DIR or set SEEDQA_XQUAD")
-    md = ["# A translation's sentences the candidate lacks: off / on", "",
-          "| set | setting | items | hit | precision | accuracy | refusal | false refusal "
-          "| span hit |", "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
-    for r in rows:
-        md.append(f"| {r['set']} | {r['setting']} | {r['items']} | " + " | ".join(
-            str(r.get(m, "")) for m in (*MEASURES, "span_hit")) + " |")
-    common.write_results(args.out, {"benchmark": "lacking", "rows": rows}, "\n".join(md))
-    return 0
+    return common.fit_sweep(
+        "bench/sweep_lacking.py", argv, __doc__, dev_rows, xquad_rows,
+        ("set", "setting", "items", *MEASURES, "span_hit"),
+        "A translation's sentences the candidate lacks: off / on",
+        "off: the answerer scores each statement's version in the asker's language only; "
+        "on: also the sentences of its linked translations that have no counterpart in it "
+        "(Links.counterpart). Fit splits: answer measures; XQuAD fit paragraphs: span hit.",
+        "language")
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 
     python bench/follow_ups.py [--fastapi DIR]
 
-Ten conversations written for this probe (2026-11-30, after the dev sets' follow-ups
-had been used; not taken from any dev question): a first question, then an
+Thirteen conversations written for this probe (2026-11-30 and 2026-12-01, after the
+dev sets' follow-ups had been used; not taken from any dev question): a first question, then an
 elliptical follow-up that changes its topic ("And on tourism?", "Còn về giáo dục?").
 A follow-up counts when the first paragraph its answer cites holds one of the words
 of the new topic. Over the seeds and the hf-course collection in the repository;
@@ -35,18 +35,24 @@ CONVERSATIONS = {
          ["aviation", "hàng không"]),
         ("Hai nước hợp tác thế nào trong thương mại?", "Còn trong giáo dục?",
          ["giáo dục", "education"]),
+        # No preposition to match in the first question: the new topic replaces nothing
+        # the rewrite can find (added 2026-12-01 with Question.topic).
+        ("What did Vietnam and New Zealand agree on defence?", "What about education?",
+         ["education", "giáo dục"]),
     ],
     "hf-course": [
         ("What is the normalizer responsible for in a tokenizer?", "And in a pre-tokenizer?",
          ["pre-tokeniz"]),
         ("Where can I ask questions about a bug in my code?", "And about a bug in the library?",
          ["issue", "github"]),
+        ("How does the BPE tokenizer treat spaces?", "And WordPiece?", ["wordpiece"]),
     ],
     "fastapi": [
         ("How do I run a FastAPI app in development mode?", "And in production?",
          ["fastapi run", "production"]),
         ("What does CORSMiddleware allow by default for methods?", "And for headers?",
          ["header"]),
+        ("How do I install FastAPI?", "And Uvicorn?", ["uvicorn"]),
     ],
 }
 

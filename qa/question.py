@@ -185,6 +185,9 @@ class Question:
     previous: str = ""  # the previous question, when this one leans on it
     # What retrieval looks for when it differs from ``standalone`` (else ""): see analyse.
     search: str = ""
+    # What an elliptical follow-up asks about instead of the last turn's topic
+    # ("containerd" in "And for containerd?"; ``elliptical_topic``), else "".
+    topic: str = ""
 
     @property
     def search_text(self) -> str:
@@ -212,7 +215,7 @@ def analyse(question: str, history: list | None = None) -> Question:
     """
     text = check_question(question)
     lang = language.detect(text)
-    previous = search = ""
+    previous = search = topic = ""
     standalone = text
     if history:
         prev_q, prev_a = last_turn(history)
@@ -223,6 +226,7 @@ def analyse(question: str, history: list | None = None) -> Question:
                                     if i == 0 or not w[0].isupper()) if own
                            else replace_object(prev_q, text) or prev_q)
                 standalone, previous = f"{text} {carried}", prev_q
+                topic = elliptical_topic(text)
             elif _ANAPHORA.search(_EXISTENTIAL.sub(" ", text)) and not has_topic(text):
                 # The scorer weighs the antecedent's names; retrieval also gets the whole
                 # previous question: a follow-up asks about the same event, and the
@@ -231,7 +235,32 @@ def analyse(question: str, history: list | None = None) -> Question:
                 antecedents = " ".join(dict.fromkeys(names(prev_q) + names(prev_a)[:6]))
                 standalone, previous = f"{text} {antecedents}".strip(), prev_q
                 search = f"{text} {prev_q} {' '.join(names(prev_a)[:6])}".strip()
-    return Question(text, standalone, lang, previous, search)
+    return Question(text, standalone, lang, previous, search, topic)
+
+
+def _elliptical_phrase(follow_up: str) -> str:
+    """What an elliptical follow-up says past its connector and tag ("And for containerd?"
+    -> "for containerd"; "Còn với Kazakhstan thì sao?" -> "với Kazakhstan"); "" when it
+    names nothing or asks a question of its own ("Còn nếu muốn chạy lâu dài thì đưa lên
+    đâu?")."""
+    phrase = _ELLIPTICAL.sub("", follow_up.strip(), count=1).strip(" ?.!,;:")
+    phrase = _TAG.sub("", phrase).strip(" ?.!,;:")
+    if not content_tokens(phrase) or _WH_ANY.search(phrase):
+        return ""
+    return phrase
+
+
+def elliptical_topic(follow_up: str) -> str:
+    """The new topic of an elliptical follow-up: its phrase without a leading preposition
+    ("And for containerd?" -> "containerd", "Còn với Kazakhstan thì sao?" ->
+    "Kazakhstan"), "" when there is none (``_elliptical_phrase``). The follow-up asks
+    the last question again about this topic, so an answer must be about it: the
+    last turn's topic, which the carried question still names, is not."""
+    phrase = _elliptical_phrase(follow_up)
+    lead = _PREPOSITION.match(phrase)
+    if lead:
+        phrase = phrase[lead.end():].strip()
+    return phrase if content_tokens(phrase) else ""
 
 
 def replace_object(previous: str, follow_up: str) -> str:
@@ -245,9 +274,8 @@ def replace_object(previous: str, follow_up: str) -> str:
     question word (its question, not its object: "In which city did they meet?").
     Without a preposition ("What about X?") the new topic may stand for the object or
     for a phrase's noun, which only a parser could tell: no rewrite."""
-    phrase = _ELLIPTICAL.sub("", follow_up.strip(), count=1).strip(" ?.!,;:")
-    phrase = _TAG.sub("", phrase).strip(" ?.!,;:")
-    if not content_tokens(phrase) or _WH_ANY.search(phrase):
+    phrase = _elliptical_phrase(follow_up)
+    if not phrase:
         return ""  # nothing named, or a question of its own ("... thì đưa lên đâu?")
     lead = _PREPOSITION.match(phrase)
     if not lead:

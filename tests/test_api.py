@@ -213,6 +213,43 @@ def test_follow_up_moves_to_the_new_topic(default):
     assert any(pid.startswith(f"{D004}:") for pid in ids[:3]), ids  # Kazakhstan's article
 
 
+RUNTIMES = """# Container runtimes
+
+## CRI-O
+
+Runtime handlers for CRI-O are configured in the file `/etc/crio/crio.conf`. Each handler \
+names the binary that runs the containers.
+
+## containerd
+
+Runtime handlers for containerd are configured in the file `/etc/containerd/config.toml`. \
+Each handler is a table under the runtimes section.
+
+## Scheduling
+
+The scheduler places pods only on nodes whose runtime supports the pod's runtime class.
+"""
+
+
+def test_an_elliptical_follow_up_is_answered_about_its_new_topic(tmp_path):
+    """"And for containerd?" asks the last question again about containerd: the carried
+    question still names CRI-O, whose paragraph was quoted first before (2026-12-01);
+    a topic no candidate names is refused, not answered with the last turn's answer."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "runtimes.md").write_text(RUNTIMES, encoding="utf-8")
+    bot = qa.Assistant(corpus_dir=corpus, data_dir=tmp_path / "data", llm=False)
+    bot.ingest(progress=False)
+    first = "Where are CRI-O runtime handlers configured?"
+    a1 = bot.ask(first)
+    assert a1.answered and "/etc/crio/crio.conf" in a1.text, a1.text
+    a2 = bot.ask("And for containerd?", history=[(first, a1.text)])
+    assert a2.answered and "/etc/containerd/config.toml" in a2.text, a2.text
+    assert all("CRI-O" not in c.text for c in a2.citations), a2.text
+    a3 = bot.ask("What about podman?", history=[(first, a1.text)])
+    assert not a3.answered, a3.text
+
+
 # -- search ---------------------------------------------------------------------------------
 
 

@@ -675,6 +675,26 @@ def test_elliptical_follow_up_replaces_the_previous_object(previous, follow_up, 
     assert q.standalone == f"{follow_up} {rewritten or previous}"
 
 
+@pytest.mark.parametrize("follow_up, topic", [
+    ("And for containerd?", "containerd"),  # the preposition is not the topic
+    ("What about the business council?", "the business council"),
+    ("Còn với Kazakhstan thì sao?", "Kazakhstan"),  # connector, preposition and tag go
+    ("And education?", "education"),
+    ("And?", ""),  # nothing named
+    ("And on what?", ""),  # a question of its own
+    ("Còn nếu muốn chạy lâu dài thì đưa lên đâu?", ""),
+    ("Where is it?", ""),  # not elliptical
+])
+def test_elliptical_follow_up_names_its_new_topic(follow_up, topic):
+    from qa.question import analyse, elliptical_topic
+
+    q = analyse(follow_up, [("Where are the runtime handlers of CRI-O configured?", "")])
+    assert q.topic == topic
+    if not follow_up.startswith("Where"):
+        assert elliptical_topic(follow_up) == topic
+    assert analyse(follow_up).topic == ""  # no last turn: nothing to replace
+
+
 def test_elliptical_question_with_new_names_drops_the_old_names():
     from qa.question import analyse
 

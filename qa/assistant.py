@@ -288,7 +288,8 @@ class Assistant:
         answer), not by its own words alone. Without history that is ``query`` itself."""
         q = analyse(query, history)
         k = check_k(k)
-        return self._read(lambda p: p.search(q.search_text, k, language=q.language))
+        return self._read(lambda p: p.search(q.search_text, k, language=q.language,
+                                             topic=q.topic))
 
     def cite(self, pid: str) -> Citation:
         """The paragraph with this id; ``CitationNotFound`` if there is none."""

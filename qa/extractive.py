@@ -220,7 +220,7 @@ class ExtractiveAnswerer:
         ranked, X, probs = self.sentences(q, qvec, hits, focus)
         own = sum(not s.unmatched for s in ranked)  # their rows come first
         ranked = [s for s in ranked if self._has_key_terms(q, s.pid)
-                  and self._names_topic(q, s.pid)]
+                  and self.names_topic(q.topic, q.language, s.pid)]
         if not ranked:
             return self.refusal(q, hits)
         topic = topic_request(q.text)
@@ -370,19 +370,20 @@ class ExtractiveAnswerer:
             return True
         return any(states_count(text, q.standalone, self.count_window) for text in texts)
 
-    def _names_topic(self, q: Question, pid: str) -> bool:
+    def names_topic(self, topic: str, language: str, pid: str) -> bool:
         """Does the paragraph (its text, title or heading path) name the new topic of an
-        elliptical follow-up (``Question.topic``: "containerd" in "And for containerd?"),
-        any content word of it? True when there is none. The question carried over from
-        the last turn still names that turn's topic, and its answer, the closest match,
-        would be quoted again. Any word, not all: a topic may be a clause ("Còn khi chạy
-        ở chế độ phát triển thì sao?", answered by "... cho quá trình phát triển")."""
-        if not q.topic:
+        elliptical follow-up (``Question.topic``: "containerd" in "And for containerd?",
+        asked in ``language``), any content word of it? True when there is none. The
+        question carried over from the last turn still names that turn's topic, and its
+        answer, the closest match, would be quoted again. Any word, not all: a topic may
+        be a clause ("Còn khi chạy ở chế độ phát triển thì sao?", answered by "… cho quá
+        trình phát triển")."""
+        if not topic:
             return True
         p = self.catalog.paragraphs[pid]
         text = f"{p.title} {p.section} {p.text}"
-        return any(covers_all(word, q.language, text, p.language, self.lexicon)
-                   for word in q.topic.split() if content_tokens(word))
+        return any(covers_all(word, language, text, p.language, self.lexicon)
+                   for word in topic.split() if content_tokens(word))
 
     def _has_key_terms(self, q: Question, pid: str) -> bool:
         """``key_terms_in`` for the question's numbers, acronyms and identifiers."""

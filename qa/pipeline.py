@@ -141,16 +141,30 @@ class Pipeline:
         # en->en 0.81, en->vi 0.67), and the answer quotes that version anyway (hf-course fit
         # split: refusal 0.50 -> 0.75, precision 0.327 -> 0.347; seeds, seeds-extra and
         # fastapi fit unchanged but fastapi precision 0.273 -> 0.251).
-        return self.leadins.run(self.dedup.run(hits, q.language))[:k], qvec, focus
+        hits = self.on_topic(self.leadins.run(self.dedup.run(hits, q.language)), q.topic,
+                             q.language)
+        return hits[:k], qvec, focus
 
-    def search(self, query: str, k: int, language: str | None = None) -> list[Hit]:
+    def on_topic(self, hits: list[Scored], topic: str, language: str) -> list[Scored]:
+        """``hits`` with those that name an elliptical follow-up's new topic first, in
+        their order (``ExtractiveAnswerer.names_topic``; unchanged without a topic): the
+        question carried over from the last turn ranks that turn's paragraphs first."""
+        if not topic:
+            return hits
+        named = [h for h in hits if self.extractive.names_topic(topic, language, h.id)]
+        return named + [h for h in hits if h not in named]
+
+    def search(self, query: str, k: int, language: str | None = None,
+               topic: str = "") -> list[Hit]:
         """The ``k`` best statements for ``query`` (asked in ``language``, detected when
-        None), as citations with scores."""
+        None), as citations with scores; those naming ``topic`` (an elliptical
+        follow-up's, ``on_topic``) first."""
         cat = self.index.catalog
         # Draw extra candidates: folding translations must still leave k hits.
         language = language or detect(query)
-        scored = self.leadins.run(self.dedup.run(
-            self.retriever.search(query, 2 * k, language=language), language))[:k]
+        scored = self.on_topic(self.leadins.run(self.dedup.run(
+            self.retriever.search(query, 2 * k, language=language), language)),
+            topic, language)[:k]
         return [Hit(cat.citation(cat.paragraphs[s.id]), s.score,
                     tuple(cat.citation(cat.paragraphs[t]) for t in cat.parallel(s.id)
                           if t in cat.paragraphs))

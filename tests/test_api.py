@@ -246,6 +246,9 @@ def test_an_elliptical_follow_up_is_answered_about_its_new_topic(tmp_path):
     a2 = bot.ask("And for containerd?", history=[(first, a1.text)])
     assert a2.answered and "/etc/containerd/config.toml" in a2.text, a2.text
     assert all("CRI-O" not in c.text for c in a2.citations), a2.text
+    # search in the conversation puts the new topic's paragraphs first too
+    hits = bot.search("And for containerd?", k=2, history=[(first, a1.text)])
+    assert "containerd" in hits[0].citation.text and "CRI-O" not in hits[0].citation.text
     a3 = bot.ask("What about podman?", history=[(first, a1.text)])
     assert not a3.answered, a3.text
 

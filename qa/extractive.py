@@ -39,6 +39,7 @@ from qa.scoring import (
 )
 from qa.sentvec import SentenceVectors, quotable_spans, spans
 from qa.text import content_tokens, focus_text, logical_lines, match_text, numbers
+from qa.topic import TopicFirst
 from qa.tuning import ANSWER, LINKS, RETRIEVAL, SENTENCES
 from qa.types import Answer
 
@@ -74,8 +75,8 @@ class ExtractiveAnswerer:
                  redundant: float = ANSWER.redundant, rival_share: float = ANSWER.rival_share,
                  pool: int = RETRIEVAL.answer_pool,
                  count_window: int | None = ANSWER.count_window,
-                 counterpart: tuple[float, float, float] | None = LINKS.counterpart
-                 ) -> None:
+                 counterpart: tuple[float, float, float] | None = LINKS.counterpart,
+                 topics: TopicFirst | None = None) -> None:
         self.index = index
         self.catalog = index.catalog
         self.vectors = vectors
@@ -87,6 +88,8 @@ class ExtractiveAnswerer:
         self.space = params.get("space", "raw")
         # The word table the scorer's coverage features were fitted with, if any.
         self.lexicon = lexicon.shipped() if params.get("lexicon") else None
+        # An elliptical follow-up's new topic: only paragraphs that name it are quoted.
+        self.topics = topics or TopicFirst(self.catalog, self.lexicon)
         # The embedder's language offsets, fitted with the scorer (XQuAD, 48 topics):
         # a corpus's own mean would also remove its topic.
         self.centroids = {kind: _with_mean({lang: np.asarray(v, dtype=np.float32)
@@ -220,7 +223,7 @@ class ExtractiveAnswerer:
         ranked, X, probs = self.sentences(q, qvec, hits, focus)
         own = sum(not s.unmatched for s in ranked)  # their rows come first
         ranked = [s for s in ranked if self._has_key_terms(q, s.pid)
-                  and self.names_topic(q.topic, q.language, s.pid)]
+                  and self.topics.names(q.topic, q.language, s.pid)]
         if not ranked:
             return self.refusal(q, hits)
         topic = topic_request(q.text)
@@ -369,21 +372,6 @@ class ExtractiveAnswerer:
         if any(numbers(text) - asked - date_figures(text) for text in texts):
             return True
         return any(states_count(text, q.standalone, self.count_window) for text in texts)
-
-    def names_topic(self, topic: str, language: str, pid: str) -> bool:
-        """Does the paragraph (its text, title or heading path) name the new topic of an
-        elliptical follow-up (``Question.topic``: "containerd" in "And for containerd?",
-        asked in ``language``), any content word of it? True when there is none. The
-        question carried over from the last turn still names that turn's topic, and its
-        answer, the closest match, would be quoted again. Any word, not all: a topic may
-        be a clause ("Còn khi chạy ở chế độ phát triển thì sao?", answered by "… cho quá
-        trình phát triển")."""
-        if not topic:
-            return True
-        p = self.catalog.paragraphs[pid]
-        text = f"{p.title} {p.section} {p.text}"
-        return any(covers_all(word, language, text, p.language, self.lexicon)
-                   for word in topic.split() if content_tokens(word))
 
     def _has_key_terms(self, q: Question, pid: str) -> bool:
         """``key_terms_in`` for the question's numbers, acronyms and identifiers."""

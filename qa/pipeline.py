@@ -22,6 +22,7 @@ from qa.question import Question
 from qa.retrieve import Focus, Retriever, Scored
 from qa.sentvec import SentenceVectors
 from qa.store import VectorStore
+from qa.topic import TopicFirst
 from qa.tuning import RETRIEVAL
 from qa.types import Answer, Hit
 
@@ -107,6 +108,7 @@ class Pipeline:
     dedup: StatementDedup
     extractive: ExtractiveAnswerer
     leadins: LeadIns
+    topics: TopicFirst
 
     @classmethod
     def build(cls, store: VectorStore, embedder: Embedder,
@@ -116,11 +118,12 @@ class Pipeline:
         index = Index.load(store)
         cat = index.catalog
         vectors = index.sentence_vectors(embedder)
-        retriever = Retriever(index, embedder,
-                              glosser=lexicon.Glosser(lexicon.shipped()))
-        extractive = ExtractiveAnswerer(index, vectors, embedder, params=scoring)
+        words = lexicon.shipped()
+        retriever = Retriever(index, embedder, glosser=lexicon.Glosser(words))
+        topics = TopicFirst(cat, words)
+        extractive = ExtractiveAnswerer(index, vectors, embedder, params=scoring, topics=topics)
         return cls(index, embedder, vectors, retriever, StatementDedup(cat), extractive,
-                   LeadIns(cat))
+                   LeadIns(cat), topics)
 
     def retrieve(self, q: Question, k: int = RETRIEVAL.answer_pool
                  ) -> tuple[list[Scored], np.ndarray, Focus | None]:
@@ -141,28 +144,21 @@ class Pipeline:
         # en->en 0.81, en->vi 0.67), and the answer quotes that version anyway (hf-course fit
         # split: refusal 0.50 -> 0.75, precision 0.327 -> 0.347; seeds, seeds-extra and
         # fastapi fit unchanged but fastapi precision 0.273 -> 0.251).
-        hits = self.on_topic(self.leadins.run(self.dedup.run(hits, q.language)), q.topic,
-                             q.language)
+        # An elliptical follow-up's new topic first: the question carried over from the
+        # last turn ranks that turn's paragraphs first (qa.topic).
+        hits = self.topics.run(self.leadins.run(self.dedup.run(hits, q.language)), q.topic,
+                               q.language)
         return hits[:k], qvec, focus
-
-    def on_topic(self, hits: list[Scored], topic: str, language: str) -> list[Scored]:
-        """``hits`` with those that name an elliptical follow-up's new topic first, in
-        their order (``ExtractiveAnswerer.names_topic``; unchanged without a topic): the
-        question carried over from the last turn ranks that turn's paragraphs first."""
-        if not topic:
-            return hits
-        named = [h for h in hits if self.extractive.names_topic(topic, language, h.id)]
-        return named + [h for h in hits if h not in named]
 
     def search(self, query: str, k: int, language: str | None = None,
                topic: str = "") -> list[Hit]:
         """The ``k`` best statements for ``query`` (asked in ``language``, detected when
         None), as citations with scores; those naming ``topic`` (an elliptical
-        follow-up's, ``on_topic``) first."""
+        follow-up's, ``qa.topic.TopicFirst``) first."""
         cat = self.index.catalog
         # Draw extra candidates: folding translations must still leave k hits.
         language = language or detect(query)
-        scored = self.on_topic(self.leadins.run(self.dedup.run(
+        scored = self.topics.run(self.leadins.run(self.dedup.run(
             self.retriever.search(query, 2 * k, language=language), language)),
             topic, language)[:k]
         return [Hit(cat.citation(cat.paragraphs[s.id]), s.score,

@@ -695,6 +695,24 @@ def test_elliptical_follow_up_names_its_new_topic(follow_up, topic):
     assert analyse(follow_up).topic == ""  # no last turn: nothing to replace
 
 
+def test_topic_first_puts_the_statements_naming_the_new_topic_first():
+    from qa.lexicon import Lexicon
+    from qa.retrieve import Scored
+    from qa.topic import TopicFirst
+
+    cat = Catalog.build([para("d:1", "Handlers for CRI-O live in crio.conf."),
+                         para("d:2", "Handlers for containerd live in config.toml."),
+                         para("v:1", "Bộ xử lý của containerd nằm trong config.toml.",
+                              language="vi"),
+                         para("v:2", "Phí cảng được thu hằng tháng.", language="vi")], {})
+    topics = TopicFirst(cat, Lexicon({"en->vi": {"harbour": ["cảng"]}}))
+    hits = [Scored(pid, 1.0, 0.0, 0.0, 0.0) for pid in ("d:1", "v:1", "d:2")]
+    assert [h.id for h in topics.run(hits, "containerd", "en")] == ["v:1", "d:2", "d:1"]
+    assert topics.run(hits, "", "en") == hits  # no topic: unchanged
+    assert topics.names("the harbour fees", "en", "v:2")  # any word, through the table
+    assert not topics.names("podman", "en", "d:1")
+
+
 def test_elliptical_question_with_new_names_drops_the_old_names():
     from qa.question import analyse
 

@@ -111,6 +111,10 @@ class ExtractiveAnswerer:
         self.languages = {p.language for p in self.catalog.paragraphs.values()}
         self.assembler = AnswerAssembler(self.catalog)
         self._documents: dict[str, str] = {}  # doc id -> squashed text (key_terms_in)
+        # (paragraph id, counterpart weights) -> ``lacking``: fixed for an index version
+        # (this answerer's), and asked for every candidate of every question (and by the
+        # LLM's prompt); the weights are in the key because a sweep sets them anew.
+        self._lacking: dict[tuple, list[tuple]] = {}
         self.disagreement = Disagreement(self.catalog, vectors, same=redundant,
                                          strength=rival_share)
 
@@ -186,6 +190,13 @@ class ExtractiveAnswerer:
         translated late and in part: "Kubernetes provides the building blocks for
         building developer platforms" is in the English paragraph only, and a
         Vietnamese asker, whose candidates are the Vietnamese versions, never saw it."""
+        key = (p.id, self.counterpart)
+        found = self._lacking.get(key)
+        if found is None:
+            found = self._lacking[key] = self._find_lacking(p)
+        return found
+
+    def _find_lacking(self, p) -> list[tuple]:
         links = self.catalog.parallel(p.id)
         if not links or self.counterpart is None or not quotable_spans(p):
             return []  # counterpart None: translations' sentences are not read
@@ -222,8 +233,10 @@ class ExtractiveAnswerer:
             return self.refusal(q, hits)
         ranked, X, probs = self.sentences(q, qvec, hits, focus)
         own = sum(not s.unmatched for s in ranked)  # their rows come first
-        ranked = [s for s in ranked if self._has_key_terms(q, s.pid)
-                  and self.topics.names(q.topic, q.language, s.pid)]
+        # Once a paragraph, not once a sentence: both read the whole paragraph.
+        kept = {pid for pid in {s.pid for s in ranked} if self._has_key_terms(q, pid)
+                and self.topics.names(q.topic, q.language, pid)}
+        ranked = [s for s in ranked if s.pid in kept]
         if not ranked:
             return self.refusal(q, hits)
         topic = topic_request(q.text)

@@ -387,8 +387,11 @@ class ExtractiveAnswerer:
         return any(states_count(text, q.standalone, self.count_window) for text in texts)
 
     def _has_key_terms(self, q: Question, pid: str) -> bool:
-        """``key_terms_in`` for the question's numbers, acronyms and identifiers."""
-        return key_terms_in(self.catalog, q.key_terms, pid, self._documents)
+        """``key_terms_in`` for the question's numbers, acronyms and identifiers, in the
+        paragraph or in one of its linked translations: one statement in two languages
+        (a translation may spell out what the other abbreviates)."""
+        return any(key_terms_in(self.catalog, q.key_terms, x, self._documents)
+                   for x in (pid, *self.catalog.parallel(pid)) if x in self.catalog.paragraphs)
 
     # -- language ------------------------------------------------------------------------
     def in_language(self, lang: str, s: Sentence) -> Quote:

@@ -253,6 +253,34 @@ def test_an_elliptical_follow_up_is_answered_about_its_new_topic(tmp_path):
     assert not a3.answered, a3.text
 
 
+TREATY = {
+    "treaty.md": "# The maritime agreement\n\nBoth countries reaffirmed their commitment to "
+                 "UNCLOS as the legal framework for all activities at sea.\n\nThe two sides "
+                 "agreed to hold annual talks on fisheries and search and rescue.\n",
+    "treaty.vi.md": "# Thỏa thuận hàng hải\n\nHai nước tái khẳng định cam kết đối với Công ước "
+                    "Liên hợp quốc về Luật Biển như khuôn khổ pháp lý cho mọi hoạt động trên "
+                    "biển.\n\nHai bên nhất trí tổ chức đối thoại thường niên về nghề cá và tìm "
+                    "kiếm cứu nạn.\n",
+}
+
+
+def test_a_key_term_in_a_statements_translation_counts(tmp_path):
+    """An acronym the question names must be in the evidence, but a statement is also
+    its translation: the Vietnamese version spells "UNCLOS" out, and a Vietnamese
+    question naming it was refused before (2026-12-01)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, text in TREATY.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    bot = qa.Assistant(corpus_dir=corpus, data_dir=tmp_path / "data", llm=False)
+    bot.ingest(progress=False)
+    assert "treaty:2" in bot.cite("treaty.vi:2").parallel  # linked translations
+    a = bot.ask("Hai nước cam kết gì đối với UNCLOS?")
+    assert a.answered and "Công ước Liên hợp quốc về Luật Biển" in a.text, a.text
+    # a term neither version holds still keeps the evidence out
+    assert not bot.ask("Hai nước cam kết gì đối với WTO?").answered
+
+
 # -- search ---------------------------------------------------------------------------------
 
 

@@ -35,13 +35,18 @@ class TopicFirst:
         of ``topic`` (asked in ``language``)? True when there is no topic. Any word, not
         all: a topic may be a clause ("Còn khi chạy ở chế độ phát triển thì sao?",
         answered by "… cho quá trình phát triển"; requiring every word lost that
-        eval/fastapi fit answer)."""
+        eval/fastapi fit answer). A statement is also its linked translations: one
+        version may spell out what the other abbreviates ("UNCLOS")."""
         if not topic:
             return True
-        p = self.catalog.paragraphs[pid]
-        text = f"{p.title} {p.section} {p.text}"
-        return any(covers_all(word, language, text, p.language, self.lexicon)
-                   for word in topic.split() if content_tokens(word))
+        words = [word for word in topic.split() if content_tokens(word)]
+        for x in (pid, *self.catalog.parallel(pid)):
+            p = self.catalog.paragraphs.get(x)
+            if p is not None and any(
+                    covers_all(word, language, f"{p.title} {p.section} {p.text}", p.language,
+                               self.lexicon) for word in words):
+                return True
+        return False
 
     def run(self, hits: list[_Hit], topic: str, language: str) -> list[_Hit]:
         """``hits`` with those naming ``topic`` first, each group in its order; unchanged

@@ -265,9 +265,9 @@ TREATY = {
 
 
 def test_a_key_term_in_a_statements_translation_counts(tmp_path):
-    """An acronym the question names must be in the evidence, but a statement is also
-    its translation: the Vietnamese version spells "UNCLOS" out, and a Vietnamese
-    question naming it was refused before (2026-12-01)."""
+    """An acronym the question (or a follow-up's new topic) names must be in the
+    evidence, but a statement is also its translation: the Vietnamese version spells
+    "UNCLOS" out, and a Vietnamese question naming it was refused before (2026-12-01)."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for name, text in TREATY.items():
@@ -279,6 +279,11 @@ def test_a_key_term_in_a_statements_translation_counts(tmp_path):
     assert a.answered and "Công ước Liên hợp quốc về Luật Biển" in a.text, a.text
     # a term neither version holds still keeps the evidence out
     assert not bot.ask("Hai nước cam kết gì đối với WTO?").answered
+    # an elliptical follow-up's new topic is named by the statement's translation
+    first = "Hai bên nhất trí tổ chức đối thoại thường niên về gì?"
+    a1 = bot.ask(first)
+    a2 = bot.ask("Còn UNCLOS thì sao?", history=[(first, a1.text)])
+    assert a2.answered and "Luật Biển" in a2.text, a2.text
 
 
 # -- search ---------------------------------------------------------------------------------

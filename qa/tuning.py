@@ -87,6 +87,9 @@ class Retrieval:
     # (seeds accuracy 0.594 vs 0.531 / 0.531; hf-course hit 0.632 vs 0.579 / 0.632,
     # false refusal 0.105 vs 0.105 / 0.158); 3 trades seeds hit (0.656) for hf-course
     # accuracy (0.737): fewer candidates distract less, too few miss the answer.
+    # Rechecked 2026-12-01 on the four fit splits pooled (110 items, current pipeline;
+    # QA_TOP_K and the answerer's pool set alike): 5 and 6 hit 0.846, accuracy 0.835
+    # (6 trades a seeds answer for a FastAPI one); 8 hit 0.835, accuracy 0.813.
     answer_pool: int = 5
     # measured: weight of the best sentence's centred cosine next to the paragraph's
     # (equal weight; see bench/results/retrieval-sweep.md, fit splits only).

@@ -18,8 +18,7 @@ Training labels come from each question's gold answer span (``label_answer``):
 
 ``spelled_counts`` / ``states_count`` read counts written as words in a candidate
 sentence (the cardinals above, "one"/"một" and "once/twice/thrice"): the answerer's
-number gate and the scorer's number feature accept them next to a word of the question,
-or before a unit of time (a duration, "tám giờ").
+number gate and the scorer's number feature accept them next to a word of the question.
 """
 
 from __future__ import annotations
@@ -73,16 +72,6 @@ _CARDINAL = frozenset(
 _COUNT_WORDS = _CARDINAL | {"one", "một", "once", "twice", "thrice"}
 # A calendar word before a figure ("năm 2025": the year 2025) is a date, not "five".
 _DATE_WORD_BEFORE_FIGURE = re.compile(r"\s*\d")
-# Units of time (general calendar vocabulary, en + vi, as the month names above): a
-# count written before one is a duration ("eight hours", "tám giờ"), which answers "how
-# long" ("bao lâu") although no word of the question stands next to it. Not after "one"
-# / "một", which there mostly mean "a" ("một năm sau"): counted too, XQuAD's fit
-# Vietnamese number questions lost 2 of 125 span hits; without them the English gained
-# 2 of 128 and the Vietnamese are unchanged (python bench/sweep_counts.py --xquad DIR).
-_ARTICLES = frozenset({"one", "một"})
-_TIME_UNITS = frozenset(
-    "second seconds minute minutes hour hours day days week weeks month months year years "
-    "decade decades century centuries giây phút giờ tiếng ngày tuần tháng năm".split())
 
 
 def spelled_counts(text: str) -> list[tuple[int, str]]:
@@ -107,23 +96,15 @@ def spelled_counts(text: str) -> list[tuple[int, str]]:
 
 def states_count(text: str, question: str, window: int | None) -> bool:
     """Does ``text`` write out a count (``spelled_counts``) that ``question`` does not,
-    within ``window`` words of a word of the question (0: never; None: anywhere), or
-    right before a unit of time (a duration: "simmered for at least eight hours" states
-    one for "How long is the broth simmered?")? "It was opened in five phases" states
-    one for "How many phases ...?"; "the two sides agreed" does not for "How much was
-    the budget?"."""
+    within ``window`` words of a word of the question (0: never; None: anywhere)? "It
+    was opened in five phases" states one for "How many phases ...?"; "the two sides
+    agreed" does not for "How much was the budget?"."""
     counts = spelled_counts(text)
     if not counts or window == 0:
         return False
     said, about = _question_words(question)
-    raw = [w.lower() for w in _LETTER_WORD.findall(text)]
-    words = [ascii_fold(stem(w)) for w in raw]
-
-    def duration(i: int) -> bool:
-        # Not "one"/"một": before a unit they mostly mean "a" ("một năm sau", a year later).
-        return (raw[i] not in _ARTICLES and i + 1 < len(raw) and raw[i + 1] in _TIME_UNITS)
-
-    return any(word not in said and (window is None or duration(i) or not about.isdisjoint(
+    words = [ascii_fold(stem(w.lower())) for w in _LETTER_WORD.findall(text)]
+    return any(word not in said and (window is None or not about.isdisjoint(
         words[max(0, i - window):i] + words[i + 1:i + 1 + window])) for i, word in counts)
 
 

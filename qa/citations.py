@@ -67,6 +67,11 @@ class Catalog:
         p = self.paragraphs.get(pid)
         return self.links.get(p.canonical_id if p else pid, ())
 
+    def versions(self, pid: str) -> list[Paragraph]:
+        """Paragraph ``pid`` and its linked translations: one statement in each language
+        (what one version abbreviates, another may spell out)."""
+        return [p for x in (pid, *self.parallel(pid)) if (p := self.paragraphs.get(x))]
+
     def citation(self, p: Paragraph, quote: str = "", start: int = 0, end: int = 0) -> Citation:
         """A citation of ``p`` with its parallel paragraphs attached."""
         return replace(Citation.of(p, quote, start, end), parallel=self.parallel(p.id))

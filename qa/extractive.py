@@ -390,8 +390,8 @@ class ExtractiveAnswerer:
         """``key_terms_in`` for the question's numbers, acronyms and identifiers, in the
         paragraph or in one of its linked translations: one statement in two languages
         (a translation may spell out what the other abbreviates)."""
-        return any(key_terms_in(self.catalog, q.key_terms, x, self._documents)
-                   for x in (pid, *self.catalog.parallel(pid)) if x in self.catalog.paragraphs)
+        return any(key_terms_in(self.catalog, q.key_terms, p.id, self._documents)
+                   for p in self.catalog.versions(pid))
 
     # -- language ------------------------------------------------------------------------
     def in_language(self, lang: str, s: Sentence) -> Quote:

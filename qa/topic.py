@@ -40,13 +40,9 @@ class TopicFirst:
         if not topic:
             return True
         words = [word for word in topic.split() if content_tokens(word)]
-        for x in (pid, *self.catalog.parallel(pid)):
-            p = self.catalog.paragraphs.get(x)
-            if p is not None and any(
-                    covers_all(word, language, f"{p.title} {p.section} {p.text}", p.language,
-                               self.lexicon) for word in words):
-                return True
-        return False
+        return any(covers_all(word, language, f"{p.title} {p.section} {p.text}", p.language,
+                              self.lexicon)
+                   for p in self.catalog.versions(pid) for word in words)
 
     def run(self, hits: list[_Hit], topic: str, language: str) -> list[_Hit]:
         """``hits`` with those naming ``topic`` first, each group in its order; unchanged

@@ -713,6 +713,22 @@ def test_topic_first_puts_the_statements_naming_the_new_topic_first():
     assert not topics.names("podman", "en", "d:1")
 
 
+def test_versions_are_a_paragraph_and_its_linked_translations():
+    from qa.topic import TopicFirst
+
+    cat = Catalog.build([para("d:1", "The parties reaffirmed UNCLOS."),
+                         para("v:1", "Hai bên tái khẳng định Công ước Luật Biển.",
+                              language="vi"),
+                         para("v:2", "Hai bên nhất trí đối thoại.", language="vi")],
+                        {"d:1": ("v:1",), "v:1": ("d:1",)})
+    assert [p.id for p in cat.versions("v:1")] == ["v:1", "d:1"]
+    assert [p.id for p in cat.versions("v:2")] == ["v:2"]
+    assert [p.id for p in cat.versions("gone:9")] == []
+    topics = TopicFirst(cat)
+    assert topics.names("UNCLOS", "vi", "v:1")  # named by its English version
+    assert not topics.names("UNCLOS", "vi", "v:2")
+
+
 def test_elliptical_question_with_new_names_drops_the_old_names():
     from qa.question import analyse
 

@@ -146,9 +146,13 @@ class Pipeline:
         # fastapi fit unchanged but fastapi precision 0.273 -> 0.251).
         # An elliptical follow-up's new topic first: the question carried over from the
         # last turn ranks that turn's paragraphs first (qa.topic).
-        hits = self.topics.run(self.leadins.run(self.dedup.run(hits, q.language)), q.topic,
-                               q.language)
-        return hits[:k], qvec, focus
+        return self._statements(hits, q.language, q.topic)[:k], qvec, focus
+
+    def _statements(self, hits: list[Scored], language: str, topic: str) -> list[Scored]:
+        """Retrieved paragraphs as statements: translations folded into the asker's
+        language, lead-ins before what they introduce, a follow-up's topic first."""
+        return self.topics.run(self.leadins.run(self.dedup.run(hits, language)), topic,
+                               language)
 
     def search(self, query: str, k: int, language: str | None = None,
                topic: str = "") -> list[Hit]:
@@ -158,12 +162,10 @@ class Pipeline:
         cat = self.index.catalog
         # Draw extra candidates: folding translations must still leave k hits.
         language = language or detect(query)
-        scored = self.topics.run(self.leadins.run(self.dedup.run(
-            self.retriever.search(query, 2 * k, language=language), language)),
-            topic, language)[:k]
+        scored = self._statements(self.retriever.search(query, 2 * k, language=language),
+                                  language, topic)[:k]
         return [Hit(cat.citation(cat.paragraphs[s.id]), s.score,
-                    tuple(cat.citation(cat.paragraphs[t]) for t in cat.parallel(s.id)
-                          if t in cat.paragraphs))
+                    tuple(cat.citation(t) for t in cat.versions(s.id)[1:]))
                 for s in scored]
 
     def generate(self, llm, q: Question, hits: list[Scored]) -> Iterator[str]:

@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]  # (file name, paragraphs done, total)
 # Bumped when what is derived from a paragraph changes (sentence rules, stored fields),
 # so every paragraph is rebuilt once after an upgrade.
-DERIVED = "8"
+DERIVED = "9"
 CORPUS, UPLOAD = "corpus", "upload"
 
 

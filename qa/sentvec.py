@@ -8,6 +8,7 @@ so answering embeds nothing but the question.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 
 import numpy as np
@@ -18,7 +19,27 @@ from qa.tuning import SENTENCES
 
 MIN_SENTENCE_CHARS = SENTENCES.min_chars
 MIN_WORDS = SENTENCES.min_words  # shorter sentences are quoted with a neighbour
+MAX_WORDS = SENTENCES.max_words  # longer "sentences" (no punctuation) are cut ...
+PIECE_WORDS = SENTENCES.piece_words  # ... into pieces of at most this many words
 _LIST_MARKER_CHARS = 6
+_WORD_SPAN = re.compile(r"\S+")
+
+
+def cut(text: str, start: int, end: int, max_words: int = MAX_WORDS,
+        piece_words: int = PIECE_WORDS) -> list[tuple[int, int]]:
+    """``text[start:end]`` whole when it has at most ``max_words`` words, else as
+    near-equal spans of at most ``piece_words`` words, cut between words. A run of text
+    with no sentence end (a speech-to-text transcript, text pulled out of a PDF table)
+    is otherwise one "sentence" of thousands of words, quoted whole and embedded only as
+    far as the model's window reaches: a fact past its first few hundred words could be
+    neither found nor quoted alone."""
+    words = [m.span() for m in _WORD_SPAN.finditer(text, start, end)]
+    if len(words) <= max_words:
+        return [(start, end)]
+    n = len(words)
+    pieces = -(-n // piece_words)  # ceiling
+    bounds = [i * n // pieces for i in range(pieces + 1)]
+    return [(words[a][0], words[b - 1][1]) for a, b in zip(bounds, bounds[1:])]
 
 
 def spans(text: str) -> list[tuple[int, int]]:
@@ -32,7 +53,7 @@ def spans(text: str) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     lead = None  # start of the short sentences before the first long one
     joinable = False  # may a short sentence join the last span (no markup in between)?
-    for start, end in sentences(text):
+    for start, end in (piece for s, e in sentences(text) for piece in cut(text, s, e)):
         head = text[start:start + _LIST_MARKER_CHARS]
         dot = head.find(". ")
         if 0 < dot <= 4 and head[:dot].strip().rstrip(".").isalnum() and (

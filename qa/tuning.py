@@ -218,6 +218,15 @@ class Sentences:
     # only (a heading, a label) is one span.
     min_chars: int = 12
     min_words: int = 5
+    # bound: a longer run of words with no sentence end (a transcript, text pulled out
+    # of a table) is no sentence: it is quoted and embedded in near-equal pieces
+    # (qa.sentvec.cut). Above the longest sentence measured in XQuAD (en 155, vi 195
+    # words; 99.9th percentile 108 / 158) and in the seeds (74), so real sentences stay
+    # whole (2026-12-01, sentence lengths by qa.text.sentences).
+    max_words: int = 200
+    # measured: the pieces' size, a long sentence's: XQuAD's 90th percentile (en 41, vi
+    # 58 words), well inside e5's 512-token window, so every word of a piece is read.
+    piece_words: int = 50
     # bound: a block with more sentences than this is quoted in windows of about
     # window_chars (~1 model window of 512 tokens), so ingest stays linear in bytes.
     max_per_block: int = 64

@@ -286,6 +286,28 @@ def test_a_key_term_in_a_statements_translation_counts(tmp_path):
     assert a2.answered and "Luật Biển" in a2.text, a2.text
 
 
+def test_a_fact_deep_in_a_transcript_with_no_punctuation_is_found_and_quoted_alone(tmp_path):
+    """A speech-to-text transcript has no sentence ends: its 600 words were one
+    "sentence", embedded only up to the model's window and quoted whole (8,860
+    characters for any question); now it is quoted in pieces (2026-12-01)."""
+    topics = ["harbour", "school", "library", "market", "bridge", "clinic", "park", "road"]
+    talk = " ".join(f"speaker {i} said the {topics[i % 8]} committee will meet again in week "
+                    f"{i} to review the {topics[(i + 3) % 8]} budget and report back to the "
+                    f"council" for i in range(1, 31))
+    fact = "the night ferry to the island leaves from pier seven at half past ten"
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "meeting.txt").write_text(f"{talk} {fact} and then {talk}\n", encoding="utf-8")
+    bot = qa.Assistant(corpus_dir=corpus, data_dir=tmp_path / "data", llm=False)
+    bot.ingest(progress=False)
+    assert len(bot.cite("meeting:1").text.split()) > 1000  # one block, no sentence end
+    a = bot.ask("Where does the night ferry to the island leave from?")
+    assert a.answered and "pier seven" in a.text, a.text
+    assert [c.id for c in a.citations] == ["meeting:1"]
+    c = a.citations[0]
+    assert c.spans and all(len(c.text[s:e].split()) <= 50 for s, e in c.spans), c.spans
+
+
 # -- search ---------------------------------------------------------------------------------
 
 

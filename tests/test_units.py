@@ -10,7 +10,7 @@ from qa.index import SentenceTable, centre, centroids, paragraph_from_record
 from qa.ingestor import embedded_texts, metadata
 from qa.pipeline import LeadIns, StatementDedup
 from qa.retrieve import BM25Index, Retriever, Scored
-from qa.sentvec import spans
+from qa.sentvec import cut, spans
 from qa.text import ascii_fold
 from qa.types import Paragraph
 
@@ -187,6 +187,22 @@ def test_lexicon_matches_names_across_diacritics_and_languages():
 ])
 def test_spans_are_exact_offsets(text, quoted):
     assert [text[s:e] for s, e in spans(text)] == quoted
+
+
+_RUN = " ".join(f"w{i}" for i in range(1, 11))  # ten words, no sentence end
+
+
+@pytest.mark.parametrize("max_words, piece_words, pieces", [
+    (10, 3, [_RUN]),  # within the bound: whole
+    (9, 5, ["w1 w2 w3 w4 w5", "w6 w7 w8 w9 w10"]),
+    (9, 4, ["w1 w2 w3", "w4 w5 w6", "w7 w8 w9 w10"]),  # ceil(10 / 4) pieces, near-equal
+    (9, 3, ["w1 w2", "w3 w4 w5", "w6 w7", "w8 w9 w10"]),
+])
+def test_a_run_of_words_with_no_sentence_end_is_cut_into_pieces(max_words, piece_words,
+                                                                  pieces):
+    text = f"  {_RUN}  "
+    found = cut(text, 2, len(text) - 2, max_words, piece_words)
+    assert [text[s:e] for s, e in found] == pieces
 
 
 # -- key terms: numbers, acronyms and identifiers must be named in the quote's document ----

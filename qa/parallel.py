@@ -84,7 +84,7 @@ def _plausible(a: Paragraph, b: Paragraph, similarity: float | None = None) -> b
     ratio = len(a.text) / max(1, len(b.text))
     return (LENGTH_RATIO[0] <= ratio <= LENGTH_RATIO[1] and _numbers_agree(a.text, b.text)
             and _dates_agree(a, b) and (
-                name_without_language(a.doc_id) == name_without_language(b.doc_id)
+                same_page(a.doc_id, b.doc_id)
                 or (similarity is not None and similarity >= ANCHORLESS_SIMILARITY)
                 or _share_anchor(a.text, b.text)))
 
@@ -149,6 +149,21 @@ def name_without_language(doc_id: str) -> str:
     return "/".join(parts[:-1] + [_LANGUAGE_CODE.sub("", parts[-1]) if parts else ""])
 
 
+def same_page(a: str, b: str) -> bool:
+    """Are documents ``a`` and ``b`` one page in two languages, by their names? The same
+    name without language codes (``name_without_language``: "intro" / "vi/intro" /
+    "intro.vi"), or the same path under each language's own root folder: a site
+    generator may keep a translation in a tree of its own ("docs/guides/intro" /
+    "i18n/vi/plugin-docs/current/guides/intro", Docusaurus's layout), where the
+    shorter path past its first folder is the end of the longer one."""
+    pa, pb = (name_without_language(x).split("/") for x in (a, b))
+    if pa == pb:
+        return True
+    short, long = sorted((pa, pb), key=len)
+    tail = short[1:] if len(short) > 1 else short
+    return len(short) < len(long) and long[len(long) - len(tail):] == tail
+
+
 def parallel_documents(pairs: list[tuple[Paragraph, Paragraph]]) -> list[tuple[str, str]]:
     """(left document, right document) pairs that are one text in two languages: the
     same name but for a language code, and each the other's document with the most
@@ -165,7 +180,7 @@ def parallel_documents(pairs: list[tuple[Paragraph, Paragraph]]) -> list[tuple[s
         best_b[db] = max(best_b.get(db, (0, "")), (n, da))
     return [(da, db) for (da, db), n in sorted(count.items())
             if n >= DOCUMENT_LINKS and best_a[da][1] == db and best_b[db][1] == da
-            and name_without_language(da) == name_without_language(db)]
+            and same_page(da, db)]
 
 
 def _in_parallel_documents(left: list[Paragraph], right: list[Paragraph],

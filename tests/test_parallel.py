@@ -148,6 +148,23 @@ def test_name_without_language(doc_id, name):
     assert name_without_language(doc_id) == name
 
 
+@pytest.mark.parametrize("a, b, same", [
+    ("intro", "intro.vi", True),
+    ("docs/en/guide/intro", "docs/vi/guide/intro", True),
+    # a translation in a tree of its own (Docusaurus): the same path under each root
+    ("docs/guides/intro", "i18n/vi/docusaurus-plugin-content-docs/current/guides/intro", True),
+    ("intro", "translations/vi/intro", True),
+    ("docs/api/intro", "i18n/vi/docusaurus-plugin-content-docs/current/guides/intro", False),
+    ("docs/intro", "blog/intro", False),  # one depth, other folders: other pages
+    ("intro", "outro.vi", False),
+])
+def test_same_page(a, b, same):
+    from qa.parallel import same_page
+
+    assert same_page(a, b) is same
+    assert same_page(b, a) is same
+
+
 @pytest.fixture(scope="module")
 def ready(seeds_assistant):
     assert seeds_assistant.wait_ready(timeout=300)

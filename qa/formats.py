@@ -4,9 +4,10 @@ PDF: pypdf (BSD-3-Clause, pure Python) in its layout mode, which keeps the
 vertical gaps between paragraphs as blank lines; page numbers and running
 headers/footers are dropped, and a paragraph cut by a page break is joined again.
 HTML: the standard library's ``html.parser``; one block per paragraph, heading,
-whole list, whole table, block quote or ``<pre>``; scripts, styles, navigation and
-elements marked ``hidden`` are skipped, and a page that marks its main content
-(``<main>`` or ``role="main"``, else its one ``<article>``) is read from there only.
+whole list, whole table, block quote or ``<pre>``; scripts, styles, navigation (by
+element, ARIA role or class name: ``_chrome``) and elements marked ``hidden`` are
+skipped, and a page that marks its main content (``<main>`` or ``role="main"``, else
+its one ``<article>``) is read from there only.
 Word (.docx): the standard library's ``zipfile`` and ``xml.etree`` read the document's
 XML into the HTML that ``HtmlReader`` then splits: headings from the paragraph styles,
 list paragraphs as lists, tables whole.
@@ -162,6 +163,26 @@ def _continues(previous: str, first: str) -> bool:
 
 _SKIP = {"script", "style", "noscript", "template", "head", "title", "svg", "nav", "iframe",
          "object", "canvas", "select", "button", "form", "footer"}
+# Site chrome that no element name marks: the ARIA landmarks of navigation, the site
+# banner and its footer (WAI-ARIA 1.2, the roles of <nav>, <header> and <footer> at page
+# level), and the class names generators give navigation bars, tables of contents,
+# breadcrumbs and pagers (DocBook's "navheader" / "navfooter" / "toc", Sphinx's
+# "toctree-wrapper", Docusaurus's "table-of-contents", Bootstrap's "navbar"): a page's
+# "Prev | Next" table or its chapter list is no statement, and quoted it answers
+# nothing. (Not "sidebar": DocBook's <sidebar> is content.)
+_CHROME_ROLES = {"navigation", "banner", "contentinfo"}
+_CHROME_CLASS = re.compile(r"^(?:nav(?:bar|header|footer|igation|links|menu)?|toc|"
+                           r"toctree-wrapper|table-of-contents|breadcrumbs?|pagination|pager)"
+                           r"(?:$|[-_])", re.IGNORECASE)
+
+
+def _chrome(attrs: dict[str, str]) -> bool:
+    """Does an element's role or class mark it as site chrome (``_CHROME_ROLES``,
+    ``_CHROME_CLASS``)?"""
+    return (attrs.get("role", "").strip().lower() in _CHROME_ROLES
+            or any(_CHROME_CLASS.match(c) for c in attrs.get("class", "").split()))
+
+
 _VOID = {"br", "img", "hr", "meta", "link", "input", "source", "wbr", "area", "base", "col",
          "embed", "param", "track"}
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
@@ -295,7 +316,8 @@ class _BlockParser(HTMLParser):
         elif self.hidden_tag:
             self.hidden_depth += tag == self.hidden_tag
             return
-        elif "hidden" in a:
+        elif "hidden" in a or _chrome(a):
+            # Not rendered, or site chrome: skipped whole, as a <nav> is.
             self.hidden_tag, self.hidden_depth = tag, 1
             return
         elif self.region and self.region_tag is None:

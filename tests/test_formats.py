@@ -174,6 +174,18 @@ def test_html_page_keeps_article_text_and_drops_nav_script_footer():
     # an element marked hidden is not shown, nor read
     ("<p>a</p><div hidden><p>x</p><div><p>y</p></div></div><p>b<br>c</p>",
      [("text", "a", ""), ("text", "b c", "")]),
+    # site chrome marked by its ARIA role or class (DocBook's chunked HTML: a "Prev |
+    # Next" table, a chapter's table of contents linking to other pages)
+    ('<div class="navheader"><table><tr><th>Chapter 2</th></tr></table></div>'
+     '<div class="toc"><p>Table of Contents</p><dl><dt><a href="c2.html#s1">2.1 S</a>'
+     '</dt></dl></div><p>body</p><div class="navfooter"><table><tr><td>Chapter 3</td>'
+     '</tr></table></div>', [("text", "body", "")]),
+    ('<div role="navigation"><p>Home</p></div><ol class="breadcrumb"><li>Docs</li></ol>'
+     '<div class="nav-links"><p>Next</p></div><p>body</p>', [("text", "body", "")]),
+    # not chrome: a class that only contains such a word, or a DocBook sidebar (content)
+    ('<div class="canvas"><p>a</p></div><div class="tocsin"><p>b</p></div>'
+     '<div class="sidebar"><p>c</p></div>',
+     [("text", "a", ""), ("text", "b", ""), ("text", "c", "")]),
 ])
 def test_html_blocks(html, expected):
     extracted = HtmlReader().run(html)

@@ -13,6 +13,10 @@ Sets (questions / corpus; split ids in eval/splits.json):
 - ``fastapi`` (opt-in, ``--fastapi DIR`` or $SEEDQA_FASTAPI): eval/fastapi/questions.jsonl
   over 18 FastAPI documentation pages, en/vi (not in the repository; see
   eval/fastapi/SOURCE.md)
+- ``maint-guide`` (opt-in, ``--maint-guide DIR`` or $SEEDQA_MAINT_GUIDE):
+  eval/maint-guide/questions.jsonl over the Debian New Maintainers' Guide, en/vi, 22 HTML
+  pages from Debian's maint-guide and maint-guide-vi packages (eval/maint-guide/SOURCE.md;
+  50 questions written 2026-12-01 by a session that saw no code and no other set)
 
 Systems (``bench/baselines.py``): ``seedqa`` (``qa.Assistant(llm=False)``, public
 ``ask``/``search`` only; a follow-up gets its ``context`` as history), ``llama-index``
@@ -88,9 +92,14 @@ SETS = {
     "seeds-extra": EvalSet("seeds-extra", common.ROOT / "eval" / "seeds-extra.jsonl",
                            common.ROOT / "seeds"),
 }
-# Opt-in: its documents are not in the repository (eval/fastapi/SOURCE.md says where they
-# come from); --fastapi DIR or $SEEDQA_FASTAPI names their folder.
-FASTAPI_QUESTIONS = common.ROOT / "eval" / "fastapi" / "questions.jsonl"
+# Opt-in: their documents are not in the repository (eval/NAME/SOURCE.md says where they
+# come from); --NAME DIR or $SEEDQA_<NAME> names their folder.
+OPT_IN = ("fastapi", "maint-guide")
+
+
+def opt_in_env(name: str) -> str:
+    """The environment variable naming opt-in set ``name``'s folder."""
+    return "SEEDQA_" + name.upper().replace("-", "_")
 
 
 def fit_set(name: str):
@@ -477,10 +486,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = common.arg_parser(__doc__, "evaluate.json")
     parser.add_argument("--sets", default=",".join(SETS),
                         help=f"comma-separated sets ({', '.join(SETS)}; 'none' for XQuAD only; "
-                             "fastapi is added when its documents are given)")
-    parser.add_argument("--fastapi", default=os.environ.get("SEEDQA_FASTAPI"),
-                        help="folder of the FastAPI pages of eval/fastapi/SOURCE.md (or "
-                             "$SEEDQA_FASTAPI): adds the fastapi set")
+                             f"{' and '.join(OPT_IN)} are added when their documents are given)")
+    for name in OPT_IN:
+        parser.add_argument(f"--{name}", default=os.environ.get(opt_in_env(name)),
+                            help=f"folder of the pages of eval/{name}/SOURCE.md (or "
+                                 f"${opt_in_env(name)}): adds the {name} set")
     parser.add_argument("--systems", default=",".join(SYSTEMS),
                         help=f"comma-separated systems (default {','.join(SYSTEMS)})")
     common.add_xquad_arg(parser)
@@ -490,16 +500,21 @@ def main(argv: list[str] | None = None) -> int:
     names = [] if args.sets == "none" else [s.strip() for s in args.sets.split(",") if s.strip()]
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
     sets = dict(SETS)
-    if args.fastapi and Path(args.fastapi).is_dir():
-        sets["fastapi"] = EvalSet("fastapi", FASTAPI_QUESTIONS, Path(args.fastapi))
-        if args.sets == parser.get_default("sets"):
-            names.append("fastapi")
-    elif args.fastapi:
-        common.log(f"fastapi skipped: {args.fastapi} is not a folder (eval/fastapi/SOURCE.md)")
+    for name in OPT_IN:
+        folder = getattr(args, name.replace("-", "_"))
+        if folder and Path(folder).is_dir():
+            sets[name] = EvalSet(name, common.ROOT / "eval" / name / "questions.jsonl",
+                                 Path(folder))
+            if args.sets == parser.get_default("sets"):
+                names.append(name)
+        elif folder:
+            common.log(f"{name} skipped: {folder} is not a folder (eval/{name}/SOURCE.md)")
     unknown = [s for s in names if s not in sets] + [s for s in systems if s not in SYSTEMS]
-    if unknown == ["fastapi"]:
-        parser.error("the fastapi set needs its documents: pass --fastapi DIR (or set "
-                     "SEEDQA_FASTAPI; eval/fastapi/SOURCE.md says where they come from)")
+    for name in OPT_IN:
+        if name in unknown:
+            parser.error(f"the {name} set needs its documents: pass --{name} DIR (or set "
+                         f"{opt_in_env(name)}; eval/{name}/SOURCE.md says where they come "
+                         "from)")
     if unknown:
         parser.error(f"unknown set or system: {', '.join(unknown)}")
     command = "python bench/evaluate.py " + " ".join(argv if argv is not None else sys.argv[1:])

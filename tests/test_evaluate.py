@@ -29,7 +29,7 @@ if str(PROJECT_ROOT) not in sys.path:  # bench/ is a folder of scripts, not an i
     sys.path.insert(0, str(PROJECT_ROOT))
 
 from bench.baselines import BM25Baseline, DenseBaseline, corpus_paragraphs, fold_tokens  # noqa: E402
-from bench.evaluate import FASTAPI_QUESTIONS, SETS, SPLITS_FILE, markdown, xquad_split  # noqa: E402
+from bench.evaluate import OPT_IN, SETS, SPLITS_FILE, markdown, xquad_split  # noqa: E402
 from bench.splits import kind_split  # noqa: E402
 
 
@@ -167,7 +167,8 @@ def test_select_keeps_file_order():
     assert select(items, {"a", "c"}) == [{"id": "c"}, {"id": "a"}]
 
 
-QUESTION_FILES = [*(s.questions for s in SETS.values()), FASTAPI_QUESTIONS]
+QUESTION_FILES = [*(s.questions for s in SETS.values()),
+                  *(PROJECT_ROOT / "eval" / name / "questions.jsonl" for name in OPT_IN)]
 
 
 @pytest.mark.parametrize("questions", QUESTION_FILES, ids=lambda p: p.name)

@@ -257,12 +257,19 @@ def display_text(text: str) -> str:
 
 
 _FENCE_INFO = re.compile(r"\A([ \t]*(?:```+|~~~+))[ \t]*([^\s`{]*)[^\n]*")
+_BACKTICKS = re.compile(r"`{3,}")
 
 
 def display_code(text: str) -> str:
     """A code block as a reader sees it: its opening fence keeps the language and drops
     the generator's attributes ("```js {4}", "```python title=\"app.py\" hl_lines=\"3\""
-    -> "```js", "```python"), which a Markdown renderer would not show either."""
+    -> "```js", "```python"), which a Markdown renderer would not show either. A block
+    with no fence (an HTML ``<pre>``, reStructuredText, an indented block) gets one, longer
+    than any backtick run inside it: the answer text is Markdown, and unfenced its
+    comment lines ("# use this version …") read as headings and its indentation is lost."""
+    if not _FENCE_INFO.match(text):
+        fence = "`" * max([3] + [len(run) + 1 for run in _BACKTICKS.findall(text)])
+        return f"{fence}\n{text}\n{fence}"
     return _FENCE_INFO.sub(lambda m: m.group(1) + m.group(2), text, count=1)
 
 

@@ -308,6 +308,21 @@ def test_a_fact_deep_in_a_transcript_with_no_punctuation_is_found_and_quoted_alo
     assert c.spans and all(len(c.text[s:e].split()) <= 50 for s, e in c.spans), c.spans
 
 
+def test_a_code_block_of_an_html_page_is_quoted_fenced(tmp_path):
+    """An HTML <pre> has no fence: quoted bare, its comment line read as a Markdown
+    heading in the answer text and its lines ran together in the chat (2026-12-01)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "hooks.html").write_text(
+        "<html><body><h1>Build hooks</h1><p>The lint hook script runs lintian inside the "
+        "build chroot and is configured as follows:</p><pre>#!/bin/sh\n# run lintian on "
+        "every build\nlintian -i /tmp/buildd/*.changes</pre></body></html>", encoding="utf-8")
+    bot = qa.Assistant(corpus_dir=corpus, data_dir=tmp_path / "data", llm=False)
+    bot.ingest(progress=False)
+    a = bot.ask("How is the lint hook script configured?")
+    assert a.answered and "```\n#!/bin/sh\n# run lintian on every build\n" in a.text, a.text
+
+
 # -- search ---------------------------------------------------------------------------------
 
 

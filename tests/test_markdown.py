@@ -427,7 +427,11 @@ def test_hf_course_sections_and_titles(hf_course):
     ("~~~ {.python}\nx = 1\n~~~", "~~~\nx = 1\n~~~"),
     ("``` py\nx\n```", "```py\nx\n```"),
     ("```console\n$ ls {a}\n```", "```console\n$ ls {a}\n```"),  # the code itself is kept
-    ("    indented = True", "    indented = True"),
+    # a block with no fence (indented, an HTML <pre>, reStructuredText) gets one, longer
+    # than the backtick runs inside it: the answer text is Markdown
+    ("    indented = True", "```\n    indented = True\n```"),
+    ("#!/bin/sh\n# a comment, not a heading", "```\n#!/bin/sh\n# a comment, not a heading\n```"),
+    ("echo ```", "````\necho ```\n````"),
 ])
 def test_a_quoted_code_block_shows_its_language_not_the_generators_attributes(code, shown):
     from qa.text import display_code

@@ -95,10 +95,19 @@ def _mentions(question: str, text: str) -> frozenset[str]:
     return frozenset(terms & ({ascii_fold(w) for w in _WORD.findall(text)} | numbers(text)))
 
 
+# A token that names a file, a path, a package version or an identifier ("~/pkg-1.0",
+# "gentoo-0.9.12.tar.gz", "COVID-19", "python3_x"): a letter in it and a path or
+# identifier sign (/ ~ _), a letter joined to a digit by a hyphen, or a digit by a dot to
+# letters. Its digits are part of a name, not a figure: two sentences of documentation
+# showing one command on two example packages do not disagree.
+_NAMED = re.compile(r"\S*(?:[/~_]\S*[^\W\d_]|[^\W\d_]\S*[/~_]|[^\W\d_]-\d|\d\.[^\W\d_]{2})\S*")
+
+
 def _figures(text: str, asked: set[str], date_asked: bool) -> frozenset[str]:
-    """The numbers of ``text`` that could answer: not named by the question; years only
-    when a date is asked (else they say when, and a different one is another time)."""
-    found = numbers(text) - asked
+    """The numbers of ``text`` that could answer: not named by the question, not part of
+    a name (``_NAMED``); years only when a date is asked (else they say when, and a
+    different one is another time)."""
+    found = numbers(_NAMED.sub(" ", text)) - asked
     years = _years(text)
     return frozenset(found & years if date_asked else found - years)
 

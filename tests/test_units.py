@@ -1013,6 +1013,20 @@ def test_disagreement_needs_the_same_statement_with_another_figure(rival_text, r
     assert (got == rival) is found and (got is None) is (not found)
 
 
+@pytest.mark.parametrize("text, figures", [
+    ("Trade reached US$1.3 billion in 2023.", {"13"}),  # a year says when, not how much
+    ("Create it in ~/mypackage-1.0 as follows:", set()),  # a path's digits name it
+    ("Unpack gentoo-0.9.12.tar.gz first.", set()),  # a file name's
+    ("COVID-19 cases rose to 5,000.", {"5000"}),  # a name's digits, and a figure
+    ("Run python3_x with 4 workers.", {"4"}),
+    ("A 50/50 split and 10km.", {"50", "10"}),  # figures with signs stay figures
+])
+def test_figures_are_numbers_that_are_not_part_of_a_name(text, figures):
+    from qa.disagree import _figures
+
+    assert _figures(text, set(), False) == figures
+
+
 def test_disagreement_ignores_weak_rivals_and_translations():
     from qa.disagree import Disagreement
     from qa.extractive import Sentence

@@ -37,8 +37,8 @@ from qa.scoring import (
     load_scoring,
     sentence_features,
 )
-from qa.sentvec import SentenceVectors, quotable_spans, spans
-from qa.text import content_tokens, focus_text, logical_lines, match_text, numbers
+from qa.sentvec import SentenceVectors, quotable_spans, spans, sentences_beyond
+from qa.text import ascii_fold, content_tokens, focus_text, logical_lines, match_text, numbers
 from qa.topic import TopicFirst
 from qa.tuning import ANSWER, LINKS, RETRIEVAL, SENTENCES
 from qa.types import Answer
@@ -128,8 +128,9 @@ class ExtractiveAnswerer:
         paras = [self.catalog.paragraphs[h.id] for h in hits]
         ranks = list(range(len(paras)))
         texts, s_para, s_pos, spans_ = [], [], [], []
+        words = {ascii_fold(t) for t in content_tokens(q.standalone)}
         for j, p in enumerate(paras):
-            for n, (s, e) in enumerate(quotable_spans(p)):
+            for n, (s, e) in enumerate(quotable_spans(p) + sentences_beyond(p, words)):
                 texts.append(p.text[s:e])
                 s_para.append(j)
                 s_pos.append(n)

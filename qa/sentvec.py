@@ -14,7 +14,7 @@ import threading
 import numpy as np
 
 from qa.embed import Embedder
-from qa.text import markup_only, sentences
+from qa.text import ascii_fold, content_tokens, markup_only, sentences
 from qa.tuning import SENTENCES
 
 MIN_SENTENCE_CHARS = SENTENCES.min_chars
@@ -77,13 +77,14 @@ WHOLE_KINDS = frozenset({"code", "table"})
 UNQUOTED_KINDS = frozenset({"heading", "markup"})
 
 
-def quotable_spans(p) -> list[tuple[int, int]]:
+def quotable_spans(p, limit: bool = True) -> list[tuple[int, int]]:
     """The spans of paragraph ``p`` an answer may quote: sentences of prose, a code block
     or table whole (a broken piece of code proves nothing), nothing of a heading or of
     markup (findable by retrieval, never an answer).
 
     Ingest embeds exactly these spans and answering scores exactly these, so a very long
-    block's bound (``Sentences.max_windows``) holds on both sides."""
+    block's bound (``Sentences.max_windows``) holds on both sides; ``limit=False`` gives
+    every window of such a block (``sentences_beyond``)."""
     kind = getattr(p, "kind", "text")
     if kind in UNQUOTED_KINDS:
         return []
@@ -105,7 +106,23 @@ def quotable_spans(p) -> list[tuple[int, int]]:
             start = s
         end = e
     windows.append((start, end))
-    return windows[:SENTENCES.max_windows]
+    return windows[:SENTENCES.max_windows] if limit else windows
+
+
+def sentences_beyond(p, words: set[str], n: int = SENTENCES.sentences_beyond) -> list[tuple[int, int]]:
+    """Of a very long block's sentences past its quoted windows (the ingest bound,
+    ``quotable_spans``), the ``n`` that hold the most of ``words`` (folded content tokens
+    of a question), best first; none that holds none. BM25 finds such a block by any of
+    its words, and without these a fact past its first ~90 K characters could never be
+    quoted: the answerer embeds them on demand (one embedding each, then cached)."""
+    kept = quotable_spans(p)
+    if not words or n <= 0 or not kept or len(kept) == len(quotable_spans(p, limit=False)):
+        return []
+    past = [(a, b) for a, b in spans(p.text) if a >= kept[-1][1]]
+    counts = [(len(words & {ascii_fold(t) for t in content_tokens(p.text[a:b])}), i)
+              for i, (a, b) in enumerate(past)]
+    best = sorted((c for c in counts if c[0]), key=lambda c: (-c[0], c[1]))[:n]
+    return [past[i] for _, i in best]
 
 
 def key(text: str) -> str:

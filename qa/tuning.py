@@ -237,6 +237,10 @@ class Sentences:
     # ~1.9/s on the busier cores of the first load run (757 windows of a 1 MB one-line
     # file in 395 s). With the bound that file ingests in 24 s (bench/load.py, library).
     max_windows: int = 64
+    # bound: sentences of such a block past its max_windows windows that the answerer
+    # embeds on demand for a question, those holding most of its words
+    # (qa.sentvec.sentences_beyond): one embedding each, paid only when such a block is a hit.
+    sentences_beyond: int = 2
     # bound: markup lines (an HTML wrapper such as <div class="termy">, a comment, an
     # include directive) skipped between a sentence that introduces a block and the
     # block (qa.extractive.introduced): an opening wrapper and one more line. Not

@@ -568,6 +568,24 @@ def test_a_long_block_is_quoted_by_at_most_max_windows_windows(sentences, expect
     assert quotable_spans(SimpleNamespace(text=_cranes(sentences), kind="text")) == expected
 
 
+@pytest.mark.parametrize("sentences, words, first", [
+    (3000, {"crane", "02500"}, "Crane 02500 "),  # past the windows: the most words first
+    (3000, {"02500"}, "Crane 02500 "),
+    (3000, {"ferry"}, None),  # no sentence past the windows holds a word
+    (3000, {"00010"}, None),  # inside the windows: quoted anyway
+    (64, {"crane", "00010"}, None),  # a block within the bound has nothing past it
+])
+def test_sentences_past_a_long_blocks_windows_are_found_by_the_questions_words(
+        sentences, words, first):
+    from types import SimpleNamespace
+
+    from qa.sentvec import sentences_beyond
+
+    block = SimpleNamespace(text=_cranes(sentences), kind="text")
+    found = [block.text[a:b] for a, b in sentences_beyond(block, words)]
+    assert (found[0].startswith(first) and len(found) <= 2) if first else found == []
+
+
 def test_a_long_blocks_stored_windows_are_the_ones_answers_score(tmp_corpus, data_dir,
                                                                  hash_embedder):
     from qa.sentvec import quotable_spans
@@ -583,9 +601,11 @@ def test_a_long_blocks_stored_windows_are_the_ones_answers_score(tmp_corpus, dat
                     if m["pid"] == "log:2")
     assert stored == quotable_spans(block) == [(1500 * i, 1500 * i + 1499) for i in range(64)]
     # Three paragraphs, fewer than the answer pool: the block's windows are scored. Crane
-    # 02500 is past them; answering embeds no sentence (every span it scores was embedded
-    # at ingest), only the question.
+    # 02500 is past them: answering embeds, besides the question, only the sentences past
+    # the windows that hold most of its words (SENTENCES.sentences_beyond, 2), the one
+    # naming crane 02500 first; every window it scores was embedded at ingest.
     assert len(a.catalog.paragraphs) == 3 < RETRIEVAL.answer_pool
     hash_embedder.clear()
     assert isinstance(a.ask("How much does crane 02500 lift?"), qa.Answer)
-    assert hash_embedder.texts == []
+    beyond = [t for t in hash_embedder.texts if t.startswith("Crane")]
+    assert len(beyond) == 2 and beyond[0].startswith("Crane 02500 "), hash_embedder.texts

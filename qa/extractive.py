@@ -37,7 +37,7 @@ from qa.scoring import (
     load_scoring,
     sentence_features,
 )
-from qa.sentvec import SentenceVectors, quotable_spans, spans, sentences_beyond
+from qa.sentvec import SentenceVectors, quotable_spans, sentences_beyond, spans
 from qa.text import ascii_fold, content_tokens, focus_text, logical_lines, match_text, numbers
 from qa.topic import TopicFirst
 from qa.tuning import ANSWER, LINKS, RETRIEVAL, SENTENCES

@@ -109,7 +109,8 @@ def quotable_spans(p, limit: bool = True) -> list[tuple[int, int]]:
     return windows[:SENTENCES.max_windows] if limit else windows
 
 
-def sentences_beyond(p, words: set[str], n: int = SENTENCES.sentences_beyond) -> list[tuple[int, int]]:
+def sentences_beyond(p, words: set[str],
+                     n: int = SENTENCES.sentences_beyond) -> list[tuple[int, int]]:
     """Of a very long block's sentences past its quoted windows (the ingest bound,
     ``quotable_spans``), the ``n`` that hold the most of ``words`` (folded content tokens
     of a question), best first; none that holds none. BM25 finds such a block by any of

@@ -10,6 +10,8 @@ Sets (questions / corpus; split ids in eval/splits.json):
 - ``hf-course``: eval/hf-course/questions.jsonl over eval/hf-course/corpus/
 - ``seeds-extra``: eval/seeds-extra.jsonl over seeds/ (60 questions written 2026-11-30 by
   a session that saw neither dev set; its first figures came before any tuning on it)
+- ``seeds-fresh``: eval/seeds-fresh.jsonl over seeds/ (60 questions written 2026-12-01 by a
+  helper session that saw no code and no other question set, only the seed documents)
 - ``fastapi`` (opt-in, ``--fastapi DIR`` or $SEEDQA_FASTAPI): eval/fastapi/questions.jsonl
   over 18 FastAPI documentation pages, en/vi (not in the repository; see
   eval/fastapi/SOURCE.md)
@@ -90,6 +92,8 @@ SETS = {
     "hf-course": EvalSet("hf-course", common.ROOT / "eval" / "hf-course" / "questions.jsonl",
                          common.ROOT / "eval" / "hf-course" / "corpus"),
     "seeds-extra": EvalSet("seeds-extra", common.ROOT / "eval" / "seeds-extra.jsonl",
+                           common.ROOT / "seeds"),
+    "seeds-fresh": EvalSet("seeds-fresh", common.ROOT / "eval" / "seeds-fresh.jsonl",
                            common.ROOT / "seeds"),
 }
 # Opt-in: their documents are not in the repository (eval/NAME/SOURCE.md says where they

@@ -235,8 +235,8 @@ class ExtractiveAnswerer:
         ranked, X, probs = self.sentences(q, qvec, hits, focus)
         own = sum(not s.unmatched for s in ranked)  # their rows come first
         # Once a paragraph, not once a sentence: both read the whole paragraph.
-        kept = {pid for pid in {s.pid for s in ranked} if self._has_key_terms(q, pid)
-                and self.topics.names(q.topic, q.language, pid)}
+        kept = {pid for pid in self._with_key_terms(q, {s.pid for s in ranked})
+                if self.topics.names(q.topic, q.language, pid)}
         ranked = [s for s in ranked if s.pid in kept]
         if not ranked:
             return self.refusal(q, hits)
@@ -387,12 +387,28 @@ class ExtractiveAnswerer:
             return True
         return any(states_count(text, q.standalone, self.count_window) for text in texts)
 
-    def _has_key_terms(self, q: Question, pid: str) -> bool:
-        """``key_terms_in`` for the question's numbers, acronyms and identifiers, in the
-        paragraph or in one of its linked translations: one statement in two languages
-        (a translation may spell out what the other abbreviates)."""
-        return any(key_terms_in(self.catalog, q.key_terms, p.id, self._documents)
-                   for p in self.catalog.versions(pid))
+    def _with_key_terms(self, q: Question, pids: set[str]) -> set[str]:
+        """The paragraphs of ``pids`` whose document holds every number, acronym and
+        identifier the question names (``key_terms_found``, in the paragraph's document
+        or in a linked translation's: one statement in two languages, and a translation
+        may spell out what the other abbreviates).
+
+        When no paragraph's document holds them all but the candidates' documents do
+        between them, the question asks about two documents ("the 2024 phone call and
+        the 2025 visit"): each paragraph whose document holds one of them is kept
+        (seeds-fresh fit split: a question naming two years, each the date of another
+        report, was refused whole)."""
+        terms = {_squash(t) for t in q.key_terms}
+        if not terms:
+            return set(pids)
+        found = {pid: set().union(*(key_terms_found(self.catalog, q.key_terms, p.id,
+                                                    self._documents)
+                                   for p in self.catalog.versions(pid)))
+                 for pid in pids}
+        complete = {pid for pid, f in found.items() if f >= terms}
+        if complete or not set().union(*found.values()) >= terms:
+            return complete
+        return {pid for pid, f in found.items() if f}
 
     # -- language ------------------------------------------------------------------------
     def in_language(self, lang: str, s: Sentence) -> Quote:
@@ -518,8 +534,16 @@ def introduced(catalog, quote: Quote) -> Quote | None:
 
 
 def key_terms_in(catalog, terms: set[str], pid: str, documents: dict[str, str]) -> bool:
-    """Are the numbers, acronyms and identifiers a question names ("2024", "ODA",
-    "max_retries") in paragraph ``pid``'s document (its text, title or date)? Without
+    """Does paragraph ``pid``'s document hold every one of ``terms``
+    (``key_terms_found``)?"""
+    return len(key_terms_found(catalog, terms, pid, documents)) == len(
+        {_squash(t) for t in terms})
+
+
+def key_terms_found(catalog, terms: set[str], pid: str,
+                    documents: dict[str, str]) -> set[str]:
+    """Which of the numbers, acronyms and identifiers a question names ("2024", "ODA",
+    "max_retries") are in paragraph ``pid``'s document (its text, title or date)? Without
     them the document is about something else. Not only in the paragraph: "the 2025 joint
     statement" names the document's time, which its other paragraphs need not repeat
     (a year anywhere in the document: seeds fit split accuracy 0.781 -> 0.812, false
@@ -528,9 +552,10 @@ def key_terms_in(catalog, terms: set[str], pid: str, documents: dict[str, str]) 
     document rather than only years: eval/fastapi fit split citation hit 0.588 -> 0.765,
     accuracy 0.412 -> 0.588, false refusal 0.118 -> 0.059, refusal unchanged; seeds,
     seeds-extra and hf-course fit splits unchanged; the terms in the paragraph's section
-    only: hit 0.706). ``documents`` caches each document's squashed text."""
+    only: hit 0.706). Gives those found, squashed (``_squash``); ``documents`` caches
+    each document's squashed text."""
     if not terms:
-        return True
+        return set()
     p = catalog.paragraphs[pid]
     context = _squash(f"{p.text} {p.title} {p.date or ''} {getattr(p, 'section', '')}")
 
@@ -540,7 +565,7 @@ def key_terms_in(catalog, terms: set[str], pid: str, documents: dict[str, str]) 
                                                    catalog.documents.get(p.doc_id, [])))
         return documents[p.doc_id]
 
-    return all(k in context or k in in_document() for k in map(_squash, terms))
+    return {k for k in map(_squash, terms) if k in context or k in in_document()}
 
 
 def whole_item(catalog, quote: Quote) -> Quote:

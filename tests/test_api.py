@@ -323,6 +323,26 @@ def test_a_code_block_of_an_html_page_is_quoted_fenced(tmp_path):
     assert a.answered and "```\n#!/bin/sh\n# run lintian on every build\n" in a.text, a.text
 
 
+def test_a_question_naming_what_two_documents_hold_between_them_is_answered(tmp_path):
+    """Every number and acronym a question names must be in the evidence's document;
+    a question about two reports, each naming one of its years, was refused whole
+    (2026-12-01). A term no candidate's document holds still refuses it."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "call.txt").write_text(
+        "Phone call of March 2024\n\nIn the March 2024 phone call, the minister invited "
+        "Foreign Minister Aroha Tane to visit Hanoi soon.\n", encoding="utf-8")
+    (corpus / "visit.txt").write_text(
+        "State visit of May 2025\n\nDuring the May 2025 visit, the president invited "
+        "Governor-General Mereana Kauri to visit the country.\n", encoding="utf-8")
+    bot = qa.Assistant(corpus_dir=corpus, data_dir=tmp_path / "data", llm=False)
+    bot.ingest(progress=False)
+    a = bot.ask("Who was invited in the 2024 phone call and during the 2025 visit?")
+    assert a.answered and "Aroha Tane" in a.text, a.text
+    assert not bot.ask("Who was invited in the 2024 phone call and during the 2026 "
+                       "visit?").answered
+
+
 # -- search ---------------------------------------------------------------------------------
 
 

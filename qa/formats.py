@@ -1,8 +1,10 @@
 """Text blocks of PDF, HTML and notebook files, in reading order, for ``qa.corpus``.
 
-PDF: pypdf (BSD-3-Clause, pure Python) in its layout mode, which keeps the
-vertical gaps between paragraphs as blank lines; page numbers and running
-headers/footers are dropped, and a paragraph cut by a page break is joined again.
+PDF: pdfminer.six (MIT, pure Python) lays each page out into text boxes, in reading
+order, with word spaces found from the glyphs' positions; pypdf (BSD-3-Clause, pure
+Python) reads the file's structure (password, metadata title). Page numbers and running
+headers/footers are dropped, and a paragraph cut by a page break or a box break is
+joined again.
 HTML: the standard library's ``html.parser``; one block per paragraph, heading,
 whole list, whole table, block quote or ``<pre>``; scripts, styles, navigation (by
 element, ARIA role or class name: ``_chrome``) and elements marked ``hidden`` are
@@ -55,9 +57,11 @@ class Extracted:
 SECTION_SEP = " › "
 _SPACES = re.compile(r"[ \t\u00a0]+")
 _WORD_CHAR = re.compile(r"\w")  # a letter or digit of any script
-# A page number alone on a line: "3", "- 3 -", "Page 3", "3 / 10", "3 of 10".
+# A page number alone on a line: "3", "- 3 -", "Page 3", "3 / 10", "3 of 10", and the
+# lower-case Roman numerals of front matter ("ii", "xiv").
 _PAGE_NUMBER = re.compile(r"^(?:page\s+|trang\s+)?[-–(]?\s*\d{1,4}\s*[-–)]?"
-                          r"(?:\s*(?:/|of|trên)\s*\d{1,4})?$", re.IGNORECASE)
+                          r"(?:\s*(?:/|of|trên)\s*\d{1,4})?$|^(?-i:[ivxl]{1,7})$",
+                          re.IGNORECASE)
 _ENDS_SENTENCE = re.compile(r"[.!?…:;\"”’)\]]$")
 _BREAK_HYPHEN = re.compile(r"[^\W\d_]-$")  # "Việt Nam-" at a line end: join without space
 
@@ -74,6 +78,8 @@ class PdfReader:
 
     def run(self, raw: bytes) -> Extracted:
         """Extract the blocks of a PDF file's bytes; ``CorpusError`` when it cannot."""
+        from pdfminer.pdfexceptions import PDFException
+        from pdfminer.psexceptions import PSException
         from pypdf import PdfReader as _Reader
         from pypdf.errors import PyPdfError
 
@@ -82,11 +88,12 @@ class PdfReader:
             if reader.is_encrypted and not reader.decrypt(""):
                 raise CorpusError("the PDF is password-protected; save an unprotected copy "
                                   "and add that")
-            pages = [page.extract_text(extraction_mode="layout") or "" for page in reader.pages]
             meta_title = (reader.metadata or {}).get("/Title") if reader.metadata else None
+            pages = _page_texts(raw) if len(reader.pages) else []
         except CorpusError:
             raise
-        except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
+        except (PyPdfError, PDFException, PSException, ValueError, KeyError, TypeError,
+                OSError) as exc:
             raise CorpusError(f"not a readable PDF ({type(exc).__name__}: {exc}); "
                               "re-export it as PDF or save it as text") from exc
         if not pages:
@@ -97,13 +104,42 @@ class PdfReader:
         page_blocks = _drop_running_lines([_page_lines(p) for p in pages])
         parts: list[Part] = []
         for number, blocks in enumerate(page_blocks, start=1):
-            for i, block in enumerate(blocks):
-                if i == 0 and parts and _continues(parts[-1].text, block):
+            for block in blocks:
+                # A page's first block may carry on the page before, and any block the
+                # box before it: a box ends where a line's indent changes (a list item's
+                # second line), not only where a paragraph does.
+                if parts and _continues(parts[-1].text, block):
                     parts[-1] = Part(_join_lines([parts[-1].text, block]), page=parts[-1].page)
                 else:
                     parts.append(Part(block, page=number))
         title = _SPACES.sub(" ", str(meta_title or "")).strip()
         return Extracted(parts=tuple(parts), title=title)
+
+
+def _page_texts(raw: bytes) -> list[str]:
+    """Each page's text, its boxes (pdfminer's layout analysis, default parameters) apart
+    by a blank line. pypdf's own extraction, used before (2026-12-01), joins words that a
+    justified line spaces by glyph positioning rather than space characters (pdfTeX's
+    output: "Therearemanywaystocustomizetherulesfile" in the Debian New Maintainers'
+    Guide); pdfminer places a space wherever the gap between two glyphs is wide enough."""
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LAParams, LTTextBox
+
+    return ["\n\n".join(text for box in page if isinstance(box, LTTextBox)
+                         if (text := _without_leaders(box.get_text())))
+            for page in extract_pages(io.BytesIO(raw), laparams=LAParams())]
+
+
+# A table of contents' line: a title and its dot leader ("1.1 Social dynamics . . . 3");
+# a typesetter places each dot on its own, so a leader alone is a box too.
+_LEADER_LINE = re.compile(r"^.*(?:[ \t]+\.){2,}[ \t]*\d*[ \t]*$|^[\W_]*$", re.MULTILINE)
+
+
+def _without_leaders(text: str) -> str:
+    """A box's text without table-of-contents lines and lines with no letter or digit:
+    they repeat the headings, or say nothing."""
+    return "\n".join(line for line in text.split("\n")
+                     if line.strip() and not _LEADER_LINE.fullmatch(line))
 
 
 def _page_lines(text: str) -> list[list[str]]:
@@ -122,20 +158,29 @@ def _drop_running_lines(pages: list[list[list[str]]]) -> list[list[str]]:
     """Drop page numbers and headers/footers repeated on most pages; join lines."""
     edges: dict[str, int] = {}
     for blocks in pages:
+        # A page's first and last lines, and its one-line blocks: a layout analysis
+        # (pdfminer) may place the page number's box before a footnote's.
         seen = {blocks[0][0], blocks[-1][-1]} if blocks else set()
+        seen |= {block[0] for block in blocks if len(block) == 1}
         for line in seen:
             key = re.sub(r"\d+", "#", line)
             edges[key] = edges.get(key, 0) + 1
-    # rule: a line at a page's top or bottom on over half of 3+ pages is a running header
-    # or footer (two pages cannot tell a header from a repeated heading).
+    # rule: a line at a page's top or bottom, or a one-line block, on over half of 3+
+    # pages is a running header or footer (two pages cannot tell a header from a
+    # repeated heading).
     running = {k for k, n in edges.items() if len(pages) >= 3 and n > len(pages) / 2}
     out = []
     for blocks in pages:
         kept = []
         for b, block in enumerate(blocks):
+            # A one-line block next to the page's first or last is at its edge too: the
+            # running header's box may come before the page number's.
+            edge = [_edge(blocks, b, i) or (len(block) == 1 and (b <= 1 or b >= len(blocks) - 2))
+                    for i in range(len(block))]
             lines = [ln for i, ln in enumerate(block)
-                     if not (_edge(blocks, b, i)
-                             and (_PAGE_NUMBER.match(ln) or re.sub(r"\d+", "#", ln) in running))]
+                     if not ((edge[i] and _PAGE_NUMBER.match(ln))
+                             or ((edge[i] or len(block) == 1)
+                                 and re.sub(r"\d+", "#", ln) in running))]
             if lines:
                 kept.append(_join_lines(lines))
         out.append(kept)

@@ -65,6 +65,38 @@ def _blank_pdf(pages: int = 2, password: str | None = None) -> bytes:
     return out.getvalue()
 
 
+def _typeset_pdf(lines: list[list[str]], gap: int = 120) -> bytes:
+    """A one-page PDF whose lines space their words as a justifying typesetter does (TeX):
+    no space characters, each word placed by a TJ offset of ``gap`` thousandths of an em."""
+    from pypdf.generic import DictionaryObject, NameObject, StreamObject
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(width=400, height=300)
+    font = DictionaryObject({NameObject("/Type"): NameObject("/Font"),
+                             NameObject("/Subtype"): NameObject("/Type1"),
+                             NameObject("/BaseFont"): NameObject("/Times-Roman")})
+    page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): DictionaryObject(
+        {NameObject("/F1"): writer._add_object(font)})})
+    shown = " 0 -40 Td ".join("[" + f"-{gap}".join(f"({w})" for w in words) + "] TJ"
+                             for words in lines)
+    stream = StreamObject()
+    stream.set_data(f"BT /F1 11 Tf 40 250 Td {shown} ET".encode())
+    page[NameObject("/Contents")] = writer._add_object(stream)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_pdf_words_spaced_by_glyph_positions_keep_their_spaces():
+    # pypdf's layout mode, used before (2026-12-01), read this line as
+    # "Therearemanywaystocustomizetherulesfile." (so did both its modes on the Debian New
+    # Maintainers' Guide, typeset by TeX); a table of contents' dot leaders are dropped.
+    raw = _typeset_pdf([["1.1", "Rules", ".", ".", ".", ".", "3"],
+                        "There are many ways to customize the rules file.".split()])
+    assert [p.text for p in PdfReader().run(raw).parts] == [
+        "There are many ways to customize the rules file."]
+
+
 @pytest.mark.parametrize(("raw", "message"), [
     (_blank_pdf(), "no text layer"),  # what a scanned (image-only) PDF looks like to a reader
     (_blank_pdf(password="secret"), "password-protected"),

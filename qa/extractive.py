@@ -110,7 +110,7 @@ class ExtractiveAnswerer:
         self.count_window = count_window
         self.languages = {p.language for p in self.catalog.paragraphs.values()}
         self.assembler = AnswerAssembler(self.catalog)
-        self._documents: dict[str, str] = {}  # doc id -> squashed text (key_terms_in)
+        self._documents: dict[str, str] = {}  # doc id -> squashed text (key_terms_found)
         # (paragraph id, counterpart weights) -> ``lacking``: fixed for an index version
         # (this answerer's), and asked for every candidate of every question (and by the
         # LLM's prompt); the weights are in the key because a sweep sets them anew.
@@ -531,13 +531,6 @@ def introduced(catalog, quote: Quote) -> Quote | None:
         first = quotable_spans(block)[:1]
         return Quote(block.id, *first[0]) if first else None
     return Quote(block.id, 0, len(block.text))
-
-
-def key_terms_in(catalog, terms: set[str], pid: str, documents: dict[str, str]) -> bool:
-    """Does paragraph ``pid``'s document hold every one of ``terms``
-    (``key_terms_found``)?"""
-    return len(key_terms_found(catalog, terms, pid, documents)) == len(
-        {_squash(t) for t in terms})
 
 
 def key_terms_found(catalog, terms: set[str], pid: str,

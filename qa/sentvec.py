@@ -116,10 +116,13 @@ def sentences_beyond(p, words: set[str],
     of a question), best first; none that holds none. BM25 finds such a block by any of
     its words, and without these a fact past its first ~90 K characters could never be
     quoted: the answerer embeds them on demand (one embedding each, then cached)."""
-    kept = quotable_spans(p)
-    if not words or n <= 0 or not kept or len(kept) == len(quotable_spans(p, limit=False)):
+    if not words or n <= 0:
         return []
-    past = [(a, b) for a, b in spans(p.text) if a >= kept[-1][1]]
+    every = quotable_spans(p, limit=False)
+    if len(every) <= SENTENCES.max_windows:
+        return []  # nothing past the bound: every span is quoted and embedded already
+    end = every[SENTENCES.max_windows - 1][1]
+    past = [(a, b) for a, b in spans(p.text) if a >= end and not markup_only(p.text[a:b])]
     counts = [(len(words & {ascii_fold(t) for t in content_tokens(p.text[a:b])}), i)
               for i, (a, b) in enumerate(past)]
     best = sorted((c for c in counts if c[0]), key=lambda c: (-c[0], c[1]))[:n]

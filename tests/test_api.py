@@ -264,16 +264,22 @@ TREATY = {
 }
 
 
+def _bot(tmp_path, files: dict[str, str]) -> qa.Assistant:
+    """An offline assistant over a corpus of ``files`` (name -> text), ingested."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name, text in files.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    bot = qa.Assistant(corpus_dir=corpus, data_dir=tmp_path / "data", llm=False)
+    bot.ingest(progress=False)
+    return bot
+
+
 def test_a_key_term_in_a_statements_translation_counts(tmp_path):
     """An acronym the question (or a follow-up's new topic) names must be in the
     evidence, but a statement is also its translation: the Vietnamese version spells
     "UNCLOS" out, and a Vietnamese question naming it was refused before (2026-12-01)."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for name, text in TREATY.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    bot = qa.Assistant(corpus_dir=corpus, data_dir=tmp_path / "data", llm=False)
-    bot.ingest(progress=False)
+    bot = _bot(tmp_path, TREATY)
     assert "treaty:2" in bot.cite("treaty.vi:2").parallel  # linked translations
     a = bot.ask("Hai nước cam kết gì đối với UNCLOS?")
     assert a.answered and "Công ước Liên hợp quốc về Luật Biển" in a.text, a.text
@@ -295,11 +301,7 @@ def test_a_fact_deep_in_a_transcript_with_no_punctuation_is_found_and_quoted_alo
                     f"{i} to review the {topics[(i + 3) % 8]} budget and report back to the "
                     f"council" for i in range(1, 31))
     fact = "the night ferry to the island leaves from pier seven at half past ten"
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "meeting.txt").write_text(f"{talk} {fact} and then {talk}\n", encoding="utf-8")
-    bot = qa.Assistant(corpus_dir=corpus, data_dir=tmp_path / "data", llm=False)
-    bot.ingest(progress=False)
+    bot = _bot(tmp_path, {"meeting.txt": f"{talk} {fact} and then {talk}\n"})
     assert len(bot.cite("meeting:1").text.split()) > 1000  # one block, no sentence end
     a = bot.ask("Where does the night ferry to the island leave from?")
     assert a.answered and "pier seven" in a.text, a.text
@@ -311,14 +313,10 @@ def test_a_fact_deep_in_a_transcript_with_no_punctuation_is_found_and_quoted_alo
 def test_a_code_block_of_an_html_page_is_quoted_fenced(tmp_path):
     """An HTML <pre> has no fence: quoted bare, its comment line read as a Markdown
     heading in the answer text and its lines ran together in the chat (2026-12-01)."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "hooks.html").write_text(
+    bot = _bot(tmp_path, {"hooks.html": (
         "<html><body><h1>Build hooks</h1><p>The lint hook script runs lintian inside the "
         "build chroot and is configured as follows:</p><pre>#!/bin/sh\n# run lintian on "
-        "every build\nlintian -i /tmp/buildd/*.changes</pre></body></html>", encoding="utf-8")
-    bot = qa.Assistant(corpus_dir=corpus, data_dir=tmp_path / "data", llm=False)
-    bot.ingest(progress=False)
+        "every build\nlintian -i /tmp/buildd/*.changes</pre></body></html>")})
     a = bot.ask("How is the lint hook script configured?")
     assert a.answered and "```\n#!/bin/sh\n# run lintian on every build\n" in a.text, a.text
 
@@ -327,16 +325,11 @@ def test_a_question_naming_what_two_documents_hold_between_them_is_answered(tmp_
     """Every number and acronym a question names must be in the evidence's document;
     a question about two reports, each naming one of its years, was refused whole
     (2026-12-01). A term no candidate's document holds still refuses it."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "call.txt").write_text(
-        "Phone call of March 2024\n\nIn the March 2024 phone call, the minister invited "
-        "Foreign Minister Aroha Tane to visit Hanoi soon.\n", encoding="utf-8")
-    (corpus / "visit.txt").write_text(
-        "State visit of May 2025\n\nDuring the May 2025 visit, the president invited "
-        "Governor-General Mereana Kauri to visit the country.\n", encoding="utf-8")
-    bot = qa.Assistant(corpus_dir=corpus, data_dir=tmp_path / "data", llm=False)
-    bot.ingest(progress=False)
+    bot = _bot(tmp_path, {
+        "call.txt": "Phone call of March 2024\n\nIn the March 2024 phone call, the minister "
+                    "invited Foreign Minister Aroha Tane to visit Hanoi soon.\n",
+        "visit.txt": "State visit of May 2025\n\nDuring the May 2025 visit, the president "
+                     "invited Governor-General Mereana Kauri to visit the country.\n"})
     a = bot.ask("Who was invited in the 2024 phone call and during the 2025 visit?")
     assert a.answered and "Aroha Tane" in a.text, a.text
     assert not bot.ask("Who was invited in the 2024 phone call and during the 2026 "

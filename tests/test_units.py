@@ -224,10 +224,12 @@ _DOC = [para("d:1", "The joint statement of February 2025 was signed by 500 dele
     ({"500"}, "d:2", True),  # any term the document names, not only a year
     ({"exports"}, "d:2", False),
 ])
-def test_key_terms_in(terms, pid, named):
-    from qa.extractive import key_terms_in
+def test_key_terms_found(terms, pid, named):
+    from qa.extractive import _squash, key_terms_found
 
-    assert key_terms_in(Catalog.build(_DOC, {}), terms, pid, {}) is named
+    found = key_terms_found(Catalog.build(_DOC, {}), terms, pid, {})
+    assert (found == {_squash(t) for t in terms}) is named
+    assert found <= {_squash(t) for t in terms}
 
 
 @pytest.mark.parametrize("question, terms", [

@@ -221,11 +221,18 @@ _CHROME_CLASS = re.compile(r"^(?:nav(?:bar|header|footer|igation|links|menu)?|to
                            r"(?:$|[-_])", re.IGNORECASE)
 
 
-def _chrome(attrs: dict[str, str]) -> bool:
-    """Does an element's role or class mark it as site chrome (``_CHROME_ROLES``,
+# Only containers are chrome: an inline element's class names its part in the text (a
+# section heading's link back to the table of contents, docutils' "toc-backref", is the
+# heading's text).
+_CHROME_TAGS = {"div", "section", "aside", "header", "ul", "ol", "dl", "table"}
+
+
+def _chrome(tag: str, attrs: dict[str, str]) -> bool:
+    """Does a container's role or class mark it as site chrome (``_CHROME_ROLES``,
     ``_CHROME_CLASS``)?"""
-    return (attrs.get("role", "").strip().lower() in _CHROME_ROLES
-            or any(_CHROME_CLASS.match(c) for c in attrs.get("class", "").split()))
+    return tag in _CHROME_TAGS and (
+        attrs.get("role", "").strip().lower() in _CHROME_ROLES
+        or any(_CHROME_CLASS.match(c) for c in attrs.get("class", "").split()))
 
 
 _VOID = {"br", "img", "hr", "meta", "link", "input", "source", "wbr", "area", "base", "col",
@@ -361,7 +368,7 @@ class _BlockParser(HTMLParser):
         elif self.hidden_tag:
             self.hidden_depth += tag == self.hidden_tag
             return
-        elif "hidden" in a or _chrome(a):
+        elif "hidden" in a or _chrome(tag, a):
             # Not rendered, or site chrome: skipped whole, as a <nav> is.
             self.hidden_tag, self.hidden_depth = tag, 1
             return

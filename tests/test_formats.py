@@ -214,7 +214,10 @@ def test_html_page_keeps_article_text_and_drops_nav_script_footer():
      '</tr></table></div>', [("text", "body", "")]),
     ('<div role="navigation"><p>Home</p></div><ol class="breadcrumb"><li>Docs</li></ol>'
      '<div class="nav-links"><p>Next</p></div><p>body</p>', [("text", "body", "")]),
-    # not chrome: a class that only contains such a word, or a DocBook sidebar (content)
+    # not chrome: an inline element (docutils' link from a heading back to the table of
+    # contents), a class that only contains such a word, a DocBook sidebar (content)
+    ('<h2><a class="toc-backref" href="#toc-entry-1">Requirements</a></h2><p>body</p>',
+     [("heading", "Requirements", ""), ("text", "body", "Requirements")]),
     ('<div class="canvas"><p>a</p></div><div class="tocsin"><p>b</p></div>'
      '<div class="sidebar"><p>c</p></div>',
      [("text", "a", ""), ("text", "b", ""), ("text", "c", "")]),

@@ -37,7 +37,7 @@ from qa.scoring import (
     load_scoring,
     sentence_features,
 )
-from qa.sentvec import SentenceVectors, quotable_spans, sentences_beyond, spans
+from qa.sentvec import SentenceVectors, quotable_spans, scored_spans, spans
 from qa.text import ascii_fold, content_tokens, focus_text, logical_lines, match_text, numbers
 from qa.topic import TopicFirst
 from qa.tuning import ANSWER, LINKS, RETRIEVAL, SENTENCES
@@ -130,7 +130,7 @@ class ExtractiveAnswerer:
         texts, s_para, s_pos, spans_ = [], [], [], []
         words = {ascii_fold(t) for t in content_tokens(q.standalone)}
         for j, p in enumerate(paras):
-            for n, (s, e) in enumerate(quotable_spans(p) + sentences_beyond(p, words)):
+            for n, (s, e) in enumerate(scored_spans(p, words)):
                 texts.append(p.text[s:e])
                 s_para.append(j)
                 s_pos.append(n)

@@ -77,25 +77,30 @@ WHOLE_KINDS = frozenset({"code", "table"})
 UNQUOTED_KINDS = frozenset({"heading", "markup"})
 
 
-def quotable_spans(p, limit: bool = True) -> list[tuple[int, int]]:
+def quotable_spans(p) -> list[tuple[int, int]]:
     """The spans of paragraph ``p`` an answer may quote: sentences of prose, a code block
     or table whole (a broken piece of code proves nothing), nothing of a heading or of
     markup (findable by retrieval, never an answer).
 
-    Ingest embeds exactly these spans and answering scores exactly these, so a very long
-    block's bound (``Sentences.max_windows``) holds on both sides; ``limit=False`` gives
-    every window of such a block (``sentences_beyond``)."""
+    Ingest embeds exactly these spans and answering scores exactly these (and, of a very
+    long block, ``sentences_beyond``), so the block's bound (``Sentences.max_windows``)
+    holds on both sides."""
+    found, windowed = _quotable(p)
+    return found[:SENTENCES.max_windows] if windowed else found
+
+
+def _quotable(p) -> tuple[list[tuple[int, int]], bool]:
+    """Every quotable span of ``p`` and whether they are windows of a very long block
+    (then only the first ``max_windows`` are quoted: ``quotable_spans``)."""
     kind = getattr(p, "kind", "text")
     if kind in UNQUOTED_KINDS:
-        return []
+        return [], False
     if kind in WHOLE_KINDS:
-        return [(0, len(p.text))]
+        return [(0, len(p.text))], False
     # A fence line, a bare tag or an admonition marker ("> [!TIP]") proves nothing.
     found = [(a, b) for a, b in spans(p.text) if not markup_only(p.text[a:b])]
-    if not found:
-        return []
     if len(found) <= SENTENCES.max_per_block:
-        return found
+        return found, False
     # A very long block (a whole book pasted as one line): quote windows of consecutive
     # sentences, each one vector within the model's window; only the first max_windows, so
     # its ingest is bounded (the rest is found by BM25 and the paragraph vector, unquoted).
@@ -106,7 +111,17 @@ def quotable_spans(p, limit: bool = True) -> list[tuple[int, int]]:
             start = s
         end = e
     windows.append((start, end))
-    return windows[:SENTENCES.max_windows] if limit else windows
+    return windows, True
+
+
+def scored_spans(p, words: set[str]) -> list[tuple[int, int]]:
+    """The spans the answerer scores for a question whose folded content words are
+    ``words``: ``quotable_spans`` and ``sentences_beyond``, the block split once."""
+    found, windowed = _quotable(p)
+    if not windowed or len(found) <= SENTENCES.max_windows:
+        return found
+    kept = found[:SENTENCES.max_windows]
+    return kept + _holding(p, words, kept[-1][1], SENTENCES.sentences_beyond)
 
 
 def sentences_beyond(p, words: set[str],
@@ -116,12 +131,16 @@ def sentences_beyond(p, words: set[str],
     of a question), best first; none that holds none. BM25 finds such a block by any of
     its words, and without these a fact past its first ~90 K characters could never be
     quoted: the answerer embeds them on demand (one embedding each, then cached)."""
+    found, windowed = _quotable(p)
+    if not windowed or len(found) <= SENTENCES.max_windows:
+        return []  # nothing past the bound: every span is quoted and embedded already
+    return _holding(p, words, found[SENTENCES.max_windows - 1][1], n)
+
+
+def _holding(p, words: set[str], end: int, n: int) -> list[tuple[int, int]]:
+    """The ``n`` sentences of ``p`` from offset ``end`` on that hold most of ``words``."""
     if not words or n <= 0:
         return []
-    every = quotable_spans(p, limit=False)
-    if len(every) <= SENTENCES.max_windows:
-        return []  # nothing past the bound: every span is quoted and embedded already
-    end = every[SENTENCES.max_windows - 1][1]
     past = [(a, b) for a, b in spans(p.text) if a >= end and not markup_only(p.text[a:b])]
     counts = [(len(words & {ascii_fold(t) for t in content_tokens(p.text[a:b])}), i)
               for i, (a, b) in enumerate(past)]

@@ -49,5 +49,5 @@ class TopicFirst:
         without a topic."""
         if not topic:
             return hits
-        named = [h for h in hits if self.names(topic, language, h.id)]
-        return named + [h for h in hits if h not in named]
+        first = {h.id for h in hits if self.names(topic, language, h.id)}
+        return sorted(hits, key=lambda h: h.id not in first)  # stable: each group in order

@@ -264,22 +264,21 @@ TREATY = {
 }
 
 
-def _bot(tmp_path, files: dict[str, str]) -> qa.Assistant:
-    """An offline assistant over a corpus of ``files`` (name -> text), ingested."""
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
+def _bot(corpus, data_dir, files: dict[str, str]) -> qa.Assistant:
+    """An offline assistant over ``corpus`` (``tmp_corpus``) holding ``files`` (name ->
+    text), ingested."""
     for name, text in files.items():
-        (corpus / name).write_text(text, encoding="utf-8")
-    bot = qa.Assistant(corpus_dir=corpus, data_dir=tmp_path / "data", llm=False)
+        corpus.write(name, text)
+    bot = qa.Assistant(corpus_dir=corpus.path, data_dir=data_dir, llm=False)
     bot.ingest(progress=False)
     return bot
 
 
-def test_a_key_term_in_a_statements_translation_counts(tmp_path):
+def test_a_key_term_in_a_statements_translation_counts(tmp_corpus, data_dir):
     """An acronym the question (or a follow-up's new topic) names must be in the
     evidence, but a statement is also its translation: the Vietnamese version spells
     "UNCLOS" out, and a Vietnamese question naming it was refused before (2026-12-01)."""
-    bot = _bot(tmp_path, TREATY)
+    bot = _bot(tmp_corpus, data_dir, TREATY)
     assert "treaty:2" in bot.cite("treaty.vi:2").parallel  # linked translations
     a = bot.ask("Hai nước cam kết gì đối với UNCLOS?")
     assert a.answered and "Công ước Liên hợp quốc về Luật Biển" in a.text, a.text
@@ -292,7 +291,8 @@ def test_a_key_term_in_a_statements_translation_counts(tmp_path):
     assert a2.answered and "Luật Biển" in a2.text, a2.text
 
 
-def test_a_fact_deep_in_a_transcript_with_no_punctuation_is_found_and_quoted_alone(tmp_path):
+def test_a_fact_deep_in_a_transcript_with_no_punctuation_is_found_and_quoted_alone(
+        tmp_corpus, data_dir):
     """A speech-to-text transcript has no sentence ends: its 600 words were one
     "sentence", embedded only up to the model's window and quoted whole (8,860
     characters for any question); now it is quoted in pieces (2026-12-01)."""
@@ -301,7 +301,7 @@ def test_a_fact_deep_in_a_transcript_with_no_punctuation_is_found_and_quoted_alo
                     f"{i} to review the {topics[(i + 3) % 8]} budget and report back to the "
                     f"council" for i in range(1, 31))
     fact = "the night ferry to the island leaves from pier seven at half past ten"
-    bot = _bot(tmp_path, {"meeting.txt": f"{talk} {fact} and then {talk}\n"})
+    bot = _bot(tmp_corpus, data_dir, {"meeting.txt": f"{talk} {fact} and then {talk}\n"})
     assert len(bot.cite("meeting:1").text.split()) > 1000  # one block, no sentence end
     a = bot.ask("Where does the night ferry to the island leave from?")
     assert a.answered and "pier seven" in a.text, a.text
@@ -310,10 +310,10 @@ def test_a_fact_deep_in_a_transcript_with_no_punctuation_is_found_and_quoted_alo
     assert c.spans and all(len(c.text[s:e].split()) <= 50 for s, e in c.spans), c.spans
 
 
-def test_a_code_block_of_an_html_page_is_quoted_fenced(tmp_path):
+def test_a_code_block_of_an_html_page_is_quoted_fenced(tmp_corpus, data_dir):
     """An HTML <pre> has no fence: quoted bare, its comment line read as a Markdown
     heading in the answer text and its lines ran together in the chat (2026-12-01)."""
-    bot = _bot(tmp_path, {"hooks.html": (
+    bot = _bot(tmp_corpus, data_dir, {"hooks.html": (
         "<html><body><h1>Build hooks</h1><p>The lint hook script runs lintian inside the "
         "build chroot and is configured as follows:</p><pre>#!/bin/sh\n# run lintian on "
         "every build\nlintian -i /tmp/buildd/*.changes</pre></body></html>")})
@@ -321,11 +321,11 @@ def test_a_code_block_of_an_html_page_is_quoted_fenced(tmp_path):
     assert a.answered and "```\n#!/bin/sh\n# run lintian on every build\n" in a.text, a.text
 
 
-def test_a_question_naming_what_two_documents_hold_between_them_is_answered(tmp_path):
+def test_a_question_naming_what_two_documents_hold_between_them_is_answered(tmp_corpus, data_dir):
     """Every number and acronym a question names must be in the evidence's document;
     a question about two reports, each naming one of its years, was refused whole
     (2026-12-01). A term no candidate's document holds still refuses it."""
-    bot = _bot(tmp_path, {
+    bot = _bot(tmp_corpus, data_dir, {
         "call.txt": "Phone call of March 2024\n\nIn the March 2024 phone call, the minister "
                     "invited Foreign Minister Aroha Tane to visit Hanoi soon.\n",
         "visit.txt": "State visit of May 2025\n\nDuring the May 2025 visit, the president "

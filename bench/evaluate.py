@@ -19,6 +19,11 @@ Sets (questions / corpus; split ids in eval/splits.json):
   eval/maint-guide/questions.jsonl over the Debian New Maintainers' Guide, en/vi, 22 HTML
   pages from Debian's maint-guide and maint-guide-vi packages (eval/maint-guide/SOURCE.md;
   50 questions written 2026-12-01 by a session that saw no code and no other set)
+- ``libreoffice`` (opt-in, ``--libreoffice DIR`` or $SEEDQA_LIBREOFFICE):
+  eval/libreoffice/questions.jsonl over LibreOffice 7.4's Writer how-to help pages, en/vi,
+  134 HTML pages a language, the Vietnamese ones only partly translated, from Debian's
+  libreoffice-help-en-us and libreoffice-help-vi packages (eval/libreoffice/SOURCE.md;
+  50 questions written 2026-12-01 by a session that saw no code and no other set)
 
 Systems (``bench/baselines.py``): ``seedqa`` (``qa.Assistant(llm=False)``, public
 ``ask``/``search`` only; a follow-up gets its ``context`` as history), ``llama-index``
@@ -98,7 +103,7 @@ SETS = {
 }
 # Opt-in: their documents are not in the repository (eval/NAME/SOURCE.md says where they
 # come from); --NAME DIR or $SEEDQA_<NAME> names their folder.
-OPT_IN = ("fastapi", "maint-guide")
+OPT_IN = ("fastapi", "maint-guide", "libreoffice")
 
 
 def opt_in_env(name: str) -> str:

@@ -241,6 +241,11 @@ _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 # Elements kept whole as one block, and the kind they give it.
 _WHOLE = {"ul": "list", "ol": "list", "dl": "list", "table": "table", "blockquote": "quote",
           "pre": "code"}
+_LISTS = ("ul", "ol", "dl")
+# Sectioning elements: a <header> inside one heads it; outside all, it is the page's.
+_SECTIONING = {"article", "aside", "main", "nav", "section"}
+# The end of an ordered list item's marker ("3. "), as ``_BlockParser._marker`` writes it.
+_ITEM_NUMBER = re.compile(r"(?:^|[\ue000\ue001])-?\d+\. $")
 _BLOCK = {"p", "div", "section", "article", "main", "header", "aside", "figure",
           "figcaption", "address", "details", "summary", "li", "dt", "dd", "tr", "hr", "body",
           "html", "center"} | _HEADINGS | set(_WHOLE)
@@ -332,6 +337,8 @@ class _BlockParser(HTMLParser):
         self.buf: list[str] = []
         self.kind = "text"
         self.whole: list[str] = []  # open elements kept whole (outermost first)
+        # The next item number of each open <ol> (None for <ul>/<dl>), innermost last.
+        self.counters: list[int | None] = []
         self.skip = 0
         self.in_title = False
         self.title = ""
@@ -349,10 +356,17 @@ class _BlockParser(HTMLParser):
         # letter or digit and is dropped, or it would stand as a block of its own or
         # end every heading; other link text counts as anchor text (``anchor_chars``).
         self.link: list[str] | None = None
+        # Open sectioning elements, and where the blocks of an open page-level <header>
+        # begin (``_banner_ends``).
+        self.sectioning = 0
+        self.banner: int | None = None
+        self.banner_depth = 0
 
     # -- events --
     def handle_starttag(self, tag, attrs):
         a = {k.lower(): (v or "") for k, v in attrs}
+        if tag in _SECTIONING:
+            self.sectioning += 1
         if tag == "meta":
             name = (a.get("name") or a.get("property") or "").lower()
             if name in _DATE_META and not self.date:
@@ -383,23 +397,31 @@ class _BlockParser(HTMLParser):
             return
         if self.skip:
             return
+        if tag == "header" and not self.whole:
+            if self.banner is not None:
+                self.banner_depth += 1
+            elif not self.sectioning:
+                self.flush()
+                self.banner, self.banner_depth = len(self.blocks), 1
         if tag == "a" and a.get("href", "").startswith("#"):
             self._release_link()
             self.link = []
         if self.whole:
-            self._inner_start(tag)
+            self._inner_start(tag, a)
             return
         if tag == "br":
             self.buf.append(_BREAK)
         elif tag in _BLOCK:
             self.flush()
             if tag in _WHOLE:
-                self.whole.append(tag)
+                self._open_whole(tag, a)
                 self.kind = _WHOLE[tag]
             elif tag in _HEADINGS:
                 self.kind = "heading"
 
     def handle_endtag(self, tag):
+        if tag in _SECTIONING:
+            self.sectioning = max(0, self.sectioning - 1)
         if tag == "title":
             self.in_title = False
         if self.hidden_tag:
@@ -416,7 +438,7 @@ class _BlockParser(HTMLParser):
                 if not self.region_depth:
                     self.region_tag = None
                     self.skip = 0
-                    self.whole = []
+                    self.whole, self.counters = [], []
                     self.flush()
                     return
         if tag in _SKIP and tag not in _VOID:
@@ -428,7 +450,8 @@ class _BlockParser(HTMLParser):
             self._release_link(marks=False)
         if self.whole:
             if tag == self.whole[-1]:
-                self.whole.pop()
+                if self.whole.pop() in _LISTS:
+                    self.counters.pop()
                 if not self.whole:
                     self.flush()
             elif tag in ("td", "th"):
@@ -436,6 +459,19 @@ class _BlockParser(HTMLParser):
             return
         if tag in _BLOCK:
             self.flush(heading_level=int(tag[1]) if tag in _HEADINGS else 0)
+        if tag == "header" and self.banner is not None:
+            self.banner_depth -= 1
+            if not self.banner_depth:
+                self._banner_ends()
+
+    def _banner_ends(self) -> None:
+        """A <header> outside every sectioning element is the page's banner (its ARIA
+        role, HTML-AAM): the site's name, logo, menus and search box, on every page
+        alike ("LibreOffice 7.4 Help" above each help page). Its blocks are dropped,
+        unless it holds a heading: some pages put their own title there."""
+        start, self.banner = self.banner, None
+        if not any(kind == "heading" for _, kind, _ in self.blocks[start:]):
+            del self.blocks[start:]
 
     def handle_data(self, data):
         if self.in_title:
@@ -467,12 +503,31 @@ class _BlockParser(HTMLParser):
             return tag == "main" or attrs.get("role", "").strip().lower() == "main"
         return tag == self.region
 
-    def _inner_start(self, tag):
+    def _open_whole(self, tag: str, attrs: dict[str, str]) -> None:
+        self.whole.append(tag)
+        if tag in _LISTS:
+            start = attrs.get("start", "").strip()
+            self.counters.append((int(start) if re.fullmatch(r"-?\d{1,9}", start) else 1)
+                                 if tag == "ol" else None)
+
+    def _marker(self, attrs: dict[str, str]) -> str:
+        """What a browser shows before a list item: "- " for a bullet, "3. " for the
+        third item of an ordered list (or the number its ``value`` gives): a how-to's
+        steps are quoted numbered as the reader sees them."""
+        if not self.counters or self.counters[-1] is None:
+            return "- "
+        value = attrs.get("value", "").strip()
+        n = int(value) if re.fullmatch(r"-?\d{1,9}", value) else self.counters[-1]
+        self.counters[-1] = n + 1
+        return f"{n}. "
+
+    def _inner_start(self, tag, attrs):
         if tag in _WHOLE:
-            self.whole.append(tag)
-        depth = sum(1 for t in self.whole if t in ("ul", "ol", "dl"))
+            self._open_whole(tag, attrs)
+        depth = sum(1 for t in self.whole if t in _LISTS)
         if tag in ("li", "dt", "dd"):
-            self.buf.append(_BREAK + _INDENT * max(0, depth - 1) + ("- " if tag == "li" else ""))
+            self.buf.append(_BREAK + _INDENT * max(0, depth - 1)
+                            + (self._marker(attrs) if tag == "li" else ""))
         elif tag == "tr":
             self.buf.append(_BREAK)
             self.row_cells = 0
@@ -486,8 +541,10 @@ class _BlockParser(HTMLParser):
     def _cell_or_item_start(self) -> bool:
         # A paragraph that opens a list item or a table cell ("<li><p>", docutils' and
         # many CMSs' markup) continues the item's line; only a later one breaks it.
-        last = next((piece for piece in reversed(self.buf) if piece.strip(" ")), "")
-        return last.endswith(("- ", "| ")) or last == _BREAK + "- " or last in ("| ", " | ")
+        # Source indentation between the two tags ("<li>\n  <p>") is no text.
+        last = next((piece for piece in reversed(self.buf) if piece.strip()), "")
+        return (last.endswith(("- ", "| ")) or last in ("| ", " | ")
+                or _ITEM_NUMBER.search(last) is not None)
 
     def _release_link(self, marks: bool = True) -> None:
         """Add the held-back text of a link to this page; ``marks``: also when it has no

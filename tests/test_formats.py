@@ -165,7 +165,10 @@ def test_html_page_keeps_article_text_and_drops_nav_script_footer():
      [("heading", "T", ""), ("text", "a", ""), ("heading", "S", ""), ("text", "b", "S"),
       ("heading", "U", "S"), ("text", "c", "S › U"), ("heading", "V", ""), ("text", "d", "V")]),
     ("<ul><li>a</li><li>b<ul><li>c</li></ul></li></ul><ol><li>x</li></ol>",
-     [("list", "- a\n- b\n  - c", ""), ("list", "- x", "")]),
+     [("list", "- a\n- b\n  - c", ""), ("list", "1. x", "")]),
+    # an ordered list's items are numbered as a browser shows them (start, value)
+    ('<ol start="3"><li>a<ol><li>b</li></ol></li><li value="9">c</li><li>d</li></ol>',
+     [("list", "3. a\n  1. b\n9. c\n10. d", "")]),
     ("<table><tr><th>k</th><th>v</th></tr><tr><td>a</td><td>1</td></tr></table>",
      [("table", "| k | v\n| a | 1", "")]),
     ("<pre><code>x = 1\n\n    y = 2\n</code></pre>", [("code", "x = 1\n\n    y = 2", "")]),
@@ -178,6 +181,18 @@ def test_html_page_keeps_article_text_and_drops_nav_script_footer():
     ("<ul><li><p>One</p><p>Two more</p></li><li>Three</li></ul>",
      [("list", "- One\nTwo more\n- Three", "")]),
     ("<table><tr><td><p>a</p></td><td><p>b</p></td></tr></table>", [("table", "| a | b", "")]),
+    # ... also when the source indents it (LibreOffice's help pages, most generators)
+    ("<ol>\n  <li>\n    <p>One</p>\n  </li>\n  <li>\n    <p>Two</p><p>more</p>\n  </li>\n</ol>",
+     [("list", "1. One\n2. Two\nmore", "")]),
+    ("<ul>\n<li>\n <p>One</p>\n</li></ul>", [("list", "- One", "")]),
+    # a <header> outside every sectioning element is the page's banner (site name,
+    # menus); one holding a heading, or one heading an article, is kept
+    ('<header><a><p>Site 7.4 Help</p></a><div><p>Module</p></div></header><h1>T</h1><p>x</p>',
+     [("heading", "T", ""), ("text", "x", "")]),
+    ("<header><h1>Post</h1><p>by me</p></header><p>x</p>",
+     [("heading", "Post", ""), ("text", "by me", ""), ("text", "x", "")]),
+    ("<article><header><p>kicker</p></header><p>x</p></article>",
+     [("text", "kicker", ""), ("text", "x", "")]),
     # a page that marks its main content is read from there: site chrome stays out
     ("<h1>Site</h1><div><h2>Keys</h2><p>Press S</p></div><main><h1>Page</h1><p>body</p>"
      "</main><p>after</p>", [("heading", "Page", ""), ("text", "body", "")]),

@@ -11,9 +11,10 @@ order). Words are ``qa.text.content_tokens`` (Vietnamese: syllables).
 Model: IBM Model 1 (Brown et al. 1993) with a NULL word, ``ITERATIONS`` rounds of EM,
 fitted in each direction. A word keeps the translations with p(t | w) >= ``MIN_P``
 (at most ``TOP``), when the word was seen at least ``MIN_COUNT`` times; numbers are
-left out (they match as they are). The three cut-offs are fixed here, not tuned on
-any evaluation: a translation must carry a fifth of the word's mass; a word seen
-once has no reliable distribution.
+left out (they match as they are). The cut-offs live in ``qa.tuning.WordTables``, fixed,
+not tuned on any evaluation: a translation must carry a fifth of the word's mass; a
+word seen once has no reliable distribution. The model itself is ``qa.lexicon.ibm1``,
+which also fits a collection's own table from its translations.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ import argparse
 import json
 import sys
 import time
-from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,13 +30,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from qa.lexicon import LEXICON  # noqa: E402
+from qa.lexicon import LEXICON, tables  # noqa: E402
 from qa.text import content_tokens, sentences  # noqa: E402
+from qa.tuning import WORD_TABLES  # noqa: E402
 
-ITERATIONS = 10
-MIN_P = 0.2
-TOP = 3
-MIN_COUNT = 2
+ITERATIONS, MIN_P, TOP, MIN_COUNT = (WORD_TABLES.iterations, WORD_TABLES.min_p, WORD_TABLES.top,
+                                     WORD_TABLES.min_count)
 
 
 def xquad_pairs(xq: dict, indices: set[int]) -> list[tuple[list[str], list[str]]]:
@@ -54,49 +53,6 @@ def xquad_pairs(xq: dict, indices: set[int]) -> list[tuple[list[str], list[str]]
             pairs += [(content_tokens(en[a:b]), content_tokens(vi[c:d]))
                       for (a, b), (c, d) in zip(se, sv)]
     return [(e, v) for e, v in pairs if e and v]
-
-
-def ibm1(pairs: list[tuple[list[str], list[str]]], iterations: int = ITERATIONS
-         ) -> dict[str, dict[str, float]]:
-    """p(target word | source word) by EM over (source words, target words) pairs."""
-    t: dict = defaultdict(dict)
-    for src, tgt in pairs:
-        for s in {*src, None}:
-            for w in set(tgt):
-                t[s][w] = 1.0  # uniform start (normalised by the first E step)
-    for _ in range(iterations):
-        count: dict = defaultdict(Counter)
-        total: Counter = Counter()
-        for src, tgt in pairs:
-            sources = [*src, None]
-            for w in tgt:
-                z = sum(t[s][w] for s in sources)
-                for s in sources:
-                    c = t[s][w] / z
-                    count[s][w] += c
-                    total[s] += c
-        t = defaultdict(dict, {s: {w: c / total[s] for w, c in cs.items()}
-                               for s, cs in count.items()})
-    return {s: d for s, d in t.items() if s is not None}
-
-
-def table(pairs: list[tuple[list[str], list[str]]]) -> dict[str, list[str]]:
-    """word -> its kept translations (module docstring), for source -> target pairs."""
-    seen = Counter(w for src, _ in pairs for w in src)
-    out = {}
-    for word, dist in ibm1(pairs).items():
-        if seen[word] < MIN_COUNT or any(c.isdigit() for c in word):
-            continue
-        keep = [w for w, p in sorted(dist.items(), key=lambda x: (-x[1], x[0]))[:TOP]
-                if p >= MIN_P and not any(c.isdigit() for c in w)]
-        if keep:
-            out[word] = keep
-    return dict(sorted(out.items()))
-
-
-def tables(pairs: list[tuple[list[str], list[str]]]) -> dict[str, dict[str, list[str]]]:
-    """Both directions: {"en->vi": ..., "vi->en": ...}."""
-    return {"en->vi": table(pairs), "vi->en": table([(v, e) for e, v in pairs])}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -76,7 +76,7 @@ class ExtractiveAnswerer:
                  pool: int = RETRIEVAL.answer_pool,
                  count_window: int | None = ANSWER.count_window,
                  counterpart: tuple[float, float, float] | None = LINKS.counterpart,
-                 topics: TopicFirst | None = None) -> None:
+                 topics: TopicFirst | None = None, words: lexicon.Lexicon | None = None) -> None:
         self.index = index
         self.catalog = index.catalog
         self.vectors = vectors
@@ -86,8 +86,9 @@ class ExtractiveAnswerer:
         self.scorer = SentenceScorer(params["sentence"])
         self.answerability = Answerability(params["answerability"])
         self.space = params.get("space", "raw")
-        # The word table the scorer's coverage features were fitted with, if any.
-        self.lexicon = lexicon.shipped() if params.get("lexicon") else None
+        # The word table the scorer's coverage features were fitted with, if any (``words``:
+        # it, with what the collection's own translations teach put first).
+        self.lexicon = (words or lexicon.shipped()) if params.get("lexicon") else None
         # An elliptical follow-up's new topic: only paragraphs that name it are quoted.
         self.topics = topics or TopicFirst(self.catalog, self.lexicon)
         # The embedder's language offsets, fitted with the scorer (XQuAD, 48 topics):

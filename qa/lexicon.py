@@ -16,6 +16,12 @@ parallel questions, answers and sentence-aligned paragraphs of XQuAD's *fit*
 paragraphs; no evaluation question) and stored in ``qa/lexicon.json`` with its
 provenance. Words are ``qa.text.content_tokens`` (Vietnamese: syllables); lookups
 compare diacritic-folded forms, as the coverage features do.
+
+Wikipedia's words are not a manual's: "bảo vệ" (protect), "chỉnh sửa" (edit) or
+"tài liệu" (document) have no entry or a wrong one. A collection that is translated,
+wholly or in part, teaches its own: ``for_collection`` fits the same model on the
+paragraphs ``qa.parallel`` linked as translations of each other and puts what it
+learns before the shipped table's entries.
 """
 
 from __future__ import annotations
@@ -25,8 +31,11 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 
+import numpy as np
+
 from qa.errors import CalibrationError
-from qa.text import STOPWORDS, ascii_fold, content_tokens, stem, tokens
+from qa.text import STOPWORDS, ascii_fold, content_tokens, sentences, stem, tokens
+from qa.tuning import WORD_TABLES
 
 LEXICON = Path(__file__).with_name("lexicon.json")
 _FIX = "run python bench/fit_lexicon.py --xquad PATH (PATH: the folder of xquad.en.json)"
@@ -40,6 +49,17 @@ class Lexicon:
         # "en->vi" -> {word: [translations]}; words as content_tokens gives them.
         self.tables = {pair: {w: tuple(ts) for w, ts in table.items()}
                        for pair, table in tables.items()}
+
+    def before(self, tables: Mapping[str, Mapping[str, list[str]]]) -> Lexicon:
+        """This table with ``tables``' translations put first: a word keeps at most
+        ``WORD_TABLES.top``, its entries in ``tables`` before its own."""
+        out = {pair: dict(table) for pair, table in self.tables.items()}
+        for pair, table in tables.items():
+            mine = out.setdefault(pair, {})
+            for word, found in table.items():
+                mine[word] = tuple(dict.fromkeys([*found, *mine.get(word, ())]))[
+                    :WORD_TABLES.top]
+        return Lexicon(out)
 
     @classmethod
     def load(cls, path: Path | str = LEXICON) -> Lexicon:
@@ -99,6 +119,113 @@ class Glosser:
                 if gloss:
                     out[target] = gloss
         return out
+
+
+Pair = tuple[list[str], list[str]]
+
+
+def ibm1(pairs: list[Pair], iterations: int = WORD_TABLES.iterations
+         ) -> dict[str, dict[str, float]]:
+    """p(target word | source word) by EM over (source words, target words) pairs, with
+    a NULL source word (IBM Model 1, Brown et al. 1993). Vectorised: one entry per word
+    pair that co-occurs, so a round costs one pass over the co-occurrences."""
+    sources: dict[str, int] = {}
+    targets: dict[str, int] = {}
+    cells: dict[tuple[int, int], int] = {}  # (source, target) -> cell
+    cell_of, group_of = [], []  # each co-occurrence's cell, and its target token's group
+    group = 0
+    for src, tgt in pairs:
+        ids = [sources.setdefault(w, len(sources)) for w in src] + [-1]  # -1: NULL
+        for w in tgt:
+            t = targets.setdefault(w, len(targets))
+            for s in ids:
+                cell_of.append(cells.setdefault((s, t), len(cells)))
+                group_of.append(group)
+            group += 1
+    if not cells:
+        return {}
+    cell = np.asarray(cell_of, dtype=np.int64)
+    grp = np.asarray(group_of, dtype=np.int64)
+    src_of_cell = np.fromiter((s if s >= 0 else len(sources) for s, _ in cells),
+                              dtype=np.int64, count=len(cells))
+    prob = np.ones(len(cells))  # uniform start (normalised by the first E step)
+    for _ in range(iterations):
+        p = prob[cell]
+        share = p / np.bincount(grp, weights=p, minlength=group)[grp]
+        counts = np.bincount(cell, weights=share, minlength=len(cells))
+        prob = counts / np.bincount(src_of_cell, weights=counts,
+                                    minlength=len(sources) + 1)[src_of_cell]
+    source_words, target_words = list(sources), list(targets)
+    out: dict[str, dict[str, float]] = {}
+    for (s, t), c in cells.items():
+        if s >= 0:
+            out.setdefault(source_words[s], {})[target_words[t]] = float(prob[c])
+    return out
+
+
+def table(pairs: list[Pair]) -> dict[str, list[str]]:
+    """Source word -> its translations: those with p(t | w) >= ``WORD_TABLES.min_p``, at
+    most ``top``, of words seen ``min_count`` times or more; numbers are left out (they
+    match as they are)."""
+    seen: dict[str, int] = {}
+    for src, _ in pairs:
+        for w in src:
+            seen[w] = seen.get(w, 0) + 1
+    out = {}
+    for word, dist in ibm1(pairs).items():
+        if seen[word] < WORD_TABLES.min_count or any(c.isdigit() for c in word):
+            continue
+        keep = [w for w, p in sorted(dist.items(), key=lambda x: (-x[1], x[0]))[:WORD_TABLES.top]
+                if p >= WORD_TABLES.min_p and not any(c.isdigit() for c in w)]
+        if keep:
+            out[word] = keep
+    return dict(sorted(out.items()))
+
+
+def tables(pairs: list[Pair], source: str = "en", target: str = "vi"
+           ) -> dict[str, dict[str, list[str]]]:
+    """Both directions of (``source`` words, ``target`` words) pairs:
+    {"en->vi": ..., "vi->en": ...}."""
+    return {f"{source}->{target}": table(pairs),
+            f"{target}->{source}": table([(b, a) for a, b in pairs])}
+
+
+def translated_pairs(catalog) -> dict[tuple[str, str], list[Pair]]:
+    """(language a, language b), a < b -> word pairs of the catalog's linked translations:
+    their sentences paired in order when both have as many, else the two paragraphs whole
+    when each has at most ``WORD_TABLES.max_pair_words`` content words."""
+    out: dict[tuple[str, str], list[Pair]] = {}
+    done: set[tuple[str, str]] = set()
+    for pid in sorted(catalog.links):
+        p = catalog.paragraphs.get(pid)
+        for oid in catalog.parallel(pid):
+            o = catalog.paragraphs.get(oid)
+            if p is None or o is None or p.language == o.language or (oid, pid) in done:
+                continue
+            done.add((pid, oid))
+            a, b = sorted((p, o), key=lambda x: x.language)
+            pairs = out.setdefault((a.language, b.language), [])
+            sa, sb = sentences(a.text), sentences(b.text)
+            if len(sa) == len(sb):
+                pairs += [(content_tokens(a.text[s:e]), content_tokens(b.text[u:v]))
+                          for (s, e), (u, v) in zip(sa, sb)]
+            else:
+                wa, wb = content_tokens(a.text), content_tokens(b.text)
+                if max(len(wa), len(wb)) <= WORD_TABLES.max_pair_words:
+                    pairs.append((wa, wb))
+    return {langs: [(x, y) for x, y in pairs if x and y] for langs, pairs in out.items()}
+
+
+def for_collection(catalog, base: Lexicon, min_pairs: int = WORD_TABLES.min_pairs) -> Lexicon:
+    """``base`` with the word tables a collection's own translations teach put first
+    (``translated_pairs``; a language pair needs ``min_pairs`` pairs), or ``base`` itself
+    when they teach none. LibreOffice's Writer help (en + vi, 481 pairs):
+    "tài liệu" gains "document", "sửa" "edit"."""
+    learnt: dict[str, dict[str, list[str]]] = {}
+    for (a, b), pairs in translated_pairs(catalog).items():
+        if len(pairs) >= min_pairs:
+            learnt.update(tables(pairs, a, b))
+    return base.before(learnt) if learnt else base
 
 
 @functools.cache

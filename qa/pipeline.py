@@ -118,10 +118,12 @@ class Pipeline:
         index = Index.load(store)
         cat = index.catalog
         vectors = index.sentence_vectors(embedder)
-        words = lexicon.shipped()
+        # The shipped word table, with what this collection's translations teach first.
+        words = lexicon.for_collection(cat, lexicon.shipped())
         retriever = Retriever(index, embedder, glosser=lexicon.Glosser(words))
         topics = TopicFirst(cat, words)
-        extractive = ExtractiveAnswerer(index, vectors, embedder, params=scoring, topics=topics)
+        extractive = ExtractiveAnswerer(index, vectors, embedder, params=scoring, topics=topics,
+                                        words=words)
         return cls(index, embedder, vectors, retriever, StatementDedup(cat), extractive,
                    LeadIns(cat), topics)
 

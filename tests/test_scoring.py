@@ -219,7 +219,7 @@ def test_lexicon_translations_fold_and_load(tmp_path):
 
 
 def test_ibm_model_1_learns_the_shared_word():
-    from bench.fit_lexicon import ibm1, table
+    from qa.lexicon import ibm1, table
 
     pairs = [(["house"], ["nhà"]), (["big", "house"], ["lớn", "nhà"]),
              (["big", "dog"], ["lớn", "chó"]), (["dog"], ["chó"])]
@@ -227,6 +227,47 @@ def test_ibm_model_1_learns_the_shared_word():
     assert max(t["house"], key=t["house"].get) == "nhà"
     assert max(t["big"], key=t["big"].get) == "lớn"
     assert table(pairs) == {"big": ["lớn"], "dog": ["chó"], "house": ["nhà"]}
+
+
+def test_a_collection_teaches_its_own_words():
+    from qa.citations import Catalog
+    from qa.lexicon import Lexicon, for_collection, translated_pairs
+    from qa.types import Paragraph
+
+    def para(pid, text, language):
+        doc, num = pid.rsplit(":", 1)
+        return Paragraph(pid, doc, int(num), text, doc, None, language, pid)
+
+    # Two translated pages: sentences pair in order when both have as many; a pair that
+    # does not (one sentence against two) is used whole while it is short.
+    paras = [para("en:1", "Protect the document. Edit the document.", "en"),
+             para("vi:1", "Bảo vệ tài liệu. Chỉnh sửa tài liệu.", "vi"),
+             para("en:2", "Protect the form.", "en"),
+             para("vi:2", "Bảo vệ biểu mẫu. Xong.", "vi")]
+    links = {"en:1": ("vi:1",), "vi:1": ("en:1",), "en:2": ("vi:2",), "vi:2": ("en:2",)}
+    cat = Catalog.build(paras, links)
+    assert translated_pairs(cat) == {("en", "vi"): [
+        (["protect", "document"], ["bảo", "vệ", "tài", "liệu"]),
+        (["edit", "document"], ["chỉnh", "sửa", "tài", "liệu"]),
+        (["protect", "form"], ["bảo", "vệ", "biểu", "mẫu", "xong"])]}
+    base = Lexicon({"vi->en": {"tài": ["financial"]}})
+    # Too few pairs to learn from: the table is the shipped one.
+    assert for_collection(cat, base) is base
+    learnt = for_collection(cat, base, min_pairs=3)
+    # What the collection teaches comes first; the shipped entry stays behind it.
+    assert learnt.tables["vi->en"]["tài"] == ("document", "financial")
+    assert learnt.tables["en->vi"]["protect"][:2] == ("bảo", "vệ")
+    assert learnt.gloss("Bảo vệ tài liệu", "vi", "en").split()[:2] == ["protect", "protect"]
+
+
+def test_lexicon_before_puts_new_translations_first_and_keeps_three():
+    from qa.lexicon import Lexicon
+
+    base = Lexicon({"en->vi": {"house": ["nhà", "cửa"], "dog": ["chó"]}})
+    merged = base.before({"en->vi": {"house": ["căn", "nhà", "hộ"]}, "fr->en": {"chat": ["cat"]}})
+    assert merged.tables == {"en->vi": {"house": ("căn", "nhà", "hộ"), "dog": ("chó",)},
+                             "fr->en": {"chat": ("cat",)}}
+    assert base.tables["en->vi"]["house"] == ("nhà", "cửa")  # the base is unchanged
 
 
 def test_key_terms_and_neighbouring_sentences():

@@ -361,6 +361,13 @@ class _BlockParser(HTMLParser):
         self.sectioning = 0
         self.banner: int | None = None
         self.banner_depth = 0
+        # Outside blocks kept whole: the open links to other pages, how many the block
+        # holds, and its visible characters inside them and in all (``flush``: a block of
+        # nothing but one such link is a link to another page, not a statement).
+        self.page_link_depth = 0
+        self.page_links = 0
+        self.page_link_chars = 0
+        self.text_chars = 0
 
     # -- events --
     def handle_starttag(self, tag, attrs):
@@ -406,6 +413,9 @@ class _BlockParser(HTMLParser):
         if tag == "a" and a.get("href", "").startswith("#"):
             self._release_link()
             self.link = []
+        elif tag == "a" and a.get("href") and not self.whole:
+            self.page_link_depth += 1
+            self.page_links += 1
         if self.whole:
             self._inner_start(tag, a)
             return
@@ -448,6 +458,7 @@ class _BlockParser(HTMLParser):
             return
         if tag == "a":
             self._release_link(marks=False)
+            self.page_link_depth = max(0, self.page_link_depth - 1)
         if self.whole:
             if tag == self.whole[-1]:
                 if self.whole.pop() in _LISTS:
@@ -485,10 +496,13 @@ class _BlockParser(HTMLParser):
 
     def _take(self, data: str, anchor: bool = False) -> None:
         """Add read text to the block; ``anchor``: the text of a link to this page."""
+        seen = len("".join(data.split()))
         if self.whole:
-            seen = len("".join(data.split()))
             self.whole_chars += seen
             self.anchor_chars += seen if anchor else 0
+        else:
+            self.text_chars += seen
+            self.page_link_chars += seen if self.page_link_depth else 0
         self.buf.append(data)
 
     # -- helpers --
@@ -561,7 +575,15 @@ class _BlockParser(HTMLParser):
         self.buf = []
         kind, self.kind = self.kind, "text"
         toc = kind == "list" and self.whole_chars and self.anchor_chars == self.whole_chars
+        # A paragraph of nothing but one link to another page ("Related Topics" under a
+        # help page, "Next: Installing") names that page; it says nothing itself. It is
+        # counted, as a reader sees it, but never retrieved nor quoted: a page title reads
+        # close to any question about its subject.
+        if (kind == "text" and self.page_links == 1 and self.text_chars
+                and self.page_link_chars == self.text_chars):
+            kind = "markup"
         self.whole_chars = self.anchor_chars = 0
+        self.page_links = self.page_link_chars = self.text_chars = 0
         if toc:
             return
         if kind == "code":

@@ -259,7 +259,8 @@ class MarkdownSplitter:
             only_markup = all(c.type in _MARKUP_INLINE
                               or (c.type == "text" and not c.content.strip()) for c in children)
             if only_markup or not match_text(source) or all(
-                    _ESM_LINE.match(x.strip()) for x in source.split("\n")):
+                    _ESM_LINE.match(x.strip()) for x in source.split("\n")) or \
+                    _is_page_link(children):
                 return "markup", 0, ""
             return "text", 0, ""
         if tok.type in _LIST_TYPES:
@@ -295,6 +296,24 @@ class MarkdownSplitter:
             if depth == 0:
                 return j
         return len(tokens)
+
+
+def _is_page_link(children) -> bool:
+    """Is a paragraph (its inline ``children``) nothing but one link to another page
+    ("[Next: Installing](install.md)")? It names that page and says nothing itself: as
+    for HTML (``qa.formats``), it is counted but never retrieved nor quoted."""
+    links = [c for c in children if c.type == "link_open"]
+    if len(links) != 1 or str(links[0].attrGet("href") or "").startswith("#"):
+        return False
+    depth, inside = 0, False
+    for child in children:
+        if child.type == "link_open":
+            depth, inside = 1, True
+        elif child.type == "link_close":
+            depth = 0
+        elif child.content.strip() and not depth:
+            return False  # words outside the link
+    return inside
 
 
 def _is_contents(tokens, start: int, end: int) -> bool:

@@ -218,6 +218,13 @@ def test_html_page_keeps_article_text_and_drops_nav_script_footer():
       ("text", "See Usage.", "Usage")]),
     ('<table><tr><td><a href="#r1"><svg></svg></a>a</td></tr></table>'
      '<ul><li><a href="#t">Tip</a> 1</li></ul>', [("table", "| a", ""), ("list", "- Tip 1", "")]),
+    # a paragraph of nothing but one link to another page (LibreOffice's "Related
+    # Topics") names that page: markup, counted but never quoted; words beside it, two
+    # links, a list of links stay text
+    ('<p><a href="x.html">Checking Spelling</a></p><p>See <a href="y.html">Y</a>.</p>'
+     '<p><a href="a.html">A</a> <a href="b.html">B</a></p><ul><li><a href="c.html">C</a>'
+     '</li></ul>', [("markup", "Checking Spelling", ""), ("text", "See Y.", ""),
+                    ("text", "A B", ""), ("list", "- C", "")]),
     # an element marked hidden is not shown, nor read
     ("<p>a</p><div hidden><p>x</p><div><p>y</p></div></div><p>b<br>c</p>",
      [("text", "a", ""), ("text", "b c", "")]),

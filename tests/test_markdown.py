@@ -67,11 +67,14 @@ def _blocks(source: str, list_items: bool = False) -> list[tuple[str, str, str]]
      [("markup", '<iframe\n\tsrc="https://x.invalid"\n></iframe>', "")]),
     ("![diagram](https://x.invalid/d.png)  ",
      [("markup", "![diagram](https://x.invalid/d.png)", "")]),
-    # a row of linked images (a README's badges) is markup; a link with words is text
+    # a row of linked images (a README's badges) is markup; so is a paragraph of nothing
+    # but one link to another page (it names that page, says nothing); words beside a
+    # link, two links, or a link to this page's anchor are text
     ("[![Build](https://x.invalid/b.svg)](https://x.invalid) [![Chat](c.svg)](c)\n\n"
-     "[Next chapter](next.md)",
+     "[Next chapter](next.md)\n\nSee [X](x.md).\n\n[a](a.md) [b](b.md)\n\n[Up](#top)",
      [("markup", "[![Build](https://x.invalid/b.svg)](https://x.invalid) [![Chat](c.svg)](c)",
-       ""), ("text", "[Next chapter](next.md)", "")]),
+       ""), ("markup", "[Next chapter](next.md)", ""), ("text", "See [X](x.md).", ""),
+      ("text", "[a](a.md) [b](b.md)", ""), ("text", "[Up](#top)", "")]),
     # A list of nothing but links to the page's anchors is its table of contents: markup.
     ("- [Install](#install)\n  - [On Linux](#on-linux)\n- [`run`](#run)\n\nBody.",
      [("markup", "- [Install](#install)\n  - [On Linux](#on-linux)\n- [`run`](#run)", ""),

@@ -45,6 +45,8 @@ from qa.types import Answer
 
 # Blocks a sentence ending in ":" introduces (qa.markdown kinds).
 INTRODUCED_KINDS = frozenset({"list", "table", "code"})
+# A numbered list's first item ("1. ", "1) "): the steps of a procedure.
+_STEPS = re.compile(r"\s*1[.)]\s")
 # A question mark in Latin and in full-width (CJK) script.
 _QUESTION_MARKS = ("?", "？")
 
@@ -502,6 +504,10 @@ def introduced(catalog, quote: Quote) -> Quote | None:
       next block of the same section: a prose block's first sentence, a list, table
       or code block whole (hf-course fit split: hit and accuracy 0.737 -> 0.789; seeds
       fit, the dev-only FastAPI, React and Rust-book sets unchanged; 2026-11-30);
+    - a sentence that ends its prose paragraph, followed in the same section by a
+      numbered list, brings the list: a how-to's setting ("You are writing a document
+      that should start with page number 12.") is followed by its steps, and the
+      setting alone answers nothing;
     - a code block directly followed by another code block brings it: a program and
       the output it prints (notebook-style docs) answer together.
 
@@ -518,6 +524,9 @@ def introduced(catalog, quote: Quote) -> Quote | None:
         kinds = INTRODUCED_KINDS
     elif asks:
         kinds = INTRODUCED_KINDS | {"text"}
+    elif (p.kind == "text" and ends and after and after[0].kind == "list"
+          and after[0].section == p.section and _STEPS.match(after[0].text)):
+        kinds = frozenset({"list"})
     elif (p.kind == "text" and ends and len(after) == 2 and after[0].kind == "text"
           and after[0].text.rstrip().endswith(":")
           and len(after[0].text.split()) < SENTENCES.min_words

@@ -853,6 +853,28 @@ def test_a_colon_sentence_brings_the_block_it_introduces(kind, brought):
     assert introduced(cat, Quote("d:3", 0, 11)) is None  # no colon, nothing brought
 
 
+@pytest.mark.parametrize("steps, section, quote_end, brought", [
+    ("1. Click the first paragraph.\n2. Choose Format - Paragraph.", "S", None, True),
+    ("1) Click it.\n2) Choose it.", "S", None, True),
+    ("- Click the first paragraph.\n- Choose Format.", "S", None, False),  # no steps
+    ("1. Click the first paragraph.", "Other", None, False),  # another section's list
+    ("1. Click the first paragraph.", "S", 37, False),  # the quote does not end its paragraph
+])
+def test_a_setting_brings_the_numbered_steps_that_follow(steps, section, quote_end, brought):
+    from dataclasses import replace
+
+    from qa.answer import Quote
+    from qa.extractive import introduced
+
+    # A how-to: a heading's setting, then its steps (LibreOffice's help pages).
+    setting = replace(para("d:1", "You may want to control the numbering. Say the document "
+                                  "must start on page 12."), section="S")
+    block = replace(para("d:2", steps), kind="list", section=section)
+    cat = Catalog.build([setting, block])
+    got = introduced(cat, Quote("d:1", 0, quote_end or len(setting.text)))
+    assert got == (Quote("d:2", 0, len(steps)) if brought else None)
+
+
 @pytest.mark.parametrize("between, brought", [
     (['<div class="termy">'], True),  # an HTML wrapper around a console block
     (['<div class="termy">', "<!-- output -->"], True),

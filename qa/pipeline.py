@@ -28,7 +28,11 @@ from qa.types import Answer, Hit
 
 
 class StatementDedup:
-    """Keeps one hit per statement: a hit whose translation ranked higher is dropped.
+    """Keeps one hit per statement: a hit whose translation ranked higher is dropped, and
+    so is one whose text, word for word, a higher hit of another document holds (an
+    untranslated paragraph that a translated page keeps as it was: LibreOffice's
+    Vietnamese help repeats 1,003 English blocks of the English pages, and two copies
+    took two of the five places).
     With ``language`` (search), the statement is shown in that language when a
     translation in it exists (at the rank of the best-ranked version): a Vietnamese
     asker reads the Vietnamese paragraph, though its English original matched the
@@ -41,13 +45,16 @@ class StatementDedup:
 
     def run(self, hits: list[Scored], language: str | None = None) -> list[Scored]:
         seen: set[str] = set()
+        texts: set[str] = set()
         kept = []
         for hit in hits:
-            if hit.id in seen:
+            text = " ".join(self.catalog.paragraphs[hit.id].text.split())
+            if hit.id in seen or text in texts:
                 continue
             versions = self.catalog.parallel(hit.id)
             seen.add(hit.id)
             seen.update(versions)
+            texts.add(text)
             shown = hit
             if language and self.catalog.paragraphs[hit.id].language != language:
                 own = [v for v in versions if v in self.catalog.paragraphs

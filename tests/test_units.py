@@ -31,14 +31,21 @@ def scored(*ids: str) -> list[Scored]:
 LINKS = {"en:1": ("vi:1",), "vi:1": ("en:1",)}
 
 
+# en:1 and vi:1 translate each other; vi2:3 is en:2 word for word (an untranslated
+# paragraph a translated page keeps), in another document.
+DEDUP = [para("en:1", "Trade grew."), para("en:2", "Press  Ctrl+Enter."),
+         para("vi:1", "Thương mại tăng.", language="vi"), para("vi2:3", "Press Ctrl+Enter.")]
+
+
 @pytest.mark.parametrize("ranked, kept", [
     (("en:1", "vi:1", "en:2"), ["en:1", "en:2"]),  # the translation ranked lower is dropped
     (("vi:1", "en:2", "en:1"), ["vi:1", "en:2"]),  # whichever version ranked first stays
     (("en:2", "en:2"), ["en:2"]),                  # a repeated id counts once
+    (("vi2:3", "en:1", "en:2"), ["vi2:3", "en:1"]),  # a verbatim copy ranked lower is dropped
     ((), []),
 ])
 def test_statement_dedup_keeps_one_hit_per_statement(ranked, kept):
-    cat = Catalog.build([para("en:1"), para("en:2"), para("vi:1", language="vi")], LINKS)
+    cat = Catalog.build(DEDUP, LINKS)
     assert [h.id for h in StatementDedup(cat).run(scored(*ranked))] == kept
 
 
@@ -48,7 +55,7 @@ def test_statement_dedup_keeps_one_hit_per_statement(ranked, kept):
     (("en:2", "en:1"), "fr", ["en:2", "en:1"]),  # no version in that language: as ranked
 ])
 def test_statement_dedup_shows_the_askers_language(ranked, language, shown):
-    cat = Catalog.build([para("en:1"), para("en:2"), para("vi:1", language="vi")], LINKS)
+    cat = Catalog.build(DEDUP, LINKS)
     hits = StatementDedup(cat).run(scored(*ranked), language)
     assert [h.id for h in hits] == shown
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)

@@ -214,10 +214,14 @@ _SKIP = {"script", "style", "noscript", "template", "head", "title", "svg", "nav
 # breadcrumbs and pagers (DocBook's "navheader" / "navfooter" / "toc", Sphinx's
 # "toctree-wrapper", Docusaurus's "table-of-contents", Bootstrap's "navbar"): a page's
 # "Prev | Next" table or its chapter list is no statement, and quoted it answers
-# nothing. (Not "sidebar": DocBook's <sidebar> is content.)
+# nothing. (Not "sidebar": DocBook's <sidebar> is content.) So are the tables of a
+# generated index page, Sphinx's "genindex" / "modindex" ("append() (black.lines.Line
+# method)", a link to where each name is documented): they name every API word and
+# would outrank the pages that explain it.
 _CHROME_ROLES = {"navigation", "banner", "contentinfo"}
 _CHROME_CLASS = re.compile(r"^(?:nav(?:bar|header|footer|igation|links|menu)?|toc|"
-                           r"toctree-wrapper|table-of-contents|breadcrumbs?|pagination|pager)"
+                           r"toctree-wrapper|table-of-contents|breadcrumbs?|pagination|pager|"
+                           r"genindex|genindextable|modindextable|indextable)"
                            r"(?:$|[-_])", re.IGNORECASE)
 
 

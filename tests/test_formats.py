@@ -236,6 +236,11 @@ def test_html_page_keeps_article_text_and_drops_nav_script_footer():
      '</tr></table></div>', [("text", "body", "")]),
     ('<div role="navigation"><p>Home</p></div><ol class="breadcrumb"><li>Docs</li></ol>'
      '<div class="nav-links"><p>Next</p></div><p>body</p>', [("text", "body", "")]),
+    # a generated index page's tables (Sphinx's genindex.html, py-modindex.html)
+    ('<h1>Index</h1><div class="genindex-jumpbox"><a href="#A">A</a></div><h2>A</h2>'
+     '<table class="indextable genindextable"><tr><td><ul><li><a href="api.html#x">append() '
+     '(Line method)</a></li></ul></td></tr></table><p>body</p>',
+     [("heading", "Index", ""), ("heading", "A", ""), ("text", "body", "A")]),
     # not chrome: an inline element (docutils' link from a heading back to the table of
     # contents), a class that only contains such a word, a DocBook sidebar (content)
     ('<h2><a class="toc-backref" href="#toc-entry-1">Requirements</a></h2><p>body</p>',

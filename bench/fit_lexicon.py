@@ -8,9 +8,9 @@ each question with its translation, each first gold answer with its translation,
 and the sentences of each paragraph pair whose sentence counts agree (paired in
 order). Words are ``qa.text.content_tokens`` (Vietnamese: syllables).
 
-Model: IBM Model 1 (Brown et al. 1993) with a NULL word, ``ITERATIONS`` rounds of EM,
-fitted in each direction. A word keeps the translations with p(t | w) >= ``MIN_P``
-(at most ``TOP``), when the word was seen at least ``MIN_COUNT`` times; numbers are
+Model: IBM Model 1 (Brown et al. 1993) with a NULL word, ``WORD_TABLES.iterations`` rounds of EM,
+fitted in each direction. A word keeps the translations with p(t | w) >= ``min_p``
+(at most ``top``), when the word was seen at least ``min_count`` times; numbers are
 left out (they match as they are). The cut-offs live in ``qa.tuning.WordTables``, fixed,
 not tuned on any evaluation: a translation must carry a fifth of the word's mass; a
 word seen once has no reliable distribution. The model itself is ``qa.lexicon.ibm1``,
@@ -30,12 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from qa.lexicon import LEXICON, tables  # noqa: E402
-from qa.text import content_tokens, sentences  # noqa: E402
+from qa.lexicon import LEXICON, aligned_sentences, tables  # noqa: E402
+from qa.text import content_tokens  # noqa: E402
 from qa.tuning import WORD_TABLES  # noqa: E402
-
-ITERATIONS, MIN_P, TOP, MIN_COUNT = (WORD_TABLES.iterations, WORD_TABLES.min_p, WORD_TABLES.top,
-                                     WORD_TABLES.min_count)
 
 
 def xquad_pairs(xq: dict, indices: set[int]) -> list[tuple[list[str], list[str]]]:
@@ -47,11 +44,7 @@ def xquad_pairs(xq: dict, indices: set[int]) -> list[tuple[list[str], list[str]]
             pairs.append((content_tokens(qe["question"]), content_tokens(qv["question"])))
             pairs.append((content_tokens(qe["answers"][0]), content_tokens(qv["answers"][0])))
     for i in sorted(indices):
-        en, vi = xq["en"]["paras"][i][1], xq["vi"]["paras"][i][1]
-        se, sv = sentences(en), sentences(vi)
-        if len(se) == len(sv):
-            pairs += [(content_tokens(en[a:b]), content_tokens(vi[c:d]))
-                      for (a, b), (c, d) in zip(se, sv)]
+        pairs += aligned_sentences(xq["en"]["paras"][i][1], xq["vi"]["paras"][i][1])
     return [(e, v) for e, v in pairs if e and v]
 
 
@@ -73,8 +66,9 @@ def main(argv: list[str] | None = None) -> int:
             "script": "bench/fit_lexicon.py",
             "data": f"XQuAD en+vi (CC BY-SA 4.0), the {len(fit)} fit paragraphs only "
                     f"({rule}): {len(pairs)} parallel questions, answers and sentences",
-            "model": f"IBM Model 1, {ITERATIONS} EM rounds per direction; kept p >= {MIN_P}, "
-                     f"top {TOP}, words seen >= {MIN_COUNT} times",
+            "model": f"IBM Model 1, {WORD_TABLES.iterations} EM rounds per direction; kept p >= "
+                     f"{WORD_TABLES.min_p}, top {WORD_TABLES.top}, words seen >= "
+                     f"{WORD_TABLES.min_count} times",
             "fitted_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         },
         "tables": tables(pairs),

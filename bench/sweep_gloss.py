@@ -41,7 +41,7 @@ from qa.question import analyse  # noqa: E402
 from qa.retrieve import Retriever  # noqa: E402
 
 WEIGHTS = (0.0, 0.2, 1 / 3, 0.5)
-TRANSLATIONS = (1, 2, 3)  # 3 = every translation the table keeps (bench/fit_lexicon.TOP)
+TRANSLATIONS = (1, 2, 3)  # 3 = every translation the table keeps (qa.tuning.WORD_TABLES.top)
 QUESTIONS = 400
 QUICK_QUESTIONS = 100
 SEED = 1

@@ -190,6 +190,15 @@ def tables(pairs: list[Pair], source: str = "en", target: str = "vi"
             f"{target}->{source}": table([(b, a) for a, b in pairs])}
 
 
+def aligned_sentences(a: str, b: str) -> list[Pair]:
+    """Word pairs of two texts that translate each other, sentence by sentence in order
+    when both have as many sentences; [] when they do not."""
+    sa, sb = sentences(a), sentences(b)
+    if len(sa) != len(sb):
+        return []
+    return [(content_tokens(a[s:e]), content_tokens(b[u:v])) for (s, e), (u, v) in zip(sa, sb)]
+
+
 def translated_pairs(catalog) -> dict[tuple[str, str], list[Pair]]:
     """(language a, language b), a < b -> word pairs of the catalog's linked translations:
     their sentences paired in order when both have as many, else the two paragraphs whole
@@ -205,10 +214,9 @@ def translated_pairs(catalog) -> dict[tuple[str, str], list[Pair]]:
             done.add((pid, oid))
             a, b = sorted((p, o), key=lambda x: x.language)
             pairs = out.setdefault((a.language, b.language), [])
-            sa, sb = sentences(a.text), sentences(b.text)
-            if len(sa) == len(sb):
-                pairs += [(content_tokens(a.text[s:e]), content_tokens(b.text[u:v]))
-                          for (s, e), (u, v) in zip(sa, sb)]
+            aligned = aligned_sentences(a.text, b.text)
+            if aligned:
+                pairs += aligned
             else:
                 wa, wb = content_tokens(a.text), content_tokens(b.text)
                 if max(len(wa), len(wb)) <= WORD_TABLES.max_pair_words:

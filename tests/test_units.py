@@ -444,9 +444,10 @@ def test_a_paragraph_of_the_other_language_also_matches_the_gloss(tmp_path):
     table = Lexicon({"vi->en": {"lúa": ["rice", "paddy"]}})
     gloss = table.gloss(question, "vi", "en")
     assert gloss == "rice paddy xuất khẩu đạt"
-    plain = Retriever(a.pipeline.index, a.embedder, sentence_weight=0.0, focus_weight=0.0)
+    plain = Retriever(a.pipeline.index, a.embedder, sentence_weight=0.0, focus_weight=0.0,
+                      lexical_weight=0.0)
     glossed = Retriever(a.pipeline.index, a.embedder, sentence_weight=0.0, focus_weight=0.0,
-                        glosser=Glosser(table))
+                        lexical_weight=0.0, glosser=Glosser(table))
 
     def scores(retriever, text, lang="vi"):
         return {h.id: h.score for h in retriever.search(text, k=4, language=lang)}
@@ -474,7 +475,7 @@ def test_a_paragraph_of_the_other_language_matches_the_focus_through_the_gloss_t
 
     def retriever(**kw):
         return Retriever(a.pipeline.index, a.embedder, sentence_weight=0.0, glosser=glosser,
-                         focus_weight=1 / 3, **kw)
+                         focus_weight=1 / 3, lexical_weight=0.0, **kw)
 
     def scores(r, text, lang="vi"):
         return {h.id: h.score for h in r.search(text, k=4, language=lang)}
@@ -482,7 +483,8 @@ def test_a_paragraph_of_the_other_language_matches_the_focus_through_the_gloss_t
     hits, focus = retriever().focused_search(question, k=4, language="vi")
     assert focus.text == "Lúa xuất khẩu đạt bao nhiêu?"
     glossed, alone = {h.id: h.score for h in hits}, scores(retriever(focus_glossed=False), question)
-    plain = Retriever(a.pipeline.index, a.embedder, sentence_weight=0.0, focus_weight=0.0)
+    plain = Retriever(a.pipeline.index, a.embedder, sentence_weight=0.0, focus_weight=0.0,
+                      lexical_weight=0.0)
     via_focus, via_gloss = scores(plain, focus.text), scores(plain, gloss, "en")
     # An English paragraph's focus match is 2/3 the focus, 1/3 the gloss (as its match to
     # the question is); the focus weighs 1/3 of the score: the difference is 1/9 of theirs.
@@ -491,6 +493,36 @@ def test_a_paragraph_of_the_other_language_matches_the_focus_through_the_gloss_t
         assert glossed[pid] == pytest.approx(alone[pid] + (via_gloss[pid] - via_focus[pid]) / 9)
     for pid in ("vi:1", "vi:2"):
         assert glossed[pid] == pytest.approx(alone[pid])
+
+
+def test_lexical_match_is_a_share_of_the_best_in_each_language(tmp_path):
+    # A Vietnamese question: Vietnamese paragraphs are matched by its own words, English
+    # ones by its gloss, each as a share of the best match in that language; on one scale
+    # for both, the English answer (no word in common with the question) would get none.
+    from qa.lexicon import Glosser, Lexicon
+
+    a = planted_assistant(tmp_path)
+    question = "Lúa xuất khẩu ở Tây Nguyên?"
+    glosser = Glosser(Lexicon({"vi->en": {"lúa": ["rice"]}}))
+
+    def scores(lexical_weight):
+        r = Retriever(a.pipeline.index, a.embedder, sentence_weight=0.0, focus_weight=0.0,
+                      glosser=glosser, lexical_weight=lexical_weight)
+        return {h.id: h.score for h in r.search(question, k=4, language="vi")}
+
+    with_lexical, without = scores(1.0), scores(0.0)
+    share = {pid: with_lexical[pid] - without[pid] for pid in without}
+    assert share["en:1"] == pytest.approx(1.0)  # "rice", through the gloss: best English
+    assert share["vi:1"] == pytest.approx(1.0)  # "Tây Nguyên": best Vietnamese
+    # Each by its document's title too (the first line): the longer the text, the less.
+    assert 0.0 < share["en:2"] < 1.0 and 0.0 < share["vi:2"] < 1.0
+
+
+def test_bm25_keeps_one_language_when_asked():
+    lex = BM25Index(["en:1", "vi:1"], ["Pham Minh Chinh met them.", "Phạm Minh Chính tiếp đoàn."],
+                    ["en", "vi"])
+    assert set(lex.run("Phạm Minh Chính", 5)) == {"en:1", "vi:1"}
+    assert set(lex.run("Phạm Minh Chính", 5, language="vi")) == {"vi:1"}
 
 
 class CountingEmbedder(PlantedEmbedder):
@@ -521,8 +553,8 @@ def test_the_focus_reranks_candidates_that_share_the_question_topic(tmp_path):
     # A question leaning on the collection's topic word, as real questions do ("In
     # Vietnam-New Zealand relations, ...") and the embedding with them.
     question = "Rice, " * 6 + "which rice growers planted tea?"
-    plain = Retriever(index, a.embedder, focus_weight=0.0)
-    focused = Retriever(index, a.embedder, focus_weight=1 / 3)
+    plain = Retriever(index, a.embedder, focus_weight=0.0, lexical_weight=0.0)
+    focused = Retriever(index, a.embedder, focus_weight=1 / 3, lexical_weight=0.0)
 
     def scores(retriever, text):
         return {h.id: h.score for h in retriever.search(text, k=4, language="en")}

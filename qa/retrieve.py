@@ -228,13 +228,12 @@ class Retriever:
         translate into keeps the question's own matches (names and numbers)."""
         cat = self.index.catalog
         langs = [cat.paragraphs[pid].language for pid in ids]
-        tables = {lang: {pid: v for pid, v in lexical.items()
-                         if cat.paragraphs[pid].language == lang}}
+        tables: dict[str, dict[str, float]] = {L: {} for L in langs}
+        for pid, v in lexical.items():
+            tables.setdefault(cat.paragraphs[pid].language, {})[pid] = v
+        # gloss_texts holds only languages other than the question's.
         for other, gloss in self.gloss_texts(question, lang).items():
             tables[other] = self.bm25.run(gloss, pool, language=other)
-        for other in set(langs) - set(tables):
-            tables[other] = {pid: v for pid, v in lexical.items()
-                             if cat.paragraphs[pid].language == other}
         tops = {L: max(t.values(), default=0.0) or 1.0 for L, t in tables.items()}
         return np.array([tables[L].get(pid, 0.0) / tops[L] for pid, L in zip(ids, langs)])
 

@@ -55,9 +55,11 @@ def xquad_rows(folder: Path, quick: bool) -> list[dict]:
     answerer = assistant.pipeline.extractive
     golds = data.golds()
     rows = []
+    embedder = assistant.pipeline.embedder
     for lang in ("en", "vi"):
         questions = [q for q in data.questions[lang] if q.index in keep
-                     and answerer.types.run(q.question).get("number", 0.0) >= 0.5]
+                     and answerer.types.run(q.question, embedder.embed_query(q.question),
+                                            lang).get("number", 0.0) >= 0.5]
         if quick:
             questions = questions[::3]
         for window in WINDOWS:

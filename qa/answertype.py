@@ -6,6 +6,13 @@ questions of XQuAD's fit paragraphs in both languages. No word list: the
 coefficients live in ``qa/scoring.json`` ("answer_type") and are applied here
 with numpy, so the product does not need scikit-learn.
 
+A model fitted with ``--type-vector`` also reads the question's query vector
+(language-centred; ``"vector"`` in the parameters), which carries what XQuAD's words
+cannot: an interrogative its translated questions rarely use ("mấy", "bao giờ"). It is
+measured, not shipped: held-out XQuAD accuracy 0.722 -> 0.744 and, on 320 questions in
+other wordings (``eval/answer-types``), en 0.75 -> 0.80 and vi 0.662 -> 0.719, but no
+answer gained on the dev sets' fit splits (README, "Tried and not kept").
+
 Training labels come from each question's gold answer span (``label_answer``):
     1. a date or year pattern (a 4-digit year 1000-2099, an English month name
        next to a number, or Vietnamese "ngày/tháng/năm" + number) -> "date"
@@ -152,18 +159,48 @@ def question_features(question: str) -> list[str]:
 
 
 class AnswerType:
-    """P(answer type | question) from fitted coefficients (``qa/scoring.json`` "answer_type")."""
+    """P(answer type | question) from fitted coefficients (``qa/scoring.json`` "answer_type").
 
-    def __init__(self, params: dict) -> None:
+    ``dims``: the length of the embedder's vectors. The model with the query vector
+    (``params["vector"]``) is used when it was fitted in a space of that size (or when
+    ``dims`` is None); else the words-only model (the top-level coefficients)."""
+
+    def __init__(self, params: dict, dims: int | None = None) -> None:
+        joint = params.get("vector")
+        if joint is not None and dims not in (None, len(joint["coef"][0])):
+            joint = None
+        model = params if joint is None else joint["words"]
         self.labels = tuple(params["labels"])
-        self.index = {f: i for i, f in enumerate(params["vocab"])}
-        self.coef = np.asarray(params["coef"], dtype=np.float64)  # (labels, vocab)
-        self.intercept = np.asarray(params["intercept"], dtype=np.float64)  # (labels,)
+        self.index = {f: i for i, f in enumerate(model["vocab"])}
+        self.coef = np.asarray(model["coef"], dtype=np.float64)  # (labels, vocab)
+        self.intercept = np.asarray(model["intercept"], dtype=np.float64)  # (labels,)
+        # (labels, dims), the fit's scale folded in; None: words only.
+        self.vector_coef = (np.asarray(joint["coef"], dtype=np.float64)
+                            if joint is not None else None)
+        self.centroids = ({lang: np.asarray(v, dtype=np.float64)
+                           for lang, v in joint["centroids"].items()}
+                          if joint is not None else {})
 
-    def run(self, question: str) -> dict[str, float]:
-        """Probability of each label (they sum to 1)."""
+    @property
+    def uses_vector(self) -> bool:
+        return self.vector_coef is not None
+
+    def run(self, question: str, vector: np.ndarray | None = None,
+            language: str = "") -> dict[str, float]:
+        """Probability of each label (they sum to 1). ``vector``: the question's query
+        vector, required when the model uses one; ``language``: the question's, whose
+        centroid is taken from it (another language: the fitted languages' mean)."""
         cols = [self.index[f] for f in question_features(question) if f in self.index]
         logits = self.intercept + self.coef[:, cols].sum(axis=1)
+        if self.vector_coef is not None:
+            if vector is None:
+                raise ValueError("this answer-type model reads the question's query vector: "
+                                 "pass AnswerType.run(question, vector, language)")
+            v = np.asarray(vector, dtype=np.float64)
+            mu = self.centroids.get(language)
+            if mu is None:
+                mu = np.mean(list(self.centroids.values()), axis=0)
+            logits = logits + self.vector_coef @ (v / max(np.linalg.norm(v), 1e-12) - mu)
         p = np.exp(logits - logits.max())
         p /= p.sum()
         return {label: float(v) for label, v in zip(self.labels, p)}

@@ -84,7 +84,9 @@ class ExtractiveAnswerer:
         self.vectors = vectors
         self.embedder = embedder
         params = params or load_scoring()
-        self.types = AnswerType(params["answer_type"])
+        dims = index.paragraph_vectors.shape[1] if index.paragraph_vectors.ndim == 2 else 0
+        # With another embedder's vectors (another space) the words-only type model.
+        self.types = AnswerType(params["answer_type"], dims or None)
         self.scorer = SentenceScorer(params["sentence"])
         self.answerability = Answerability(params["answerability"])
         self.space = params.get("space", "raw")
@@ -98,7 +100,6 @@ class ExtractiveAnswerer:
         self.centroids = {kind: _with_mean({lang: np.asarray(v, dtype=np.float32)
                                             for lang, v in by_lang.items()})
                           for kind, by_lang in params.get("centroids", {}).items()}
-        dims = index.paragraph_vectors.shape[1] if index.paragraph_vectors.ndim == 2 else 0
         if any(len(mu) != dims for by_lang in self.centroids.values()
                for mu in by_lang.values()):
             # Another embedder (another vector space): its language offsets are not the
@@ -173,7 +174,8 @@ class ExtractiveAnswerer:
                 f_vec_q = _centred(fvec[None], [q.language], mus_s)[0]
         p_cos = np.array([float(v @ p_vec_q) if r is not None else 0.0
                           for v, r in zip(p_vecs, rows)])
-        X = sentence_features(q.standalone, s_vec_q, q.language, self.types.run(q.standalone),
+        types = self.types.run(q.standalone, qvec, q.language)
+        X = sentence_features(q.standalone, s_vec_q, q.language, types,
                               [match_text(t) for t in texts], s_vecs, s_para,
                               s_pos, [match_text(p.text) for p in paras], p_cos,
                               [p.language for p in paras], self.index.idf, f_vec_q,
@@ -257,7 +259,7 @@ class ExtractiveAnswerer:
             return self.refusal(q, hits)
         chosen = self.choose(ranked)
         chosen = self.cover_names(q, ranked, chosen, hits)
-        types = self.types.run(q.standalone)
+        types = self.types.run(q.standalone, qvec, q.language)
         if not self.has_asked_date([X[s.row] for s in chosen], types, X) or \
                 not self._has_amount([s.text for s in chosen], q, types):
             return self.refusal(q, hits)

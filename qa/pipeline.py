@@ -14,6 +14,7 @@ import numpy as np
 
 from qa import lexicon
 from qa.citations import Catalog
+from qa.diacritics import MarkRestorer, Restored, unmarked
 from qa.embed import Embedder, embed_queries
 from qa.extractive import INTRODUCED_KINDS, ExtractiveAnswerer, following
 from qa.index import Index
@@ -104,6 +105,28 @@ class LeadIns:
         return None
 
 
+class LazyMarks:
+    """The collection's ``MarkRestorer``, counted at the first question typed without
+    marks (one pass over the paragraphs' words; a version never asked such a question
+    pays nothing). ``restorer``: None until then (bench/unmarked.py sets one that
+    restores nothing, to measure without it)."""
+
+    def __init__(self, catalog) -> None:
+        self.catalog = catalog
+        self.restorer: MarkRestorer | None = None
+
+    def run(self, text: str) -> Restored:
+        if not unmarked(text):  # typed with marks (or another script): nothing to restore
+            return Restored(text)
+        if self.restorer is None:
+            by_language: dict[str, list[str]] = {}
+            for p in self.catalog.paragraphs.values():
+                if p.is_canonical:
+                    by_language.setdefault(p.language, []).append(p.text)
+            self.restorer = MarkRestorer.from_texts(by_language)
+        return self.restorer.run(text)
+
+
 @dataclass(frozen=True)
 class Pipeline:
     """The components of one index version."""
@@ -116,6 +139,7 @@ class Pipeline:
     extractive: ExtractiveAnswerer
     leadins: LeadIns
     topics: TopicFirst
+    marks: LazyMarks
 
     @classmethod
     def build(cls, store: VectorStore, embedder: Embedder,
@@ -132,7 +156,13 @@ class Pipeline:
         extractive = ExtractiveAnswerer(index, vectors, embedder, params=scoring, topics=topics,
                                         words=words)
         return cls(index, embedder, vectors, retriever, StatementDedup(cat), extractive,
-                   LeadIns(cat), topics)
+                   LeadIns(cat), topics, LazyMarks(cat))
+
+    def restore(self, text: str) -> str:
+        """``text`` with the marks its language writes put back when it was typed without
+        them ("Ai la Bo truong ..." -> "Ai là Bộ trưởng ..."; ``qa.diacritics``), from
+        this collection's words; else ``text`` unchanged."""
+        return self.marks.run(text).text
 
     def retrieve(self, q: Question, k: int = RETRIEVAL.answer_pool
                  ) -> tuple[list[Scored], np.ndarray, Focus | None]:

@@ -137,6 +137,18 @@ def test_filters_tiny(results):
     assert "| 300 |" in out.with_suffix(".md").read_text()
 
 
+def test_fit_marks_tiny(tmp_path):
+    out = tmp_path / "marks.json"
+    _run("bench/fit_marks.py", "--xquad", str(XQUAD), "--out", str(out))
+    r = json.loads(out.read_text(encoding="utf-8"))
+    held = r["metrics"]["held_out"]
+    assert set(held) == {"collection_and_general", "collection_only", "general_only",
+                         "english_questions"}
+    assert held["english_questions"]["read_as_vietnamese"] == 0.0
+    assert 0.5 < held["collection_and_general"]["words_restored"] <= 1.0
+    assert r["counts"]["forms"] and r["provenance"]["command"]
+
+
 def test_summary_from_results(results):
     _run("-m", "bench", "--summary-only", "--results-dir", str(results), timeout=60)
     text = (results / "summary.md").read_text()

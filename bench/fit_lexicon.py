@@ -49,16 +49,14 @@ def xquad_pairs(xq: dict, indices: set[int]) -> list[tuple[list[str], list[str]]
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench.fit_scoring import held_out_indices, read_xquad
+    from bench.fit_scoring import xquad_fit
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--xquad", required=True, help="folder holding xquad.en.json/.vi.json")
     parser.add_argument("--out", default=str(LEXICON))
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
-    xq = read_xquad(Path(args.xquad))
-    held, rule = held_out_indices(xq["en"]["paras"])
-    fit = set(range(len(xq["en"]["paras"]))) - held
+    xq, fit, held, rule = xquad_fit(args.xquad)
     pairs = xquad_pairs(xq, fit)
     out = {
         "provenance": {

@@ -82,16 +82,15 @@ def measure(xq: dict, questions: list[dict], collection: set[int], base: MarkCou
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench.fit_scoring import held_out_indices, read_xquad
+    from bench.fit_scoring import xquad_fit
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--xquad", required=True, help="folder holding xquad.en.json/.vi.json")
     parser.add_argument("--out", default=str(MARKS_FILE))
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
-    xq = read_xquad(Path(args.xquad))
-    held, rule = held_out_indices(xq["en"]["paras"])
-    fit = sorted(set(range(len(xq["vi"]["paras"]))) - held)
+    xq, fit_set, held, rule = xquad_fit(args.xquad)
+    fit = sorted(fit_set)
     halves = (set(fit[0::2]), set(fit[1::2]))
 
     def questions(lang: str, indices: set[int]) -> list[dict]:

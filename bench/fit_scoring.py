@@ -142,6 +142,14 @@ def held_out_indices(paras: list[tuple[str, str]]) -> tuple[set[int], str]:
     return set(shared), "bench.evaluate.xquad_split"
 
 
+def xquad_fit(folder: Path | str) -> tuple[dict, set[int], set[int], str]:
+    """(XQuAD as ``read_xquad`` returns it, the fit paragraph indices, the held-out ones,
+    where the split rule came from): what every fitting script starts from."""
+    xq = read_xquad(Path(folder))
+    held, rule = held_out_indices(xq["en"]["paras"])
+    return xq, set(range(len(xq["en"]["paras"]))) - held, held, rule
+
+
 # --------------------------------------------------------------------------- vectors
 
 class VectorCache:

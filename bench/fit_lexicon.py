@@ -19,7 +19,6 @@ which also fits a collection's own table from its translations.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -49,14 +48,10 @@ def xquad_pairs(xq: dict, indices: set[int]) -> list[tuple[list[str], list[str]]
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench.fit_scoring import xquad_fit
+    from bench.fit_scoring import fit_command
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--xquad", required=True, help="folder holding xquad.en.json/.vi.json")
-    parser.add_argument("--out", default=str(LEXICON))
-    args = parser.parse_args(argv)
     t0 = time.perf_counter()
-    xq, fit, held, rule = xquad_fit(args.xquad)
+    args, xq, fit, held, rule = fit_command(__doc__, LEXICON, argv)
     pairs = xquad_pairs(xq, fit)
     out = {
         "provenance": {

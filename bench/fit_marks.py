@@ -22,7 +22,6 @@ questions restored whole, and questions read as Vietnamese.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
@@ -82,14 +81,10 @@ def measure(xq: dict, questions: list[dict], collection: set[int], base: MarkCou
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench.fit_scoring import xquad_fit
+    from bench.fit_scoring import fit_command
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--xquad", required=True, help="folder holding xquad.en.json/.vi.json")
-    parser.add_argument("--out", default=str(MARKS_FILE))
-    args = parser.parse_args(argv)
     t0 = time.perf_counter()
-    xq, fit_set, held, rule = xquad_fit(args.xquad)
+    args, xq, fit_set, held, rule = fit_command(__doc__, MARKS_FILE, argv)
     fit = sorted(fit_set)
     halves = (set(fit[0::2]), set(fit[1::2]))
 

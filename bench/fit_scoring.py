@@ -142,6 +142,17 @@ def held_out_indices(paras: list[tuple[str, str]]) -> tuple[set[int], str]:
     return set(shared), "bench.evaluate.xquad_split"
 
 
+def fit_command(doc: str, out: Path, argv: list[str] | None
+                ) -> tuple[argparse.Namespace, dict, set[int], set[int], str]:
+    """A fitting script's command line (``--xquad DIR``, ``--out FILE``, default ``out``)
+    parsed, and ``xquad_fit`` of its folder."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--xquad", required=True, help="folder holding xquad.en.json/.vi.json")
+    parser.add_argument("--out", default=str(out))
+    args = parser.parse_args(argv)
+    return (args, *xquad_fit(args.xquad))
+
+
 def xquad_fit(folder: Path | str) -> tuple[dict, set[int], set[int], str]:
     """(XQuAD as ``read_xquad`` returns it, the fit paragraph indices, the held-out ones,
     where the split rule came from): what every fitting script starts from."""

@@ -70,7 +70,6 @@ class MarkCounts:
         self.pairs: Counter = Counter()
         self.name_forms: dict[str, Counter] = defaultdict(Counter)
         self.name_pairs: Counter = Counter()
-        self.folded: Counter = Counter()
         if base is not None:
             for f, forms in base.forms.items():
                 self.forms[f].update(forms)
@@ -82,8 +81,10 @@ class MarkCounts:
                 if not unmarked(" ".join(run)):
                     _count([w.lower() for w in run], self.name_forms, self.name_pairs)
         _count(sorted(seen_once), self.forms)
-        for f, forms in self.forms.items():
-            self.folded[f] = sum(forms.values())
+        self._tally()
+
+    def _tally(self) -> None:
+        self.folded = Counter({f: sum(forms.values()) for f, forms in self.forms.items()})
         self.total = sum(self.folded.values())
 
     def to_json(self, min_pair: int) -> dict:
@@ -99,7 +100,8 @@ class MarkCounts:
         for f, forms in data["forms"].items():
             counts.forms[f].update(forms)
         counts.pairs.update({(a, b): n for a, b, n in data["pairs"]})
-        return cls(base=counts)
+        counts._tally()
+        return counts
 
     def fit(self, folded: list[str]) -> tuple[int, float]:
         """How well the folded words read as this language: (how many of them its text
@@ -213,15 +215,15 @@ def name_runs(text: str) -> list[list[str]]:
     """Runs of two capitalised words or more, next to each other ("Tô Lâm", "Hà Nội"): a
     capitalised word alone is as often a sentence's first word ("Đó là …"), and an
     English question's "do" must not become "đó"."""
-    runs, run, last = [], [], -1
+    runs, run, last = [], [], 0
     for m in _LETTERS.finditer(text):
-        joined = m.start() - last <= 2 and text[last:m.start()].strip() == ""
-        if m.group()[0].isupper() and (joined or not run):
-            run.append(m.group())
+        word = m.group()
+        if word[0].isupper() and run and text[last:m.start()].isspace():
+            run.append(word)
         else:
             if len(run) > 1:
                 runs.append(run)
-            run = [m.group()] if m.group()[0].isupper() else []
+            run = [word] if word[0].isupper() else []
         last = m.end()
     if len(run) > 1:
         runs.append(run)

@@ -23,6 +23,7 @@ questions restored whole, and questions read as Vietnamese.
 from __future__ import annotations
 
 import json
+import random
 import sys
 import time
 from datetime import UTC, datetime
@@ -32,12 +33,20 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from qa.diacritics import MARKS_FILE, MarkCounts, MarkRestorer  # noqa: E402
+from qa.diacritics import MARKS_FILE, MarkCounts, MarkRestorer, unmarked  # noqa: E402
 from qa.text import ascii_fold, tokens  # noqa: E402
 from qa.tuning import MARKS  # noqa: E402
 
 MIN_PAIR = 2  # bound: a pair seen once is not stored (the file is half the size)
 SMOOTHING = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
+BARE = (0.02, 0.05, 0.1, 0.2, 0.5, 1.01)  # 1.01: any bare word the language writes
+# A question typed with some marks: each marked word typed bare with this chance (seeded),
+# the question kept when it still holds a mark and lost one.
+PARTIAL_SHARE = 0.5
+PARTIAL_SEED = 0
+# The most fully marked questions a choice of ``MARKS.bare`` may change: a question typed right
+# must come back as typed; 1 in 100 is this script's bound, not a fitted figure.
+MAX_CHANGED = 0.01
 
 
 def folded(text: str) -> str:
@@ -51,11 +60,49 @@ def counts_of(xq: dict, indices: set[int]) -> MarkCounts:
     return MarkCounts.from_json(MarkCounts(texts).to_json(MIN_PAIR))
 
 
-def measure(xq: dict, questions: list[dict], collection: set[int], base: MarkCounts | None,
-            smoothing: float, lang: str = "vi") -> dict:
-    """Restore ``questions`` (of ``lang``) folded, over the ``collection`` paragraphs."""
+def restorer_of(xq: dict, collection: set[int], base: MarkCounts | None,
+                **kwargs) -> MarkRestorer:
     by_lang = {L: [xq[L]["paras"][i][1] for i in sorted(collection)] for L in ("en", "vi")}
-    restorer = MarkRestorer.from_texts(by_lang, bases={"vi": base}, smoothing=smoothing)
+    return MarkRestorer.from_texts(by_lang, bases={"vi": base}, **kwargs)
+
+
+def partly_folded(text: str, rnd: random.Random) -> str:
+    """``text`` with each word that carries a mark typed bare with ``PARTIAL_SHARE``'s
+    chance (words split at spaces: a question as a phone types it)."""
+    return " ".join(folded(w) if not w.isascii() and rnd.random() < PARTIAL_SHARE else w
+                    for w in text.split(" "))
+
+
+def measure_partial(xq: dict, questions: list[dict], collection: set[int],
+                    base: MarkCounts | None, **kwargs) -> dict:
+    """Questions typed with every mark (must come back as typed) and with some marks
+    missing (``partly_folded``: the words typed bare must come back as written)."""
+    restorer = restorer_of(xq, collection, base, **kwargs)
+    rnd = random.Random(PARTIAL_SEED)
+    changed = partial = whole = words = words_ok = 0
+    for q in questions:
+        original = q["question"]
+        changed += restorer.run(original).text != original
+        typed = partly_folded(original, rnd)
+        if typed == original or unmarked(typed):
+            continue
+        partial += 1
+        got = restorer.run(typed).text
+        whole += got == original
+        for w, t, g in zip(original.split(" "), typed.split(" "), got.split(" ")):
+            if w != t:
+                words += 1
+                words_ok += w == g
+    return {"questions": len(questions), "partial": partial,
+            "marked_questions_changed": round(changed / max(len(questions), 1), 4),
+            "partial_words_restored": round(words_ok / max(words, 1), 3),
+            "partial_questions_restored_whole": round(whole / max(partial, 1), 3)}
+
+
+def measure(xq: dict, questions: list[dict], collection: set[int], base: MarkCounts | None,
+            smoothing: float, lang: str = "vi", **kwargs) -> dict:
+    """Restore ``questions`` (of ``lang``) folded, over the ``collection`` paragraphs."""
+    restorer = restorer_of(xq, collection, base, smoothing=smoothing, **kwargs)
     words = marked = words_ok = marked_ok = whole = read_vi = 0
     for q in questions:
         original = q["question"]
@@ -99,6 +146,22 @@ def main(argv: list[str] | None = None) -> int:
         sweep[str(s)] = {k: round(sum(r[k] * r["questions"] for r in rows) / n, 3)
                          for k in rows[0] if k != "questions"}
         print(f"smoothing {s}: {sweep[str(s)]}", file=sys.stderr)
+    def pooled(rows: list[dict], n_key: str) -> dict:
+        n = sum(r[n_key] for r in rows)
+        return {k: round(sum(r[k] * r[n_key] for r in rows) / n, 4)
+                for k in rows[0] if k not in ("questions", "partial")}
+
+    halves_counts = [(counts_of(xq, a), b) for a, b in (halves, halves[::-1])]
+    bares = {}
+    for bare in BARE:
+        rows = [measure_partial(xq, questions("vi", b), b, c, bare=bare)
+                for c, b in halves_counts]
+        bares[str(bare)] = {**pooled(rows, "questions"), **{
+            key: v for key, v in pooled(rows, "partial").items() if key.startswith("partial")}}
+        print(f"bare {bare}: {bares[str(bare)]}", file=sys.stderr)
+    allowed = [b for b in BARE if bares[str(b)]["marked_questions_changed"] <= MAX_CHANGED]
+    print("bare by the rule:", max(allowed, key=lambda b: bares[str(b)][
+        "partial_questions_restored_whole"]), file=sys.stderr)
     base = counts_of(xq, set(fit))
     vi_held, en_held = questions("vi", held), questions("en", held)
     held_out = {
@@ -106,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
         "collection_only": measure(xq, vi_held, held, None, MARKS.smoothing),
         "general_only": measure(xq, vi_held, set(), base, MARKS.smoothing),
         "english_questions": measure(xq, en_held, held, base, MARKS.smoothing, "en"),
+        "some_marks_typed": measure_partial(xq, vi_held, held, base),
+        "english_questions_as_written": measure_partial(xq, en_held, held, base),
     }
     print(json.dumps(held_out, indent=1), file=sys.stderr)
     out = {
@@ -119,6 +184,10 @@ def main(argv: list[str] | None = None) -> int:
             "min_pair": MIN_PAIR,
         },
         "metrics": {"smoothing_cross_fitted": sweep, "smoothing": MARKS.smoothing,
+                    "bare_cross_fitted": bares, "bare": MARKS.bare,
+                    "bare_rule": f"the largest share of partly typed questions restored "
+                                 f"whole with at most {MAX_CHANGED} of fully marked "
+                                 f"questions changed",
                     "held_out": held_out},
         "counts": base.to_json(MIN_PAIR),
     }

@@ -1,5 +1,7 @@
-"""Questions typed without marks: every set's Vietnamese questions asked as written and
-folded to ASCII ("Ai là …" -> "Ai la …"), side by side.
+"""Questions typed without marks: every set's Vietnamese questions asked as written,
+folded to ASCII ("Ai là …" -> "Ai la …") and with some marks missing (each marked word
+typed bare with even chance, seeded per item: ``bench.fit_marks.partly_folded``), side by
+side.
 
     python bench/unmarked.py [--sets seeds,hf-course,seeds-extra,seeds-fresh] [--libreoffice DIR]
 
@@ -12,6 +14,7 @@ without restoring (what it did before 2026-12-02), plain llama-index dense top-5
 from __future__ import annotations
 
 import os
+import random
 import sys
 import time
 from pathlib import Path
@@ -31,7 +34,7 @@ from bench.evaluate import (  # noqa: E402
     build_systems,
     opt_in_env,
 )
-from bench.fit_marks import folded  # noqa: E402
+from bench.fit_marks import PARTIAL_SEED, folded, partly_folded  # noqa: E402
 
 SYSTEMS = ("seedqa", "llama-index", "bm25")
 
@@ -40,6 +43,14 @@ def folded_item(item: dict) -> dict:
     out = {**item, "question": folded(item["question"])}
     if item.get("context"):
         out["context"] = folded(item["context"])
+    return out
+
+
+def partly_folded_item(item: dict) -> dict:
+    rnd = random.Random(f"{PARTIAL_SEED}:{item['id']}")
+    out = {**item, "question": partly_folded(item["question"], rnd)}
+    if item.get("context"):
+        out["context"] = partly_folded(item["context"], rnd)
     return out
 
 
@@ -54,11 +65,14 @@ def evaluate_set(evalset: EvalSet) -> list[dict]:
     for split in REPORT_FIRST:
         mine = [i for i in items if str(i["id"]) in splits[split]]
         typed = [folded_item(i) for i in mine]
+        partly = [partly_folded_item(i) for i in mine]
         runs = []
         for system, bot in built.items():
-            runs += [(system, "as written", bot, mine), (system, "without marks", bot, typed)]
+            runs += [(system, "as written", bot, mine), (system, "without marks", bot, typed),
+                     (system, "some marks", bot, partly)]
             if system == "seedqa":
-                runs.append(("seedqa, not restoring", "without marks", bot, typed))
+                runs += [("seedqa, not restoring", "without marks", bot, typed),
+                         ("seedqa, not restoring", "some marks", bot, partly)]
         for system, form, bot, questions in runs:
             t0 = time.perf_counter()
             if system == "seedqa, not restoring":
@@ -77,9 +91,10 @@ def markdown(rows: list[dict], command: str) -> str:
     cols = ["set", "split", "system", "form", "items", *[k for k, _ in MEASURES]]
     heads = ["set", "split", "system", "question", "items", *[h for _, h in MEASURES]]
     lines = ["# Questions typed without marks", "", f"Command: `{command}`", "",
-             "Each set's Vietnamese questions, as written and folded to ASCII (a follow-up's "
-             "context too). seedqa restores the marks from the collection's own words "
-             "(`qa.diacritics`; README, \"Questions typed without marks\").", "",
+             "Each set's Vietnamese questions, as written, folded to ASCII and with some "
+             "marks missing (each marked word typed bare with even chance, seeded per item; "
+             "a follow-up's context too). seedqa restores the marks from the collection's "
+             "own words (`qa.diacritics`; README, \"Questions typed without marks\").", "",
              "| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
     for r in rows:
         lines.append("| " + " | ".join("" if r.get(c) is None else

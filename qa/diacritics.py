@@ -13,12 +13,18 @@ the index version, over general Vietnamese counts (``qa/marks.json``, fitted by
 bench/fit_marks.py on XQuAD) and the Vietnamese function words; no word list comes from
 an evaluation question.
 
-``MarkRestorer.run`` leaves a question alone unless it is written in ASCII letters only;
-it reads as the collection's language whose text uses most of its folded words, and
-the restored text must be detected as that language (``qa.language.detect``): an
-English question over Vietnamese text ("How long do the tests take?": "do", "the" and
+``MarkRestorer.run`` restores the words typed in ASCII letters and keeps those typed with
+marks; a question reads as the collection's language whose text uses most of its folded
+words, and the restored text must be detected as that language (``qa.language.detect``):
+an English question over Vietnamese text ("How long do the tests take?": "do", "the" and
 "long" are Vietnamese syllables too) comes back unchanged. In an English question only
-the names the collection writes with marks change ("To Lam" -> "Tô Lâm").
+the names the collection writes with marks change ("To Lam" -> "Tô Lâm"). A question
+typed with some marks ("Ai là Bo truong …?": a mark forgotten, or a keyboard that drops
+some) has its bare words restored too, when one of them is a form its language seldom
+writes bare (``MARKS.bare``): most bare words of a question typed with marks are meant
+bare ("do", "trang"), and a question typed right must come back as typed. A language
+written without marks (English) restores capitalised words only: its marked words are
+names and quotations.
 """
 
 from __future__ import annotations
@@ -86,6 +92,15 @@ class MarkCounts:
     def _tally(self) -> None:
         self.folded = Counter({f: sum(forms.values()) for f, forms in self.forms.items()})
         self.total = sum(self.folded.values())
+        marked = sum(n for forms in self.forms.values() for w, n in forms.items()
+                     if not w.isascii())
+        self.writes_marks = marked >= MARKS.marked_words * self.total > 0
+
+    def bare_share(self, word: str) -> float | None:
+        """The share of ``word``'s folded form this text writes as ``word`` (lower case),
+        None when the text never writes the folded form."""
+        f = ascii_fold(word)
+        return self.forms[f][word] / self.folded[f] if self.folded.get(f) else None
 
     def to_json(self, min_pair: int) -> dict:
         """The counts as ``qa/marks.json`` stores them (pairs seen ``min_pair`` times up;
@@ -142,9 +157,10 @@ class MarkRestorer:
     """
 
     def __init__(self, counts: dict[str, MarkCounts], *, smoothing: float = MARKS.smoothing,
-                 candidates: int = MARKS.candidates) -> None:
+                 candidates: int = MARKS.candidates, bare: float = MARKS.bare) -> None:
         self.counts = {lang: c for lang, c in counts.items() if c.total}
         self.smoothing = smoothing
+        self.bare = bare
         self.limit = candidates
 
     @classmethod
@@ -164,18 +180,34 @@ class MarkRestorer:
 
     def run(self, text: str) -> Restored:
         """``text`` with its marks restored, or unchanged (``language`` "")."""
-        if not unmarked(text) or not self.counts:
+        if not self.counts:
             return Restored(text)
         words = list(_LETTERS.finditer(text))
         if not words:
             return Restored(text)
         folded = [ascii_fold(m.group()) for m in words]
         caps = [m.group()[0].isupper() for m in words]
+        # A word typed with marks is kept as typed; the others are restored.
+        fixed = [None if m.group().isascii() else m.group().lower() for m in words]
+        if all(fixed):
+            return Restored(text)
         # Names ("Le Loi", "New Zealand") belong to no language: the lower-case words
         # decide, when there are any.
         telling = [f for f, cap in zip(folded, caps) if not cap] or folded
         lang = max(self.counts, key=lambda L: self.counts[L].fit(telling))
-        forms = self._decode(self.counts[lang], folded, caps)
+        counts = self.counts[lang]
+        if not counts.writes_marks:
+            # A language written without marks (English) has marked words in names and
+            # quotations only: its lower-case words stay as typed ("I've" is not "I'về").
+            fixed = [w or (None if cap else f) for w, f, cap in zip(fixed, folded, caps)]
+        elif any(fixed) and not any(
+                share is not None and share < self.bare
+                for share in (counts.bare_share(m.group().lower())
+                              for m, w in zip(words, fixed) if w is None)):
+            # Typed with marks, and every bare word is one the language writes bare
+            # often enough ("do", "trang"): nothing says a mark was forgotten.
+            return Restored(text)
+        forms = self._decode(counts, folded, caps, fixed)
         out, last = [], 0
         for m, form in zip(words, forms):
             out += [text[last:m.start()], _cased(form, m.group())]
@@ -185,10 +217,13 @@ class MarkRestorer:
             return Restored(text)
         return Restored(restored, lang)
 
-    def _decode(self, counts: MarkCounts, folded: list[str], caps: list[bool]) -> list[str]:
+    def _decode(self, counts: MarkCounts, folded: list[str], caps: list[bool],
+                fixed: list[str | None]) -> list[str]:
         """The most likely forms of ``folded`` (Viterbi over each word's candidate forms;
         bigram probabilities interpolated with the form's own, Dirichlet smoothing).
-        ``caps``: which words were typed capitalised (they may also be names)."""
+        ``caps``: which words were typed capitalised (they may also be names); ``fixed``:
+        each word's form when it stays as typed, else None. Where some words stay, a bare
+        word may be meant bare: its form as typed is a candidate too."""
         vocab = len(counts.forms) + 1
 
         def unigram(form: str, cap: bool) -> float:
@@ -199,11 +234,18 @@ class MarkRestorer:
             return math.log((counts.pair(prev, form, cap) + self.smoothing * unigram(form, cap))
                             / (seen + self.smoothing))
 
-        states = [(math.log(unigram(f, caps[0])), [f])
-                  for f in counts.candidates(folded[0], self.limit, caps[0])]
+        partial = any(f is not None for f in fixed)
+
+        def candidates(i: int) -> list[str]:
+            if fixed[i] is not None:
+                return [fixed[i]]
+            forms = counts.candidates(folded[i], self.limit, caps[i])
+            return forms if not partial or folded[i] in forms else [*forms, folded[i]]
+
+        states = [(math.log(unigram(f, caps[0])), [f]) for f in candidates(0)]
         for i in range(1, len(folded)):
             nxt = []
-            for form in counts.candidates(folded[i], self.limit, caps[i]):
+            for form in candidates(i):
                 score, path = max(((s + step(p[-1], caps[i - 1], form, caps[i]), p)
                                    for s, p in states), key=lambda sp: sp[0])
                 nxt.append((score, [*path, form]))
@@ -228,6 +270,11 @@ def name_runs(text: str) -> list[list[str]]:
     if len(run) > 1:
         runs.append(run)
     return runs
+
+
+def bare_words(text: str) -> bool:
+    """Does ``text`` hold a word of ASCII letters only, one a mark may be missing from?"""
+    return any(m.group().isascii() for m in _LETTERS.finditer(text))
 
 
 def unmarked(text: str) -> bool:

@@ -14,7 +14,7 @@ import numpy as np
 
 from qa import lexicon
 from qa.citations import Catalog
-from qa.diacritics import MarkRestorer, Restored, unmarked
+from qa.diacritics import MarkRestorer, Restored, bare_words
 from qa.embed import Embedder, embed_queries
 from qa.extractive import INTRODUCED_KINDS, ExtractiveAnswerer, following
 from qa.index import Index
@@ -106,17 +106,17 @@ class LeadIns:
 
 
 class LazyMarks:
-    """The collection's ``MarkRestorer``, counted at the first question typed without
-    marks (one pass over the paragraphs' words; a version never asked such a question
-    pays nothing). ``restorer``: None until then (bench/unmarked.py sets one that
-    restores nothing, to measure without it)."""
+    """The collection's ``MarkRestorer``, counted at the first question with a word typed
+    without marks (one pass over the paragraphs' words; a version never asked such a
+    question pays nothing). ``restorer``: None until then (bench/unmarked.py sets one
+    that restores nothing, to measure without it)."""
 
     def __init__(self, catalog) -> None:
         self.catalog = catalog
         self.restorer: MarkRestorer | None = None
 
     def run(self, text: str) -> Restored:
-        if not unmarked(text):  # typed with marks (or another script): nothing to restore
+        if not bare_words(text):  # every word marked (or another script): nothing to restore
             return Restored(text)
         if self.restorer is None:
             by_language: dict[str, list[str]] = {}

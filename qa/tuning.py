@@ -307,6 +307,20 @@ class Marks:
     # bound: forms tried per typed word; a folded Vietnamese syllable is written in at
     # most a handful of ways in one collection, and Viterbi's cost is its square.
     candidates: int = 6
+    # measured (bench/fit_marks.py, cross-fitted as above, 872 questions): a question typed
+    # with marks has its bare words restored only when one of them is written bare in
+    # under this share of the language's uses of its folded form ("truong": a mark was
+    # forgotten; "do", "trang" are written bare often). The largest share of partly
+    # typed questions restored whole with at most 1 in 100 fully marked questions
+    # changed: at 0.02 / 0.05 / 0.1 / 0.2 / always, changed 0.005 / 0.007 / 0.010 / 0.025
+    # / 0.041, partly typed restored whole 0.808 / 0.815 / 0.818 / 0.820 / 0.822. (A
+    # weight of 3 / 10 / 30 on each bare word's form as typed changed 0.003-0.007 and
+    # restored 0.60-0.81 whole: not kept.)
+    bare: float = 0.05
+    # bound: a language whose text writes marks on fewer than this share of its words
+    # writes them on names and quotations only (XQuAD held-out paragraphs: en 0.002, vi
+    # 0.83); its lower-case words are never restored.
+    marked_words: float = 0.05
 
 
 @dataclass(frozen=True)

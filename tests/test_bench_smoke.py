@@ -143,9 +143,13 @@ def test_fit_marks_tiny(tmp_path):
     r = json.loads(out.read_text(encoding="utf-8"))
     held = r["metrics"]["held_out"]
     assert set(held) == {"collection_and_general", "collection_only", "general_only",
-                         "english_questions"}
+                         "english_questions", "some_marks_typed",
+                         "english_questions_as_written"}
     assert held["english_questions"]["read_as_vietnamese"] == 0.0
     assert 0.5 < held["collection_and_general"]["words_restored"] <= 1.0
+    assert 0.0 < held["some_marks_typed"]["partial_words_restored"] <= 1.0
+    assert set(r["metrics"]["bare_cross_fitted"]) == {"0.02", "0.05", "0.1", "0.2", "0.5",
+                                                      "1.01"}
     assert r["counts"]["forms"] and r["provenance"]["command"]
 
 

@@ -34,12 +34,46 @@ def restorer() -> MarkRestorer:
     # English reads as English: left alone, but for the marks of a name it writes.
     ("Who built the old bridge?", "Who built the old bridge?", ""),
     ("Who was Le Loi and where is his lake?", "Who was Lê Lợi and where is his lake?", "en"),
-    # Typed with marks: left alone, even where a mark is missing.
-    ("Hà Noi la thu do?", "Hà Noi la thu do?", ""),
+    # Typed with some marks: the bare words are restored, the marked ones kept.
+    ("Hà Noi la thu do?", "Hà Nội là thủ đô?", "vi"),
+    ("Thủ đô cua nuoc nào?", "Thủ đô của nuoc nào?", "vi"),
     ("", "", ""),
 ])
 def test_restores_what_the_collection_writes(restorer, typed, restored, language):
     assert restorer.run(typed) == Restored(restored, language)
+
+
+# "cho" is written bare here as often as not; "ban", "cua" never.
+SOME = ["Tôi cho bạn mượn xe đạp.", "Bạn cho tôi mượn sách.", "Xe đạp của tôi màu xanh.",
+        "Chợ gần nhà tôi."]
+
+
+@pytest.mark.parametrize("typed, restored", [
+    # A bare word the language never writes bare: a mark was forgotten; every bare word
+    # is restored then, "cho" as this text writes it after "Tôi".
+    ("Tôi cho ban mượn xe?", "Tôi cho bạn mượn xe?"),
+    ("Xe đạp cua tôi màu gì?", "Xe đạp của tôi màu gì?"),
+    # Every bare word is one written bare, or one the language never writes ("Python"):
+    # nothing says a mark is missing.
+    ("Tôi cho bạn mượn xe?", "Tôi cho bạn mượn xe?"),
+    ("Tôi cho bạn mượn Python?", "Tôi cho bạn mượn Python?"),
+])
+def test_some_marks_typed(typed, restored):
+    r = MarkRestorer.from_texts({"vi": SOME, "en": ["I lend my bike."]}, bases={})
+    assert r.run(typed).text == restored
+
+
+def test_a_language_written_without_marks_restores_names_only():
+    # The English text quotes a Vietnamese word ("về") and never writes "ve" bare; an
+    # English question's "We've" must not become "We'về", while a name still may.
+    en = ["The word về is Vietnamese.", "We read the book by Lê Lợi.",
+          "It is a long book, and the story it tells is an old one: a king, a sword and "
+          "a lake in the middle of the city, where the sword was given back. People walk "
+          "around the lake in the morning, and the old tower on its island is the "
+          "picture most visitors take home."]
+    r = MarkRestorer.from_texts({"en": en, "vi": ["Sách về Hà Nội."]}, bases={})
+    assert r.run("We've read the book?").text == "We've read the book?"
+    assert r.run("Who is Le Loi and what did he do?").text == "Who is Lê Lợi and what did he do?"
 
 
 def test_the_neighbour_chooses_between_forms():
@@ -82,3 +116,12 @@ def test_the_seeds_assistant_answers_a_question_typed_without_marks(seeds_assist
     hits = seeds_assistant.search("Hai ben thong nhat gi ve thuong mai?")
     assert hits[0].citation.id == seeds_assistant.search(
         "Hai bên thống nhất gì về thương mại?")[0].citation.id
+
+
+def test_the_seeds_assistant_restores_a_question_typed_with_some_marks(seeds_assistant):
+    typed = "Tong thong Tokayev da trao tang Tổng Bí thư Tô Lâm huân chương gì?"
+    answer = seeds_assistant.ask(typed)
+    # The bare words get marks; the words typed with marks stay as typed.
+    assert answer.question.startswith("Tổng thống Tokayev đã trao")
+    assert answer.question.endswith("Tổng Bí thư Tô Lâm huân chương gì?")
+    assert answer.answered and "Dostyk" in answer.text

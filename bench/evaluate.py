@@ -24,6 +24,10 @@ Sets (questions / corpus; split ids in eval/splits.json):
   134 HTML pages a language, the Vietnamese ones only partly translated, from Debian's
   libreoffice-help-en-us and libreoffice-help-vi packages (eval/libreoffice/SOURCE.md;
   50 questions written 2026-12-01 by a session that saw no code and no other set)
+- ``kubernetes`` (opt-in, ``--kubernetes DIR`` or $SEEDQA_KUBERNETES):
+  eval/kubernetes/questions.jsonl over 23 Kubernetes concept pages (Hugo Markdown with
+  front matter and shortcodes), 12 Vietnamese and 11 English (eval/kubernetes/SOURCE.md;
+  50 questions written 2026-12-02 by a helper session that saw no code and no other set)
 
 Systems (``bench/baselines.py``): ``seedqa`` (``qa.Assistant(llm=False)``, public
 ``ask``/``search`` only; a follow-up gets its ``context`` as history), ``llama-index``
@@ -103,7 +107,7 @@ SETS = {
 }
 # Opt-in: their documents are not in the repository (eval/NAME/SOURCE.md says where they
 # come from); --NAME DIR or $SEEDQA_<NAME> names their folder.
-OPT_IN = ("fastapi", "maint-guide", "libreoffice")
+OPT_IN = ("fastapi", "maint-guide", "libreoffice", "kubernetes")
 
 
 def opt_in_env(name: str) -> str:

@@ -42,7 +42,7 @@ import os
 import sys
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -76,6 +76,28 @@ TYPE_FEATURES = 3000
 # the fit questions with C; ``fit_answer_type``).
 VECTOR_SCALES = (3.0, 10.0, 20.0)
 TYPE_PROBE = ROOT / "eval" / "answer-types" / "questions.jsonl"
+# The probe's fit half (``probe_split``) joins XQuAD's fit questions in the answer-type
+# fit; the other half is only measured. The seed is eval/splits.json's.
+PROBE_SEED = 20261129
+
+
+def probe_split(rows: list[dict]) -> tuple[list[int], list[int]]:
+    """(fit, report): indices of the probe's ``rows``, stratified by language and the
+    writer's type, each group shuffled with ``random.Random(PROBE_SEED)`` in turn
+    (groups in sorted order), its first half (rounded down) fit, the rest report."""
+    import random
+
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, r in enumerate(rows):
+        groups[(r["lang"], r["type"])].append(i)
+    rng = random.Random(PROBE_SEED)
+    fit, report = [], []
+    for key in sorted(groups):
+        ids = list(groups[key])
+        rng.shuffle(ids)
+        fit += ids[:len(ids) // 2]
+        report += ids[len(ids) // 2:]
+    return sorted(fit), sorted(report)
 TARGET_FALSE_REFUSAL = 0.10
 # The hand-set rule this model replaced (qa/calibration.json of the previous release,
 # fitted by its bench/calibrate.py), kept here as the baseline the fit is compared with.
@@ -223,7 +245,7 @@ class VectorCache:
 # --------------------------------------------------------------------------- answer type
 
 def fit_answer_type(xq: dict, fit: set[int], held: set[int],
-                    query_vector=None) -> tuple[dict, dict, dict]:
+                    query_vector=None, probe_fit: bool = False) -> tuple[dict, dict, dict]:
     """(params, metrics, out-of-fold probabilities of the fit questions by (lang, id)).
 
     Words only (question words and bigrams; the top-level parameters); with
@@ -249,6 +271,17 @@ def fit_answer_type(xq: dict, fit: set[int], held: set[int],
 
     fit_items, fit_feats, y = rows(fit)
     held_items, held_feats, y_held = rows(held)
+    probe = ([json.loads(line) for line in TYPE_PROBE.open(encoding="utf-8")]
+             if TYPE_PROBE.exists() else [])
+    probe_fit_rows, probe_report_rows = probe_split(probe) if probe else ([], [])
+    if probe_fit:
+        # Each probe question is its own fold group (index below XQuAD's, never shared).
+        extra = [(probe[i]["lang"], {"question": probe[i]["question"], "id": f"probe-{i}",
+                                     "index": -1 - i}) for i in probe_fit_rows]
+        fit_items = fit_items + extra
+        fit_feats = fit_feats + [dict.fromkeys(question_features(q["question"]), 1)
+                                 for _, q in extra]
+        y = np.concatenate([y, [label_answer(probe[i]["answer"]) for i in probe_fit_rows]])
     dv = DictVectorizer()
     X = dv.fit_transform(fit_feats)
     # Folds by paragraph: a paragraph's questions (and their translations) share wording.
@@ -341,18 +374,21 @@ def fit_answer_type(xq: dict, fit: set[int], held: set[int],
         "fit_questions": len(fit_items), "held_out_questions": len(held_items),
         "label_counts_fit": dict(Counter(y.tolist())),
     }
-    if TYPE_PROBE.exists():
-        # Questions no fit saw, in wordings XQuAD's lack (eval/answer-types/README.md),
-        # labelled by their answers as the fit questions are.
-        probe = [json.loads(line) for line in TYPE_PROBE.open(encoding="utf-8")]
-        p_items = [(r["lang"], {"question": r["question"]}) for r in probe]
-        truth = [label_answer(r["answer"]) for r in probe]
-        metrics["probe"] = {
-            name: {lang: accuracy(predict(model, p_items), truth, p_items, lang)
-                   for lang in ("en", "vi")}
-            for name, model in (("shipped", at), ("words_only", words_only))
-            if name == "words_only" or model.uses_vector}
+    if probe:
+        # Questions in wordings XQuAD's lack (eval/answer-types/README.md), labelled by
+        # their answers as the fit questions are: the whole probe, and its report half
+        # (the only half measured when the fit half was fitted on, ``probe_fit``).
+        for key, indices in (("probe", range(len(probe))),
+                             ("probe_report_half", probe_report_rows)):
+            p_items = [(probe[i]["lang"], {"question": probe[i]["question"]}) for i in indices]
+            truth = [label_answer(probe[i]["answer"]) for i in indices]
+            metrics[key] = {
+                name: {lang: accuracy(predict(model, p_items), truth, p_items, lang)
+                       for lang in ("en", "vi")}
+                for name, model in (("shipped", at), ("words_only", words_only))
+                if name == "words_only" or model.uses_vector}
         metrics["probe_questions"] = len(probe)
+        metrics["probe_fit_half_fitted"] = probe_fit
     # Out-of-fold probabilities, so the sentence scorer is fitted on answer-type
     # inputs as noisy as the ones it will see on unseen questions.
     Xo = joint(scale) if scale else X2
@@ -750,6 +786,15 @@ def main() -> None:
     # confidence under the threshold): off by default, kept to measure (README).
     parser.add_argument("--type-vector", action="store_true",
                         help="answer-type model on the question's words and query vector")
+    # The answer-type fit also on eval/answer-types' fit half (2026-12-02, later session;
+    # ``probe_split``): the probe's report half en 0.688 -> 0.738, vi 0.713 -> 0.825 ("mấy",
+    # "default ...", "how tall" read as asking a number), held-out XQuAD type accuracy
+    # 0.722 -> 0.728; but on the eight dev fit splits (207 items), with the scorer refitted
+    # or only the type model swapped alike, three answers lost (a list, a fact, a
+    # cross-language question), one near miss more answered, one refused: off by
+    # default, kept to measure (README).
+    parser.add_argument("--type-probe", action="store_true",
+                        help="the answer-type fit also on eval/answer-types' fit half")
     args = parser.parse_args()
     t0 = time.perf_counter()
     xq = read_xquad(Path(args.xquad))
@@ -759,7 +804,8 @@ def main() -> None:
 
     vc = VectorCache(CACHE / "vectors.npz")
     at_params, at_metrics, oof = fit_answer_type(xq, fit, held,
-                                                 vc.query if args.type_vector else None)
+                                                 vc.query if args.type_vector else None,
+                                                 probe_fit=args.type_probe)
     log(f"answer type: {at_metrics}")
     at = AnswerType(at_params)
     cands = XquadCandidates(xq, vc)

@@ -453,3 +453,19 @@ def test_assistant_answers_with_the_scoring_it_is_given(seeds_index):
                          scoring=strict)
     assert shipped.answered
     assert not given.ask(question).answered
+
+
+def test_probe_split_halves_each_language_and_type():
+    from bench.fit_scoring import probe_split
+
+    rows = [{"lang": lang, "type": t} for lang in ("en", "vi") for t in ("date", "name")
+            for _ in range(3)] + [{"lang": "en", "type": "other"}]
+    fit, report = probe_split(rows)
+    assert sorted(fit + report) == list(range(len(rows)))
+    # Each group of three: one fit (half, rounded down), two report; the lone one: report.
+    for lang in ("en", "vi"):
+        for t in ("date", "name"):
+            group = [i for i, r in enumerate(rows) if (r["lang"], r["type"]) == (lang, t)]
+            assert len(set(group) & set(fit)) == 1
+    assert len(rows) - 1 in report
+    assert probe_split(rows) == (fit, report)  # fixed seed

@@ -40,6 +40,7 @@ CSS = """
 }
 .seedqa-notice-h { font-weight: 600; color: #b45309; margin-bottom: 2px; }
 .seedqa-note { margin-top: 6px; font-size: 0.9em; color: #b45309; }
+.seedqa-readas { margin-top: 6px; font-size: 0.9em; color: #6b7280; }
 .seedqa-meta { margin-top: 6px; font-size: 0.8em; opacity: 0.65; }
 .seedqa-copytext { display: none !important; }
 #seedqa-chat [data-testid="bot"] { scroll-margin-top: 40px; }  /* clear of the chat's label */

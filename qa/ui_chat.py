@@ -24,10 +24,10 @@ from qa.ui_messages import history_pairs, message_text, render_answer, render_er
 log = logging.getLogger("qa.ui")
 
 
-def _answer_html(assistant: Assistant, answer: Answer, lang: str) -> str:
+def _answer_html(assistant: Assistant, answer: Answer, lang: str, typed: str = "") -> str:
     ids = {pid for c in answer.citations for pid in c.parallel}
     return render_answer(answer, lang, labels=_labels(assistant, ids, lang),
-                         uploads=_uploads(assistant))
+                         uploads=_uploads(assistant), typed=typed)
 
 
 def chat(assistant: Assistant, message: str, history: list | None,
@@ -41,7 +41,7 @@ def chat(assistant: Assistant, message: str, history: list | None,
     try:
         for item in assistant.ask_stream(message, history=history_pairs(history)):
             if isinstance(item, Answer):
-                yield _answer_html(assistant, item, lang)
+                yield _answer_html(assistant, item, lang, typed=message)
             else:
                 text += item
                 yield render_partial(text)

@@ -13,6 +13,8 @@ import re
 from markupsafe import Markup
 
 from qa import i18n
+from qa.errors import QuestionError
+from qa.question import check_question
 from qa.question import history_pairs as question_history_pairs
 from qa.types import Answer, Citation
 from qa.ui_html import (
@@ -100,12 +102,15 @@ def render_partial(text: str) -> str:
 
 
 def render_answer(answer: Answer, lang: str = "en", labels: dict[str, str] | None = None,
-                  uploads: frozenset[str] | set[str] = frozenset()) -> str:
+                  uploads: frozenset[str] | set[str] = frozenset(), typed: str = "") -> str:
     """A finished answer: text with clickable markers, its sources (or, under a verdict
     first, the related paragraphs collapsed), and a hidden plain-text copy.
 
     ``labels`` maps paragraph ids to readable link labels (for "also stated in");
-    sources from documents in ``uploads`` (ids) are labelled as uploads.
+    sources from documents in ``uploads`` (ids) are labelled as uploads. ``typed``: the
+    question as the user typed it; when the answer read it otherwise (its marks put
+    back, ``Answer.question``), the answer says how it was read, so a wrong reading
+    shows.
     """
     tag = " — " + i18n.text(lang, "origin_upload")
 
@@ -121,9 +126,20 @@ def render_answer(answer: Answer, lang: str = "en", labels: dict[str, str] | Non
                for n, c in enumerate(answer.citations, start=1)]
     related = [{"id": c.id, "label": label(c, None), "text": c.text}
                for c in answer.related]
+    read_as = answer.question if typed and answer.question and \
+        answer.question != _as_checked(typed) else ""
     return _render("answer.html", lang, answer=answer, pieces=_pieces(answer),
-                   sources=sources, related=related,
+                   sources=sources, related=related, read_as=read_as,
                    backend=backend_label(answer.backend, lang), plain=plain_text(answer, lang))
+
+
+def _as_checked(typed: str) -> str:
+    """``typed`` cleaned as the core reads any question (``qa.question.check_question``:
+    spaces collapsed, NFC), so only a real change of reading shows."""
+    try:
+        return check_question(typed)
+    except QuestionError:
+        return typed
 
 
 def render_error(message: str, lang: str = "en") -> str:

@@ -125,3 +125,13 @@ def test_the_seeds_assistant_restores_a_question_typed_with_some_marks(seeds_ass
     assert answer.question.startswith("Tổng thống Tokayev đã trao")
     assert answer.question.endswith("Tổng Bí thư Tô Lâm huân chương gì?")
     assert answer.answered and "Dostyk" in answer.text
+
+
+def test_the_chat_says_how_it_read_a_question(seeds_assistant):
+    from qa import ui
+
+    typed = "Tong thong Tokayev da trao tang Tong Bi thu To Lam huan chuong gi?"
+    out = list(ui.chat(seeds_assistant, typed, []))[-1]
+    assert '<div class="seedqa-readas">Read as: Tổng thống Tokayev đã trao' in out
+    written = "Tổng thống Tokayev đã trao tặng Tổng Bí thư Tô Lâm huân chương gì?"
+    assert "seedqa-readas" not in list(ui.chat(seeds_assistant, written, []))[-1]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import re
+import unicodedata
 from types import SimpleNamespace
 
 import gradio as gr
@@ -62,6 +63,27 @@ def small(tmp_corpus, data_dir) -> qa.Assistant:
 
 
 # --- rendering ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("typed, read, shown", [
+    # Marks put back: the answer says how it read the question.
+    ("Ai la Bo truong?", "Ai là Bộ trưởng?", "Read as: Ai là Bộ trưởng?"),
+    # Read as typed, spaces and Unicode form aside: nothing is said.
+    ("  Ai là   Bộ trưởng? ", "Ai là Bộ trưởng?", None),
+    (unicodedata.normalize("NFD", "Ai là Bộ trưởng?"), "Ai là Bộ trưởng?", None),
+    # No typed text given (an API caller): nothing is said.
+    ("", "Ai là Bộ trưởng?", None),
+])
+def test_answer_says_how_it_read_the_question(typed, read, shown):
+    answer = Answer(text="The documents do not say.", answered=False, question=read)
+    out = render_answer(answer, typed=typed)
+    if shown is None:
+        assert "seedqa-readas" not in out
+    else:
+        assert f'<div class="seedqa-readas">{shown}</div>' in out
+    # Escaped like every text of the answer.
+    evil = render_answer(dataclasses.replace(answer, question="<b>x</b>"), typed="b x")
+    assert "&lt;b&gt;x&lt;/b&gt;" in evil and "<b>x</b>" not in evil
+
 
 def test_answer_rendering_escapes_document_text():
     c = citation(f"Exports grew. {XSS} End.", quote="Exports grew.", start=0, end=13,

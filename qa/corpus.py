@@ -26,6 +26,7 @@ from qa.formats import (
     Extracted,
     HtmlReader,
     NotebookReader,
+    OdtReader,
     Part,
     PdfReader,
     RstReader,
@@ -43,8 +44,9 @@ HTML_SUFFIXES = (".html", ".htm")
 NOTEBOOK_SUFFIXES = (".ipynb",)
 RST_SUFFIXES = (".rst", ".rest")
 DOCX_SUFFIXES = (".docx",)
+ODT_SUFFIXES = (".odt",)
 SUFFIXES = (TEXT_SUFFIXES + MARKDOWN_SUFFIXES + PDF_SUFFIXES + HTML_SUFFIXES + NOTEBOOK_SUFFIXES
-            + RST_SUFFIXES + DOCX_SUFFIXES)
+            + RST_SUFFIXES + DOCX_SUFFIXES + ODT_SUFFIXES)
 MAX_FILE_BYTES = 50 * 1024 * 1024
 TITLE_CHARS = 110
 # bound: at most this much of a lead-in sentence is embedded (a long sentence's length).
@@ -101,7 +103,7 @@ def load_folder(folder: Path | str) -> tuple[list[Document], list[str]]:
         kinds = ", ".join(f"{suffix} ×{n}" for suffix, n in other.items())
         skipped.append(f"{sum(other.values())} file(s) of types seedqa does not read were left "
                        f"out ({kinds}); it reads {', '.join(SUFFIXES)}: convert them (e.g. "
-                       "a .docx saved as .html or .pdf) to have them answered from")
+                       "a .doc or .pptx saved as .docx or .pdf) to have them answered from")
     return documents, skipped
 
 
@@ -163,6 +165,8 @@ def parse_bytes(doc_id: str, raw: bytes, suffix: str, path: str = "") -> Documen
         return parse_markdown(doc_id, NotebookReader().run(raw), path)
     if suffix in DOCX_SUFFIXES:
         return build_document(doc_id, path, DocxReader().run(raw))
+    if suffix in ODT_SUFFIXES:
+        return build_document(doc_id, path, OdtReader().run(raw))
     if suffix not in SUFFIXES:
         raise CorpusError(f"unsupported file type {suffix or '(none)'!r}; use one of "
                           f"{', '.join(SUFFIXES)}")

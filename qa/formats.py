@@ -982,6 +982,12 @@ class OdtReader:
             elif el.tag == _odf("text:p"):
                 tag = "h1" if el.get(_odf("text:style-name")) in self.titles else "p"
                 out.append(f"<{tag}>{_html_lines(_odf_text(el))}</{tag}>")
+            elif el.tag == _odf("text:list") and any(
+                    child.tag == _odf("text:h") for item in el for child in item):
+                # Numbered headings ("1. Mục tiêu") are written as a list of headings:
+                # headings, not a list.
+                for item in el:
+                    self._blocks(item, out)
             elif el.tag == _odf("text:list"):
                 out.append("<ul>")
                 for item in el:

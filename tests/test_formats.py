@@ -746,6 +746,14 @@ def test_odt_blocks_title_and_date():
     ]
 
 
+def test_odt_numbered_headings_are_headings():
+    # LibreOffice writes numbered headings as a list whose items are headings.
+    raw = odt('<text:list><text:list-item><text:h text:outline-level="1">Mục tiêu</text:h>'
+              "</text:list-item></text:list><text:p>Tăng thương mại lên 3 tỷ USD.</text:p>")
+    assert [(p.kind, p.text, p.section) for p in OdtReader().run(raw).parts] == [
+        ("heading", "Mục tiêu", ""), ("text", "Tăng thương mại lên 3 tỷ USD.", "Mục tiêu")]
+
+
 def test_odt_written_by_docutils_is_read():
     # A real writer's file (docutils' ODF writer, a dependency for .rst already).
     from docutils.core import publish_string

@@ -265,7 +265,13 @@ class HtmlReader:
 
     The title is the first ``<h1>`` (else ``<title>``); it is left out of section
     paths. The date comes from a ``<meta name="date">``-style tag or ``<time datetime>``.
+    ``head_title``: the ``<title>`` is the title when there is one (a word processor's
+    document, written as HTML by ``DocxReader``/``OdtReader``: its properties name it,
+    and its first "Heading 1" is a chapter, not the title).
     """
+
+    def __init__(self, head_title: bool = False) -> None:
+        self.head_title = head_title
 
     def run(self, text: str) -> Extracted:
         """Extract the blocks of an HTML page's text."""
@@ -274,7 +280,8 @@ class HtmlReader:
             # A main element left empty (filled by a script) or holding only media: the
             # page's text is elsewhere.
             parser = self._parse(text, None)
-        title = parser.h1 or _page_title(parser.title, parser.headings)
+        title = ((self.head_title and parser.title) or parser.h1
+                 or _page_title(parser.title, parser.headings))
         parts = []
         for text_, kind, path in parser.blocks:
             # The title is not a section of itself: an <h1> that gave it, or the heading
@@ -813,7 +820,7 @@ class DocxReader:
             else:
                 pieces.append(f"<p>{_html_lines(text)}</p>")
         pieces.append("</ul></body></html>" if in_list else "</body></html>")
-        return HtmlReader().run("".join(pieces))
+        return HtmlReader(head_title=True).run("".join(pieces))
 
 
 _WORD = ("a Word document", "save it as .docx (Word 2007 or later) and add it again")
@@ -969,7 +976,7 @@ class OdtReader:
         if body is not None:
             self._blocks(body, pieces)
         pieces.append("</body></html>")
-        return HtmlReader().run("".join(pieces))
+        return HtmlReader(head_title=True).run("".join(pieces))
 
     def _blocks(self, parent, out: list[str]) -> None:
         for el in parent:

@@ -640,6 +640,16 @@ def test_docx_blocks_title_and_date():
     ]
 
 
+def test_docx_first_heading_is_a_chapter_when_the_properties_name_the_title():
+    # No Title paragraph: the properties' title is the title, and the first "heading 1"
+    # is a chapter whose name the blocks under it carry.
+    extracted = DocxReader().run(docx(_p("Safety", "berschrift1")
+                                      + _p("Check the cable every morning.")))
+    assert extracted.title == "Crane manual"
+    assert [(p.kind, p.text, p.section) for p in extracted.parts] == [
+        ("heading", "Safety", ""), ("text", "Check the cable every morning.", "Safety")]
+
+
 def _outlined(text: str, level: int) -> str:
     return (f'<w:p><w:pPr><w:outlineLvl w:val="{level}"/></w:pPr>'
             f"<w:r><w:t>{text}</w:t></w:r></w:p>")

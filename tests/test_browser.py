@@ -197,7 +197,7 @@ def test_upload_a_document_and_ask_about_it(page, tmp_path):
                    encoding="utf-8")
     bad = tmp_path / "broken.txt"
     bad.write_bytes(b"\xff\xfe\x00binary")  # a UTF-16 mark, then an odd byte count
-    page.get_by_text("Add documents (.txt / .md / .html / .pdf / .ipynb / .rst)").click()
+    page.get_by_text("Add documents (.txt / .md / .html / .pdf / .docx / .odt / .ipynb / .rst)").click()
     page.locator("#seedqa-upload input[type=file]").set_input_files([str(doc), str(bad)])
     # The file list shows each name split in two ("broken" + ".txt").
     page.locator("#seedqa-upload").get_by_text("broken").first.wait_for(timeout=30_000)
@@ -323,6 +323,12 @@ def test_vietnamese_interface(app_url, browser, locale, query):
         "Hỏi về các tài liệu…")
     answer = ask(page, "Việt Nam và Kazakhstan thiết lập quan hệ ngoại giao khi nào?")
     assert "trả lời bởi" in answer.inner_text()
+    assert answer.locator(".seedqa-readas").count() == 0  # read as typed
+    # Typed without marks: the answer says how it read the question.
+    typed = ask(page, "Viet Nam va Kazakhstan thiet lap quan he ngoai giao khi nao?")
+    assert typed.locator(".seedqa-readas").inner_text() == (
+        "Đã hiểu là: Việt Nam và Kazakhstan thiết lập quan hệ ngoại giao khi nào?")
+    assert "1992" in typed.locator(".seedqa-answer").inner_text()
     # The switch goes back to English, labels and server-rendered parts alike.
     page.locator("#seedqa-lang").get_by_text("English").click()
     page.locator("#seedqa-lookup-btn").get_by_text("Show").wait_for(timeout=30_000)
@@ -367,7 +373,7 @@ def pdf_app_url(tmp_path):
 
 def test_upload_a_pdf_and_see_the_page_of_its_citation(pdf_app_url, browser):
     page = open_page(browser, pdf_app_url)
-    page.get_by_text("Add documents (.txt / .md / .html / .pdf / .ipynb / .rst)").click()
+    page.get_by_text("Add documents (.txt / .md / .html / .pdf / .docx / .odt / .ipynb / .rst)").click()
     page.locator("#seedqa-upload input[type=file]").set_input_files([str(PDF)])
     page.locator("#seedqa-upload").get_by_text("seed-004").first.wait_for(timeout=30_000)
     page.locator("#seedqa-add").click()
@@ -425,7 +431,7 @@ def test_an_upload_says_it_waits_for_another_ingest(tmp_path, browser):
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         try:
             assert holder.stdout.readline().strip() == "held"
-            page.get_by_text("Add documents (.txt / .md / .html / .pdf / .ipynb / .rst)").click()
+            page.get_by_text("Add documents (.txt / .md / .html / .pdf / .docx / .odt / .ipynb / .rst)").click()
             page.locator("#seedqa-upload input[type=file]").set_input_files([str(doc)])
             page.locator("#seedqa-upload").get_by_text("Mango").first.wait_for(timeout=30_000)
             page.locator("#seedqa-add").click()

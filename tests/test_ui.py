@@ -664,6 +664,17 @@ def test_request_language(cookies, accept, lang):
     assert ui.request_lang(None) == "en"
 
 
+def test_the_upload_label_names_every_kind_of_file_read():
+    from qa import corpus
+
+    kinds = [getattr(corpus, n) for n in dir(corpus) if n.endswith("_SUFFIXES")]
+    assert sum(map(len, kinds)) == len(corpus.SUFFIXES)  # every suffix is of one kind
+    for lang in ("en", "vi"):
+        label = i18n.LABELS[lang]["add_documents"]
+        assert all(kind[0] in label.split(" / ") or f"({kind[0]}" in label
+                   or f"{kind[0]})" in label for kind in kinds), label
+
+
 def test_both_languages_have_every_string():
     assert set(i18n.LABELS["en"]) == set(i18n.LABELS["vi"])
     assert set(i18n.TEXT["en"]) == set(i18n.TEXT["vi"])

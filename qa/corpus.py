@@ -23,6 +23,7 @@ from qa.errors import CorpusError
 from qa.formats import (
     SECTION_SEP,
     DocxReader,
+    EpubReader,
     Extracted,
     HtmlReader,
     NotebookReader,
@@ -40,13 +41,14 @@ log = logging.getLogger(__name__)
 TEXT_SUFFIXES = (".txt",)
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdx")
 PDF_SUFFIXES = (".pdf",)
-HTML_SUFFIXES = (".html", ".htm")
+HTML_SUFFIXES = (".html", ".htm", ".xhtml")
 NOTEBOOK_SUFFIXES = (".ipynb",)
 RST_SUFFIXES = (".rst", ".rest")
 DOCX_SUFFIXES = (".docx",)
 ODT_SUFFIXES = (".odt",)
+EPUB_SUFFIXES = (".epub",)
 SUFFIXES = (TEXT_SUFFIXES + MARKDOWN_SUFFIXES + PDF_SUFFIXES + HTML_SUFFIXES + NOTEBOOK_SUFFIXES
-            + RST_SUFFIXES + DOCX_SUFFIXES + ODT_SUFFIXES)
+            + RST_SUFFIXES + DOCX_SUFFIXES + ODT_SUFFIXES + EPUB_SUFFIXES)
 MAX_FILE_BYTES = 50 * 1024 * 1024
 TITLE_CHARS = 110
 # bound: at most this much of a lead-in sentence is embedded (a long sentence's length).
@@ -167,6 +169,8 @@ def parse_bytes(doc_id: str, raw: bytes, suffix: str, path: str = "") -> Documen
         return build_document(doc_id, path, DocxReader().run(raw))
     if suffix in ODT_SUFFIXES:
         return build_document(doc_id, path, OdtReader().run(raw))
+    if suffix in EPUB_SUFFIXES:
+        return build_document(doc_id, path, EpubReader().run(raw))
     if suffix not in SUFFIXES:
         raise CorpusError(f"unsupported file type {suffix or '(none)'!r}; use one of "
                           f"{', '.join(SUFFIXES)}")

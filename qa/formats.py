@@ -25,7 +25,9 @@ import functools
 import html
 import io
 import json
+import posixpath
 import re
+import urllib.parse
 import zipfile
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -919,6 +921,84 @@ def _docx_blocks(body, levels: dict[str, int]):
 
 def _html_lines(text: str) -> str:
     return "<br>".join(html.escape(line) for line in text.split("\n"))
+
+
+_EPUB = ("an EPUB e-book", "save it again as EPUB 2 or 3 and add it again")
+_OPF = "{http://www.idpf.org/2007/opf}"
+_DC_NS = "{http://purl.org/dc/elements/1.1/}"
+_CHAPTER_TYPES = {"application/xhtml+xml", "text/html"}
+
+
+class EpubReader:
+    """EPUB 2/3 e-book bytes -> Extracted: its chapters (XHTML, ``HtmlReader``) in
+    reading order (the package's spine), each chapter's title a heading that heads the
+    section path of its blocks. The navigation document (EPUB 3 ``nav``, a table of
+    contents) and non-linear items are left out. Title and date from the package's
+    Dublin Core metadata; a chapter titled as the book is not a chapter heading.
+    """
+
+    def run(self, raw: bytes) -> Extracted:
+        try:
+            with zipfile.ZipFile(io.BytesIO(raw)) as z:
+                container = _docx_part(z, "META-INF/container.xml", fmt=_EPUB)
+                root = container.find(
+                    ".//{urn:oasis:names:tc:opendocument:xmlns:container}rootfile")
+                path = root.get("full-path", "") if root is not None else ""
+                if not path:
+                    raise CorpusError(f"not {_EPUB[0]}: its container names no package; "
+                                      f"{_EPUB[1]}")
+                opf = _docx_part(z, path, fmt=_EPUB)
+                chapters = [(href, self._chapter(z, href)) for href in _spine(opf, path)]
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
+            raise CorpusError(f"not a readable EPUB e-book ({exc}); {_EPUB[1]}") from exc
+        meta = opf.find(f"{_OPF}metadata")
+        title = ((meta.findtext(f"{_DC_NS}title") or "").strip() if meta is not None else "")
+        date = ((meta.findtext(f"{_DC_NS}date") or "").strip() if meta is not None else "")
+        parts: list[Part] = []
+        for _, ex in chapters:
+            chapter = ex.title if ex.title and ex.title != title else ""
+            # The chapter's title as its page writes it (its h1), else one made for it.
+            own = [p.kind == "heading" and p.text == chapter and not p.section
+                   for p in ex.parts]
+            if chapter and not any(own):
+                parts.append(Part(chapter, "heading", ""))
+            parts += [p if is_own else Part(
+                p.text, p.kind, SECTION_SEP.join(x for x in (chapter, p.section) if x), p.page)
+                for p, is_own in zip(ex.parts, own)]
+        return Extracted(tuple(parts), title or next(
+            (ex.title for _, ex in chapters if ex.title), ""), _iso_date(date))
+
+    @staticmethod
+    def _chapter(z: zipfile.ZipFile, name: str) -> Extracted:
+        try:
+            info = z.getinfo(name)
+        except KeyError:
+            raise CorpusError(f"{name}, in the e-book's reading order, is missing; "
+                              f"{_EPUB[1]}") from None
+        if info.file_size > DOCX.part_bytes:
+            raise CorpusError(f"{name} unpacks to {info.file_size // 2**20} MB, over the "
+                              f"{DOCX.part_bytes // 2**20} MB limit; split the e-book")
+        return HtmlReader().run(z.read(name).decode("utf-8", errors="replace"))
+
+
+def _spine(opf, opf_path: str) -> list[str]:
+    """The zip paths of the package's chapters in reading order: its spine's linear
+    items that are (X)HTML, the navigation document left out."""
+    base = posixpath.dirname(opf_path)
+    items = {}
+    for item in opf.iter(f"{_OPF}item"):
+        if (item.get("media-type") in _CHAPTER_TYPES
+                and "nav" not in (item.get("properties") or "").split()):
+            href = urllib.parse.unquote(item.get("href", "").split("#")[0])
+            items[item.get("id")] = posixpath.normpath(posixpath.join(base, href))
+    return [items[ref.get("idref")] for ref in opf.iter(f"{_OPF}itemref")
+            if ref.get("idref") in items and ref.get("linear", "yes") != "no"]
+
+
+def _iso_date(text: str) -> str | None:
+    """"2024-03-05T10:00:00Z" -> "2024-03-05"; "2024" stays; anything else: None."""
+    m = re.match(r"\d{4}(?:-\d{2}(?:-\d{2})?)?", text)
+    return m.group(0) if m else None
 
 
 _ODF_NS = {k: f"urn:oasis:names:tc:opendocument:xmlns:{v}:1.0" for k, v in (

@@ -27,7 +27,8 @@ LABELS: dict[str, dict[str, str]] = {
         "paragraph_id": "Paragraph id",
         "show": "Show",
         "shelf": "Documents",
-        "add_documents": "Add documents (.txt / .md / .html / .pdf / .docx / .odt / .ipynb / .rst)",
+        "add_documents": "Add documents (.txt / .md / .html / .pdf / .docx / .odt / .epub / "
+                         ".ipynb / .rst)",
         "files": "Files",
         "add": "Add to the collection",
         "remove_id": "Document id to remove (uploads only)",
@@ -48,7 +49,8 @@ LABELS: dict[str, dict[str, str]] = {
         "paragraph_id": "Mã đoạn",
         "show": "Xem",
         "shelf": "Tài liệu",
-        "add_documents": "Thêm tài liệu (.txt / .md / .html / .pdf / .docx / .odt / .ipynb / .rst)",
+        "add_documents": "Thêm tài liệu (.txt / .md / .html / .pdf / .docx / .odt / .epub / "
+                         ".ipynb / .rst)",
         "files": "Tệp",
         "add": "Thêm vào bộ sưu tập",
         "remove_id": "Mã tài liệu cần gỡ (chỉ tài liệu tải lên)",

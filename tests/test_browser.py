@@ -22,6 +22,8 @@ from urllib.parse import urlparse
 import pytest
 from testkit import SEEDS_DIR, TESTS_DIR, AppProcess
 
+from qa import i18n
+
 pytestmark = pytest.mark.slow
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -29,6 +31,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 KZ = "004_7ca57963d029bf3e"
+ADD_DOCUMENTS = i18n.LABELS["en"]["add_documents"]  # the accordion's label
 SEED_IDS = sorted(p.stem for p in SEEDS_DIR.glob("*.txt"))
 RELATIONS = "When did Vietnam and Kazakhstan establish diplomatic relations?"
 WHERE = "Tổng Bí thư Tô Lâm hội đàm với Tổng thống Kazakhstan ở đâu?"  # three sources
@@ -197,7 +200,7 @@ def test_upload_a_document_and_ask_about_it(page, tmp_path):
                    encoding="utf-8")
     bad = tmp_path / "broken.txt"
     bad.write_bytes(b"\xff\xfe\x00binary")  # a UTF-16 mark, then an odd byte count
-    page.get_by_text("Add documents (.txt / .md / .html / .pdf / .docx / .odt / .ipynb / .rst)").click()
+    page.get_by_text(ADD_DOCUMENTS).click()
     page.locator("#seedqa-upload input[type=file]").set_input_files([str(doc), str(bad)])
     # The file list shows each name split in two ("broken" + ".txt").
     page.locator("#seedqa-upload").get_by_text("broken").first.wait_for(timeout=30_000)
@@ -373,7 +376,7 @@ def pdf_app_url(tmp_path):
 
 def test_upload_a_pdf_and_see_the_page_of_its_citation(pdf_app_url, browser):
     page = open_page(browser, pdf_app_url)
-    page.get_by_text("Add documents (.txt / .md / .html / .pdf / .docx / .odt / .ipynb / .rst)").click()
+    page.get_by_text(ADD_DOCUMENTS).click()
     page.locator("#seedqa-upload input[type=file]").set_input_files([str(PDF)])
     page.locator("#seedqa-upload").get_by_text("seed-004").first.wait_for(timeout=30_000)
     page.locator("#seedqa-add").click()
@@ -431,7 +434,7 @@ def test_an_upload_says_it_waits_for_another_ingest(tmp_path, browser):
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         try:
             assert holder.stdout.readline().strip() == "held"
-            page.get_by_text("Add documents (.txt / .md / .html / .pdf / .docx / .odt / .ipynb / .rst)").click()
+            page.get_by_text(ADD_DOCUMENTS).click()
             page.locator("#seedqa-upload input[type=file]").set_input_files([str(doc)])
             page.locator("#seedqa-upload").get_by_text("Mango").first.wait_for(timeout=30_000)
             page.locator("#seedqa-add").click()

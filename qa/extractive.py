@@ -635,7 +635,9 @@ def reading_order(quotes: list[Quote], catalog) -> list[Quote]:
     best first (the one holding the best sentence opens the answer), the sentences of
     one paragraph in text order, and the block a quote introduces (``introduced``)
     right after it. A quote inside another quote of the same paragraph (a list item
-    inside the list a lead-in brought) is left out, and of two equal ones the first."""
+    inside the list a lead-in brought) is left out; of two equal ones, the one a lead-in
+    brings stays (a code block quoted for itself and brought by its lead-in, "… the
+    following variables are defined:", reads after that lead-in), else the first."""
     group: dict[str, int] = {}
     keyed = []
     for x in quotes:
@@ -645,11 +647,16 @@ def reading_order(quotes: list[Quote], catalog) -> list[Quote]:
         block = introduced(catalog, x)
         if block is not None:
             keyed.append(((*key, 1), block))
-    ordered = [x for _, x in sorted(keyed, key=lambda kx: kx[0])]
+    keyed.sort(key=lambda kx: kx[0])
+    ordered = [x for _, x in keyed]
+    brought = [k[2] == 1 for k, _ in keyed]
 
     def inside(a: Quote, b: Quote) -> bool:
         return a.pid == b.pid and b.start <= a.start and a.end <= b.end
 
+    def loses_to(i: int, j: int) -> bool:  # of two equal quotes, is the i-th left out?
+        return brought[j] > brought[i] or (brought[j] == brought[i] and j < i)
+
     return [x for i, x in enumerate(ordered)
-            if not any(inside(x, y) and ((y.start, y.end) != (x.start, x.end) or j < i)
+            if not any(inside(x, y) and ((y.start, y.end) != (x.start, x.end) or loses_to(i, j))
                        for j, y in enumerate(ordered) if j != i)]

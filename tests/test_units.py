@@ -1037,6 +1037,20 @@ def test_answers_quote_paragraphs_best_first_and_sentences_in_text_order():
         Quote("d:1", 12, 33), Quote("d:2", 0, len(cat.paragraphs["d:2"].text))]
 
 
+def test_a_block_quoted_for_itself_reads_after_the_lead_in_that_brings_it():
+    from dataclasses import replace
+
+    from qa.answer import Quote
+    from qa.extractive import reading_order
+
+    cat = Catalog.build([para("d:1", "For a service named foo, these variables are set:"),
+                         replace(para("d:2", "FOO_HOST=<host>\nFOO_PORT=<port>"), kind="code")])
+    code = Quote("d:2", 0, len(cat.paragraphs["d:2"].text))
+    lead = Quote("d:1", 0, len(cat.paragraphs["d:1"].text))
+    # The block was the best quote, its lead-in a runner-up: the lead-in opens.
+    assert reading_order([code, lead], cat) == [lead, code]
+
+
 # -- disagreeing sources ---------------------------------------------------------------------
 
 class FixedVectors:

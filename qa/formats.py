@@ -829,9 +829,10 @@ _WORD = ("a Word document", "save it as .docx (Word 2007 or later) and add it ag
 _ODF = ("an OpenDocument text", "save it as .odt (LibreOffice, OpenOffice) and add it again")
 
 
-def _zip_part(z: zipfile.ZipFile, name: str, required: bool = True, fmt=_WORD):
-    """The parsed XML of part ``name`` (None if absent and not ``required``); ``fmt``:
-    (what the file should be, how to fix it), for the messages."""
+def _zip_bytes(z: zipfile.ZipFile, name: str, required: bool = True, fmt=_WORD):
+    """The bytes of member ``name`` (None if absent and not ``required``), refused over
+    ``DOCX.part_bytes`` unpacked; ``fmt``: (what the file should be, how to fix it),
+    for the messages."""
     try:
         info = z.getinfo(name)
     except KeyError:
@@ -841,7 +842,14 @@ def _zip_part(z: zipfile.ZipFile, name: str, required: bool = True, fmt=_WORD):
     if info.file_size > DOCX.part_bytes:
         raise CorpusError(f"{name} unpacks to {info.file_size // 2**20} MB, over the "
                           f"{DOCX.part_bytes // 2**20} MB limit; split the document")
-    data = z.read(name)
+    return z.read(name)
+
+
+def _zip_part(z: zipfile.ZipFile, name: str, required: bool = True, fmt=_WORD):
+    """The parsed XML of part ``name`` (``_zip_bytes``)."""
+    data = _zip_bytes(z, name, required, fmt)
+    if data is None:
+        return None
     # Word processors never write a DTD; one here could only expand entities (a
     # "billion laughs").
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
@@ -970,15 +978,9 @@ class EpubReader:
 
     @staticmethod
     def _chapter(z: zipfile.ZipFile, name: str) -> Extracted:
-        try:
-            info = z.getinfo(name)
-        except KeyError:
-            raise CorpusError(f"{name}, in the e-book's reading order, is missing; "
-                              f"{_EPUB[1]}") from None
-        if info.file_size > DOCX.part_bytes:
-            raise CorpusError(f"{name} unpacks to {info.file_size // 2**20} MB, over the "
-                              f"{DOCX.part_bytes // 2**20} MB limit; split the e-book")
-        return HtmlReader().run(z.read(name).decode("utf-8", errors="replace"))
+        # A chapter in the reading order is required: "not an EPUB e-book: it has no …".
+        raw = _zip_bytes(z, name, fmt=_EPUB)
+        return HtmlReader().run(raw.decode("utf-8", errors="replace"))
 
 
 def _spine(opf, opf_path: str) -> list[str]:
@@ -993,12 +995,6 @@ def _spine(opf, opf_path: str) -> list[str]:
             items[item.get("id")] = posixpath.normpath(posixpath.join(base, href))
     return [items[ref.get("idref")] for ref in opf.iter(f"{_OPF}itemref")
             if ref.get("idref") in items and ref.get("linear", "yes") != "no"]
-
-
-def _iso_date(text: str) -> str | None:
-    """"2024-03-05T10:00:00Z" -> "2024-03-05"; "2024" stays; anything else: None."""
-    m = re.match(r"\d{4}(?:-\d{2}(?:-\d{2})?)?", text)
-    return m.group(0) if m else None
 
 
 _ODF_NS = {k: f"urn:oasis:names:tc:opendocument:xmlns:{v}:1.0" for k, v in (

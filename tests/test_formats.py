@@ -868,7 +868,7 @@ def test_epub_chapters_in_reading_order():
     (_zip("mimetype", "application/epub+zip"), "has no META-INF/container.xml"),
     (epub({"a": "<p>x</p>"}, spine=["a", "gone"],
           extra_items='<item id="gone" href="text/gone.xhtml" '
-                      'media-type="application/xhtml+xml"/>'), "is missing"),
+                      'media-type="application/xhtml+xml"/>'), "has no OEBPS/text/gone.xhtml"),
     (epub({"a": ""}, spine=["a"]), "no text found"),
 ])
 def test_unusable_epub_is_refused_with_a_fix(raw, message):
